@@ -1,0 +1,48 @@
+# Third-party dependencies, all from Debian packages (see scripts/install-deps.sh).
+find_package(fmt REQUIRED)
+find_package(Threads REQUIRED)
+
+# OpenBLAS: CBLAS interface for eager matmul.
+find_path(CBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-pthread
+          /usr/include/openblas /usr/include)
+find_library(OPENBLAS_LIBRARY NAMES openblas PATHS /usr/lib/x86_64-linux-gnu/openblas-pthread)
+if(NOT CBLAS_INCLUDE_DIR OR NOT OPENBLAS_LIBRARY)
+  message(FATAL_ERROR "OpenBLAS not found: install libopenblas-dev (scripts/install-deps.sh)")
+endif()
+add_library(grad_openblas INTERFACE)
+target_include_directories(grad_openblas SYSTEM INTERFACE ${CBLAS_INCLUDE_DIR})
+target_link_libraries(grad_openblas INTERFACE ${OPENBLAS_LIBRARY})
+
+if(GRAD_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(GRAD_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+if(GRAD_BUILD_COMPILER)
+  if(NOT MLIR_DIR AND EXISTS /usr/lib/llvm-19/lib/cmake/mlir)
+    set(MLIR_DIR /usr/lib/llvm-19/lib/cmake/mlir)
+  endif()
+  find_package(MLIR REQUIRED CONFIG)
+  message(STATUS "Using MLIR in ${MLIR_DIR} (LLVM ${LLVM_PACKAGE_VERSION})")
+  list(APPEND CMAKE_MODULE_PATH ${MLIR_CMAKE_DIR} ${LLVM_CMAKE_DIR})
+  include(TableGen)
+  include(AddLLVM)
+  include(AddMLIR)
+  # LLVM/MLIR headers are third-party: include them as SYSTEM so their warnings stay quiet.
+  add_library(grad_mlir INTERFACE)
+  target_include_directories(grad_mlir SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
+  separate_arguments(GRAD_LLVM_DEFS NATIVE_COMMAND ${LLVM_DEFINITIONS})
+  target_compile_options(grad_mlir INTERFACE ${GRAD_LLVM_DEFS})
+  # One shared libMLIR.so (it brings libLLVM.so): never mix with the static libMLIR*.a.
+  target_link_libraries(grad_mlir INTERFACE MLIR)
+  set(GRAD_LLVM_TOOLS_DIR ${LLVM_TOOLS_BINARY_DIR})
+  find_program(GRAD_LIT lit.py PATHS ${LLVM_BUILD_MAIN_SRC_DIR}/utils/lit /usr/lib/llvm-19/build/utils/lit
+               NO_DEFAULT_PATH)
+endif()
+
+if(EXISTS /usr/bin/python3 AND NOT Python3_EXECUTABLE)
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
