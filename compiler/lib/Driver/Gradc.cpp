@@ -1,0 +1,373 @@
+//===- Gradc.cpp - the gradc compiler driver ------------------------------===//
+//
+// Flow of one gradc run:
+//
+//   parse FILE (or stdin) -> verify -> graph passes: canonicalize + grad-fold (unless
+//   --no-fold), grad-autodiff (--grad=F), CSE -> emit:
+//     mlir    the grad module after the graph passes
+//     header  the C header of the entry points (HeaderEmitter)
+//     dot     a Graphviz picture (DotEmitter)
+//     llvm | asm | obj   lower to the LLVM dialect (Codegen pipeline) and translate
+//
+// Every error is an MLIR diagnostic printed with file:line:col by the source manager handler;
+// the exit code says which phase failed (GradcExitCode). Command line options are constructed
+// inside runGradcMain, not as globals, so linking this library registers nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Driver/Gradc.h"
+
+#include "grad/Codegen/ObjectEmitter.h"
+#include "grad/Codegen/Pipeline.h"
+#include "grad/Dialect/Registration.h"
+#include "grad/Driver/DotEmitter.h"
+#include "grad/Driver/HeaderEmitter.h"
+#include "grad/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Support/ToolUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <list>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace grad {
+
+//===----------------------------------------------------------------------===//
+// Graph passes
+//===----------------------------------------------------------------------===//
+
+LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
+                             const std::function<void(PassManager &)> &configure) {
+  // The pipeline is built from its textual form so that the driver depends on the pass names
+  // (a stable interface, the same ones grad-opt uses) rather than on generated C++ classes.
+  std::string pipeline = "builtin.module(";
+  SmallVector<std::string> steps;
+  if (options.fold)
+    steps.push_back("func.func(canonicalize,grad-fold)");
+  if (!options.gradFunc.empty()) {
+    std::string autodiff = "grad-autodiff{func=" + options.gradFunc;
+    if (!options.gradArgnums.empty()) {
+      autodiff += " argnums=";
+      for (auto [i, n] : llvm::enumerate(options.gradArgnums))
+        autodiff += (i ? "," : "") + std::to_string(n);
+    }
+    autodiff += "}";
+    steps.push_back(autodiff);
+    // The reverse sweep emits the VJP rules unsimplified.
+    if (options.fold)
+      steps.push_back("canonicalize");
+  }
+  // Fusion (--grad-fuse) is not implemented yet: `options.fuse` has no effect.
+  steps.push_back("cse");
+  pipeline += llvm::join(steps, ",") + ")";
+
+  PassManager pm(module->getName());
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs()))) {
+    module.emitError() << "gradc: internal error: cannot build the graph pipeline '" << pipeline
+                       << "'";
+    return failure();
+  }
+  if (configure)
+    configure(pm);
+  return pm.run(module);
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Command line
+//===----------------------------------------------------------------------===//
+
+/// gradc's flags, constructed per run (see the file comment).
+struct CommandLine {
+  cl::OptionCategory category{"gradc options"};
+  cl::opt<std::string> input{cl::Positional, cl::desc("<input .mlir file, or - for stdin>"),
+                             cl::init("-"), cl::cat(category)};
+  cl::opt<std::string> output{"o", cl::desc("Output file (default: stdout)"),
+                              cl::value_desc("file"), cl::init("-"), cl::cat(category)};
+  cl::opt<EmitKind> emit{
+      "emit", cl::desc("What to write"), cl::init(EmitKind::Obj),
+      cl::values(clEnumValN(EmitKind::Mlir, "mlir", "grad dialect after the graph passes"),
+                 clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR (text)"),
+                 clEnumValN(EmitKind::Asm, "asm", "assembly for the target CPU"),
+                 clEnumValN(EmitKind::Obj, "obj", "object file (default)"),
+                 clEnumValN(EmitKind::Header, "header", "C header of the object's entry points"),
+                 clEnumValN(EmitKind::Ptx, "ptx", "PTX (not supported yet)"),
+                 clEnumValN(EmitKind::Dot, "dot", "Graphviz DOT picture of the functions")),
+      cl::cat(category)};
+  cl::opt<std::string> target{"target", cl::desc("host (default) or nvptx (not supported yet)"),
+                              cl::init("host"), cl::cat(category)};
+  cl::opt<std::string> gpuArch{"gpu-arch", cl::desc("GPU architecture for --target=nvptx"),
+                               cl::init("sm_90"), cl::cat(category)};
+  cl::opt<unsigned> optLevel{"O", cl::Prefix, cl::desc("Optimization level 0..3 (default 3)"),
+                             cl::init(3), cl::cat(category)};
+  cl::opt<std::string> gradFunc{
+      "grad", cl::desc("Differentiate @FUNC (reverse mode) into @FUNC_grad"),
+      cl::value_desc("FUNC"), cl::cat(category)};
+  cl::list<int64_t> gradArgnums{
+      "grad-argnums",
+      cl::desc("Arguments of --grad's function to differentiate (default: all float ones)"),
+      cl::CommaSeparated, cl::cat(category)};
+  cl::opt<bool> noFold{"no-fold", cl::desc("Skip canonicalization and --grad-fold"),
+                       cl::cat(category)};
+  cl::opt<bool> noFuse{"no-fuse",
+                       cl::desc("Skip --grad-fuse (currently a no-op: the fusion pass has not "
+                                "landed, so nothing is fused either way)"),
+                       cl::cat(category)};
+  cl::opt<bool> printIrAfterAll{"print-ir-after-all",
+                                cl::desc("Print the IR after every pass (to stderr)"),
+                                cl::cat(category)};
+  cl::opt<bool> timePasses{"time-passes", cl::desc("Report the time of each pass (to stderr)"),
+                           cl::cat(category)};
+  cl::opt<std::string> headerPrefix{
+      "header-prefix",
+      cl::desc("Prefix of the C wrappers of --emit=header (default: the output file's stem, "
+               "else the input's)"),
+      cl::cat(category)};
+};
+
+/// Default C prefix: stem of the output file, else of the input file, else "model".
+std::string defaultPrefix(StringRef output, StringRef input) {
+  for (StringRef path : {output, input})
+    if (path != "-" && !path.empty())
+      return sanitizeCIdentifier(llvm::sys::path::stem(path));
+  return "model";
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+class Gradc {
+public:
+  Gradc(const GradcOptions &options, StringRef inputPath, StringRef outputPath)
+      : options(options), inputPath(inputPath), outputPath(outputPath) {}
+
+  int run();
+
+private:
+  void configurePassManager(PassManager &pm, TimingScope *parent, StringRef phase);
+  int emitNative(ModuleOp module, llvm::raw_pwrite_stream &os);
+
+  const GradcOptions &options;
+  StringRef inputPath, outputPath;
+  DefaultTimingManager timing;
+  std::optional<TimingScope> rootTiming;
+  std::list<TimingScope> phaseTimings;
+  MLIRContext *context = nullptr;
+};
+
+void Gradc::configurePassManager(PassManager &pm, TimingScope *parent, StringRef phase) {
+  if (options.printIrAfterAll) {
+    // Module scope needs a single-threaded context; IR printing is a debugging aid.
+    pm.getContext()->disableMultithreading();
+    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
+                        [](Pass *, Operation *) { return true; },
+                        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  }
+  if (options.timePasses && parent) {
+    // The pass manager keeps a reference to the scope: it must outlive the run.
+    phaseTimings.push_back(parent->nest(phase));
+    pm.enableTiming(phaseTimings.back());
+  }
+}
+
+int Gradc::run() {
+  if (options.timePasses) {
+    timing.setEnabled(true);
+    rootTiming.emplace(timing.getRootScope());
+  }
+
+  DialectRegistry registry;
+  registerGradDialects(registry);
+  registerCodegenDialects(registry);
+  MLIRContext ctx(registry);
+  context = &ctx;
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openInputFile(inputPath, &error);
+  if (!buffer) {
+    llvm::errs() << "gradc: " << error << "\n";
+    return kGradcInputError;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &ctx);
+
+  OwningOpRef<ModuleOp> module;
+  {
+    std::optional<TimingScope> parseTiming;
+    if (rootTiming)
+      parseTiming.emplace(rootTiming->nest("parse"));
+    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&ctx));
+  }
+  if (!module)
+    return kGradcInputError;
+
+  if (options.target != "host" && options.target != "nvptx") {
+    module->emitError() << "gradc: unknown --target=" << options.target;
+    return kGradcInputError;
+  }
+  if (options.target != "host" || options.emit == EmitKind::Ptx) {
+    module->emitError() << "gradc: "
+                        << (options.target != "host" ? "--target=" + options.target
+                                                     : std::string("--emit=ptx"))
+                        << " is not supported yet (the NVPTX backend has not landed); use "
+                           "--target=host";
+    return kGradcInputError;
+  }
+  if (!options.gradFunc.empty() && !module->lookupSymbol<func::FuncOp>(options.gradFunc)) {
+    module->emitError() << "gradc: --grad=" << options.gradFunc
+                        << ": the module has no function @" << options.gradFunc;
+    return kGradcInputError;
+  }
+
+  if (failed(runGraphPasses(*module, options,
+                            [&](PassManager &pm) {
+                              configurePassManager(pm, rootTiming ? &*rootTiming : nullptr,
+                                                   "graph passes");
+                            })))
+    return kGradcInputError;
+
+  // Open the output only now, so that a failed compilation leaves no file behind.
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(outputPath, &error);
+  if (!out) {
+    llvm::errs() << "gradc: " << error << "\n";
+    return kGradcOutputError;
+  }
+
+  int code = kGradcSuccess;
+  switch (options.emit) {
+  case EmitKind::Mlir:
+    module->print(out->os());
+    out->os() << "\n";
+    break;
+  case EmitKind::Header: {
+    HeaderOptions header;
+    header.prefix = options.headerPrefix;
+    header.sourceName = inputPath == "-" ? "<stdin>" : llvm::sys::path::filename(inputPath).str();
+    if (failed(emitCHeader(*module, out->os(), header)))
+      code = kGradcInputError;
+    break;
+  }
+  case EmitKind::Dot:
+    if (failed(emitDot(*module, out->os())))
+      code = kGradcInputError;
+    break;
+  case EmitKind::Llvm:
+  case EmitKind::Asm:
+  case EmitKind::Obj:
+    code = emitNative(*module, out->os());
+    break;
+  case EmitKind::Ptx:
+    llvm_unreachable("rejected above");
+  }
+  if (code != kGradcSuccess)
+    return code;
+  out->os().flush();
+  if (out->os().has_error()) {
+    llvm::errs() << "gradc: cannot write " << outputPath << "\n";
+    out->os().clear_error();
+    return kGradcOutputError;
+  }
+  out->keep();
+  return kGradcSuccess;
+}
+
+int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
+  CodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  // The emitters lower a clone of the module, translate it to LLVM IR and run LLVM's codegen;
+  // the lowering passes are timed and printed like the graph passes.
+  std::optional<TimingScope> codegenTiming;
+  if (rootTiming)
+    codegenTiming.emplace(rootTiming->nest("lowering + LLVM code generation"));
+  codegen.configurePassManager = [&](PassManager &pm) {
+    configurePassManager(pm, codegenTiming ? &*codegenTiming : nullptr, "lowering passes");
+  };
+  LogicalResult emitted = failure();
+  switch (options.emit) {
+  case EmitKind::Llvm:
+    emitted = emitLLVMIR(module, os, codegen);
+    break;
+  case EmitKind::Asm:
+    emitted = emitAssembly(module, os, codegen);
+    break;
+  case EmitKind::Obj:
+    emitted = emitObjectFile(module, os, codegen);
+    break;
+  default:
+    llvm_unreachable("not a native emit kind");
+  }
+  // The lowering pass manager is gone: close its timing scope before the parent's.
+  if (codegenTiming && !phaseTimings.empty())
+    phaseTimings.pop_back();
+  return succeeded(emitted) ? kGradcSuccess : kGradcCodegenError;
+}
+
+} // namespace
+
+int runGradcMain(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerGradPasses();
+  registerCodegenPipelines();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+
+  CommandLine cli;
+  cl::HideUnrelatedOptions(cli.category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "gradc: compiles a grad-dialect module to an object file, its C header, LLVM IR, "
+      "assembly, MLIR or a Graphviz picture.\n\n"
+      "  gradc model.mlir --emit=obj -o model.o && gradc model.mlir --emit=header -o model.h\n\n"
+      "Errors are MLIR diagnostics (file:line:col). Exit codes: 0 success, 1 bad input or flags,\n"
+      "2 lowering/code generation failure, 3 output not writable.\n"
+      "--no-fuse is accepted but is a no-op until the fusion pass (--grad-fuse) lands.\n");
+
+  if (cli.optLevel > 3) {
+    llvm::errs() << "gradc: -O" << cli.optLevel << " is not a valid level (use -O0..-O3)\n";
+    return kGradcInputError;
+  }
+  GradcOptions options;
+  options.emit = cli.emit;
+  options.target = cli.target;
+  options.gpuArch = cli.gpuArch;
+  options.optLevel = cli.optLevel;
+  options.gradFunc = cli.gradFunc;
+  options.gradArgnums.assign(cli.gradArgnums.begin(), cli.gradArgnums.end());
+  options.fold = !cli.noFold;
+  options.fuse = !cli.noFuse;
+  options.printIrAfterAll = cli.printIrAfterAll;
+  options.timePasses = cli.timePasses;
+  options.headerPrefix = cli.headerPrefix.getNumOccurrences()
+                             ? std::string(cli.headerPrefix)
+                             : defaultPrefix(cli.output, cli.input);
+  if (!options.gradArgnums.empty() && options.gradFunc.empty()) {
+    llvm::errs() << "gradc: --grad-argnums needs --grad=FUNC\n";
+    return kGradcInputError;
+  }
+  if (options.emit == EmitKind::Obj || options.emit == EmitKind::Asm) {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  }
+  return Gradc(options, cli.input, cli.output).run();
+}
+
+} // namespace grad
