@@ -1,0 +1,366 @@
+//===- GradOps.td - ops of the grad dialect ----------------------*- tablegen -*-===//
+//
+// One op per primitive of the eager op table. Result types are inferred (InferTypeOpAdaptor)
+// wherever operands and attributes determine them; the inference lives in ShapeInference.cpp and
+// doubles as the verifier, so builders, the tracer and the verifier share one shape rule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_DIALECT_GRADOPS_TD
+#define GRAD_DIALECT_GRADOPS_TD
+
+include "grad/Dialect/GradDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
+
+/// Verifies that all operands have one type, with a diagnostic naming both operand types
+/// (listed before SameOperandsAndResultType/AllTypesMatch so that its message is the one shown).
+def Grad_SameOperandTypes : NativeOpTrait<"SameOperandTypes"> {
+  let cppNamespace = "::grad::OpTrait";
+}
+
+//===----------------------------------------------------------------------===//
+// constant
+//===----------------------------------------------------------------------===//
+
+def Grad_ConstantOp : Grad_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
+  let summary = "tensor constant";
+  let description = [{
+    A tensor whose elements are given by a dense elements attribute (splat or not).
+
+    ```mlir
+    %0 = grad.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    %1 = "grad.constant"() {value = dense<0> : tensor<3xi64>} : () -> tensor<3xi64>
+    ```
+  }];
+  let arguments = (ins Grad_DenseElementsAttr:$value);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Unary elementwise ops (floating point)
+//===----------------------------------------------------------------------===//
+
+class Grad_UnaryOp<string mnemonic, string summaryText, list<Trait> traits = []> :
+    Grad_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let summary = summaryText;
+  let description = [{
+    Elementwise on a floating-point tensor; the result has the operand's type.
+
+    ```mlir
+    %1 = grad.}] # mnemonic # [{ %0 : tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Grad_FloatTensor:$operand);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_NegOp : Grad_UnaryOp<"neg", "elementwise negation">;
+def Grad_ExpOp : Grad_UnaryOp<"exp", "elementwise e^x">;
+def Grad_LogOp : Grad_UnaryOp<"log", "elementwise natural logarithm">;
+def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "elementwise square root">;
+def Grad_RsqrtOp : Grad_UnaryOp<"rsqrt", "elementwise 1 / sqrt(x)">;
+def Grad_AbsOp : Grad_UnaryOp<"abs", "elementwise absolute value">;
+def Grad_TanhOp : Grad_UnaryOp<"tanh", "elementwise hyperbolic tangent">;
+def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "elementwise 1 / (1 + e^-x)">;
+def Grad_ReluOp : Grad_UnaryOp<"relu", "elementwise max(x, 0)">;
+def Grad_GeluOp : Grad_UnaryOp<"gelu",
+    "elementwise GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))">;
+def Grad_SinOp : Grad_UnaryOp<"sin", "elementwise sine">;
+def Grad_CosOp : Grad_UnaryOp<"cos", "elementwise cosine">;
+
+//===----------------------------------------------------------------------===//
+// Binary elementwise ops (same-shape operands; broadcasting is explicit)
+//===----------------------------------------------------------------------===//
+
+class Grad_BinaryOp<string mnemonic, string summaryText, Type tensorType,
+                    list<Trait> traits = []> :
+    Grad_Op<mnemonic, !listconcat([Grad_SameOperandTypes], traits,
+                                  [Pure, SameOperandsAndResultType])> {
+  let summary = summaryText;
+  let description = [{
+    Elementwise on two tensors of the same shape and element type (numpy broadcasting is made
+    explicit with `grad.broadcast` beforehand); the result has the operands' type.
+
+    ```mlir
+    %2 = grad.}] # mnemonic # [{ %0, %1 : tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins tensorType:$lhs, tensorType:$rhs);
+  let results = (outs tensorType:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_AddOp : Grad_BinaryOp<"add", "elementwise addition", Grad_NumTensor, [Commutative]>;
+def Grad_SubOp : Grad_BinaryOp<"sub", "elementwise subtraction", Grad_NumTensor>;
+def Grad_MulOp : Grad_BinaryOp<"mul", "elementwise multiplication", Grad_NumTensor,
+                               [Commutative]>;
+def Grad_DivOp : Grad_BinaryOp<"div", "elementwise division", Grad_FloatTensor>;
+def Grad_MaximumOp : Grad_BinaryOp<"maximum",
+    "elementwise maximum (NaN if either operand is NaN)", Grad_NumTensor, [Commutative]>;
+def Grad_MinimumOp : Grad_BinaryOp<"minimum",
+    "elementwise minimum (NaN if either operand is NaN)", Grad_NumTensor, [Commutative]>;
+def Grad_PowOp : Grad_BinaryOp<"pow", "elementwise lhs ^ rhs", Grad_FloatTensor>;
+
+//===----------------------------------------------------------------------===//
+// cmp, select
+//===----------------------------------------------------------------------===//
+
+def Grad_CmpOp : Grad_Op<"cmp",
+    [Grad_SameOperandTypes, Pure, AllTypesMatch<["lhs", "rhs"]>, InferTypeOpAdaptor]> {
+  let summary = "elementwise comparison producing an i1 mask";
+  let description = [{
+    Compares two same-typed tensors elementwise with `predicate` (one of "lt", "le", "gt", "ge",
+    "eq"); the result is an i1 tensor of the operands' shape. Any comparison with NaN is false.
+
+    ```mlir
+    %m = grad.cmp "lt", %a, %b : tensor<4xf32>
+    %m = "grad.cmp"(%a, %b) {predicate = "lt"} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+    ```
+  }];
+  let arguments = (ins StrAttr:$predicate, Grad_NumTensor:$lhs, Grad_NumTensor:$rhs);
+  let results = (outs Grad_BoolTensor:$result);
+  let assemblyFormat = "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs)";
+  let hasFolder = 1;
+}
+
+def Grad_SelectOp : Grad_Op<"select",
+    [Pure, AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "elementwise choice between two tensors by an i1 mask";
+  let description = [{
+    `result[i] = condition[i] ? on_true[i] : on_false[i]`; all three operands have the same shape.
+
+    ```mlir
+    %r = grad.select %m, %a, %b : tensor<4xi1>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$condition, Grad_Tensor:$on_true, Grad_Tensor:$on_false);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:` type($condition) `,` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def Grad_BroadcastOp : Grad_Op<"broadcast", [Pure]> {
+  let summary = "numpy-style expansion into a larger shape";
+  let description = [{
+    Operand dim `i` maps to result dim `dims[i]`; `dims` is strictly increasing, and each operand
+    dim is either 1 (repeated along the result dim) or equal to it. Result dims not in `dims` are
+    new (repeated). Element type is unchanged.
+
+    ```mlir
+    %1 = grad.broadcast %0 {dims = array<i64: 1>} : tensor<3xf32> -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$operand, DenseI64ArrayAttr:$dims);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Grad_ReshapeOp : Grad_Op<"reshape", [Pure]> {
+  let summary = "row-major reshape preserving the number of elements";
+  let description = [{
+    ```mlir
+    %1 = grad.reshape %0 : tensor<2x3xf32> -> tensor<6xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$operand);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Grad_TransposeOp : Grad_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "permutation of the dimensions";
+  let description = [{
+    Result dim `i` is operand dim `perm[i]` (numpy.transpose semantics).
+
+    ```mlir
+    %1 = grad.transpose %0 {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$operand, DenseI64ArrayAttr:$perm);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_SliceOp : Grad_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "strided slice";
+  let description = [{
+    Per dimension `d`: elements `starts[d], starts[d] + strides[d], ...` below `limits[d]`
+    (exclusive), with `0 <= starts[d] <= limits[d] <= dim(d)` and `strides[d] > 0`. Result dim d
+    is `ceil((limits[d] - starts[d]) / strides[d])`.
+
+    ```mlir
+    %1 = grad.slice %0 {starts = array<i64: 0, 1>, limits = array<i64: 2, 3>,
+                        strides = array<i64: 1, 1>} : tensor<2x3xf32> -> tensor<2x2xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$operand, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$strides);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_ConcatOp : Grad_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "concatenation along one axis";
+  let description = [{
+    All inputs have the same rank and element type, and equal sizes except along `axis`.
+
+    ```mlir
+    %2 = grad.concat %0, %1 {axis = 0 : i64} : tensor<1x3xf32>, tensor<2x3xf32> -> tensor<3x3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Grad_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_GatherOp : Grad_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+  let summary = "row lookup (embedding): table [V, D...] indexed by i64 [N...] -> [N..., D...]";
+  let description = [{
+    `result[n..., d...] = table[indices[n...], d...]`. Indices out of [0, V) are an error at run
+    time (the eager kernel reports it); the folder does not fold them.
+
+    ```mlir
+    %e = grad.gather %w, %i : tensor<10x4xf32>, tensor<3xi64> -> tensor<3x4xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$table, Grad_IndexTensor:$indices);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` type($table) `,` type($indices) `->` type($result)
+  }];
+}
+
+def Grad_ConvertOp : Grad_Op<"convert", [Pure]> {
+  let summary = "elementwise element-type conversion";
+  let description = [{
+    Same shape, new element type. Float -> i64 truncates toward zero; x -> i1 is `x != 0`;
+    i1 -> number is 0 or 1.
+
+    ```mlir
+    %1 = grad.convert %0 : tensor<4xi1> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Grad_Tensor:$operand);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Grad_ReduceOp<string mnemonic, string summaryText, Type tensorType> :
+    Grad_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = summaryText;
+  let description = [{
+    Reduces the dimensions listed in `axes` (unique, in [0, rank), any order); `keepdim` keeps
+    them as size-1 dims. An empty `axes` reduces nothing (the result is the operand).
+
+    ```mlir
+    %1 = grad.}] # mnemonic # [{ %0 {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2xf32>
+    %2 = grad.}] # mnemonic # [{ %0 {axes = array<i64: 1>, keepdim = true} : tensor<2x3xf32> -> tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins tensorType:$operand, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdim);
+  let results = (outs tensorType:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_SumOp : Grad_ReduceOp<"sum", "sum over axes", Grad_NumTensor>;
+def Grad_MeanOp : Grad_ReduceOp<"mean", "arithmetic mean over axes", Grad_FloatTensor>;
+def Grad_MaxOp : Grad_ReduceOp<"max", "maximum over axes (NaN propagates)", Grad_NumTensor>;
+
+//===----------------------------------------------------------------------===//
+// matmul
+//===----------------------------------------------------------------------===//
+
+def Grad_MatmulOp : Grad_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "matrix product, 2-D or batched with equal batch dims";
+  let description = [{
+    `[m, k] x [k, n] -> [m, n]`, or `[b..., m, k] x [b..., k, n] -> [b..., m, n]` with the same
+    batch dims on both sides (batch broadcasting is explicit). Both operands have the same
+    floating-point element type.
+
+    ```mlir
+    %c = grad.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
+    ```
+  }];
+  let arguments = (ins Grad_FloatTensor:$lhs, Grad_FloatTensor:$rhs);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// fusion, yield
+//===----------------------------------------------------------------------===//
+
+def Grad_FusionOp : Grad_Op<"fusion",
+    [IsolatedFromAbove, SingleBlock, RecursiveMemoryEffects, RecursivelySpeculatable]> {
+  let summary = "a group of grad ops compiled as one kernel";
+  let description = [{
+    Made by the fusion pass. The body is one block whose arguments receive `inputs` (same
+    types, in order); it holds grad ops and ends in `grad.yield`, whose operands are the
+    results. Isolated from above: everything the body reads is an input, so a region lowers to
+    one kernel with explicit parameters (as an XLA fusion computation).
+
+    ```mlir
+    %r = grad.fusion (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+    ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+      %s = grad.add %x, %y : tensor<4xf32>
+      %t = grad.relu %s : tensor<4xf32>
+      grad.yield %t : tensor<4xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Grad_Tensor>:$inputs);
+  let results = (outs Variadic<Grad_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` `:` functional-type($inputs, $results) attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The terminator of the body.
+    YieldOp getYield();
+  }];
+}
+
+def Grad_YieldOp : Grad_Op<"yield",
+    [Pure, ReturnLike, Terminator, HasParent<"FusionOp">]> {
+  let summary = "returns the results of a grad.fusion body";
+  let arguments = (ins Variadic<Grad_Tensor>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, ::mlir::ValueRange()); }]>];
+}
+
+#endif // GRAD_DIALECT_GRADOPS_TD
