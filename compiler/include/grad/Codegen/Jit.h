@@ -1,0 +1,70 @@
+//===- Jit.h - in-process compilation of grad modules -----------*- C++ -*-===//
+//
+// grad::CompiledModule: lowers a grad module with the CPU pipeline, compiles it
+// with ORC (mlir::ExecutionEngine) and calls its entry points on contiguous
+// buffers or grad::Tensors, checking arity, shapes and dtypes first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_CODEGEN_JIT_H
+#define GRAD_CODEGEN_JIT_H
+
+#include "grad/Codegen/Pipeline.h"
+#include "grad/Codegen/Signature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace grad {
+
+class Tensor;
+
+/// A grad module compiled to native code in this process. Thread-safe to run
+/// concurrently (the compiled code keeps no state).
+class CompiledModule {
+public:
+  ~CompiledModule();
+  CompiledModule(const CompiledModule &) = delete;
+  CompiledModule &operator=(const CompiledModule &) = delete;
+
+  /// Lowers a clone of `module` (grad and/or linalg on tensors; `module` is
+  /// unchanged) and compiles it. Errors are diagnostics on `module`'s context.
+  static mlir::FailureOr<std::unique_ptr<CompiledModule>>
+  compile(mlir::ModuleOp module, const CodegenOptions &options = {});
+
+  /// The signature of public function `fn`, or null.
+  const FunctionSignature *signature(llvm::StringRef fn) const;
+  /// All entry points, in module order.
+  const std::vector<FunctionSignature> &signatures() const { return signatures_; }
+
+  /// Runs `fn` on contiguous row-major buffers laid out as its signature says
+  /// (b8 = one byte per element). `outputs` are written. Fails with `error`
+  /// set when `fn` is unknown or the buffer counts do not match.
+  mlir::LogicalResult runRaw(llvm::StringRef fn, llvm::ArrayRef<const void *> inputs,
+                             llvm::ArrayRef<void *> outputs, std::string *error = nullptr) const;
+
+  /// Runs `fn` on `inputs`, checking their count, dtypes and shapes against
+  /// the signature, and returns freshly allocated outputs. On bad input fails
+  /// with a message naming the function, the argument and both shapes/dtypes.
+  mlir::FailureOr<std::vector<Tensor>> run(llvm::StringRef fn, const std::vector<Tensor> &inputs,
+                                           std::string *error = nullptr) const;
+
+private:
+  CompiledModule() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine_;
+  std::vector<FunctionSignature> signatures_;
+};
+
+} // namespace grad
+
+#endif // GRAD_CODEGEN_JIT_H

@@ -1,0 +1,63 @@
+//===- ObjectEmitter.h - LLVM IR, assembly and object files ----*- C++ -*-===//
+//
+// Ahead-of-time output of the CPU pipeline, for gradc --emit=llvm|asm|obj:
+// lower a grad module to the LLVM dialect, translate to LLVM IR, optimize at
+// -O<n> for the target (by default the host CPU with its features), then
+// print IR, or let the TargetMachine write assembly or an ELF object.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_CODEGEN_OBJECTEMITTER_H
+#define GRAD_CODEGEN_OBJECTEMITTER_H
+
+#include "grad/Codegen/Pipeline.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+class raw_ostream;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace grad {
+
+/// Initializes LLVM's native target once (safe to call many times).
+void initializeNativeTarget();
+
+/// The TargetMachine of `options` (triple, CPU, features; empty = host) at
+/// options.optLevel. Emits no diagnostic: returns null and sets `error`.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &options,
+                                                         std::string &error);
+
+/// Lowers a clone of `module` (grad or linalg on tensors) to optimized LLVM IR
+/// for the target. `module` itself is not changed. Diagnostics go to its
+/// context.
+mlir::FailureOr<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
+                  const CodegenOptions &options);
+
+/// Writes optimized LLVM IR as text.
+mlir::LogicalResult emitLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os,
+                               const CodegenOptions &options);
+
+/// Writes target assembly.
+mlir::LogicalResult emitAssembly(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
+                                 const CodegenOptions &options);
+
+/// Writes a relocatable object file that defines `_mlir_ciface_<f>` for each
+/// public function; it needs only libc and libm at link time.
+mlir::LogicalResult emitObjectFile(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
+                                   const CodegenOptions &options);
+mlir::LogicalResult emitObjectFile(mlir::ModuleOp module, llvm::StringRef path,
+                                   const CodegenOptions &options);
+
+} // namespace grad
+
+#endif // GRAD_CODEGEN_OBJECTEMITTER_H

@@ -1,0 +1,64 @@
+//===- Pipeline.h - grad -> LLVM lowering pipeline --------------*- C++ -*-===//
+//
+// The CPU code generation pipeline: grad -> linalg on tensors -> tiled and
+// vectorized linalg -> one-shot bufferization -> caller-allocated outputs ->
+// loops -> LLVM dialect. One options struct drives the JIT, the object
+// emitter and the --grad-lower-to-llvm pipeline of grad-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_CODEGEN_PIPELINE_H
+#define GRAD_CODEGEN_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace grad {
+
+/// Knobs of the CPU code generation pipeline. Defaults are the tuned ones.
+struct CodegenOptions {
+  /// LLVM optimization level, 0..3 (gradc -O0..3). At 0 nothing is tiled or
+  /// vectorized either: the naive loop pipeline, quickest to compile.
+  unsigned optLevel = 3;
+  /// Tile and vectorize linalg ops (ignored at optLevel 0).
+  bool vectorize = true;
+  /// Cache tile (M, N, K) and register tile of matmuls; see docs/codegen.md.
+  std::vector<int64_t> matmulTile = {64, 128, 64};
+  std::vector<int64_t> matmulRegisterTile = {8, 32, 1};
+  /// Largest innermost tile (elements) of elementwise ops and reductions.
+  int64_t vectorSize = 64;
+  /// Target for object emission; empty = the host CPU and its features.
+  std::string targetTriple;
+  std::string targetCPU;
+  std::string targetFeatures;
+  /// Called on the pass manager before it runs (gradc uses it for
+  /// --print-ir-after-all and --time-passes).
+  std::function<void(mlir::PassManager &)> configurePassManager;
+};
+
+/// Adds linalg on tensors -> LLVM dialect to `pm` (on builtin.module). Public
+/// functions get `llvm.emit_c_interface`; results become out-params.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CodegenOptions &options);
+
+/// Lowers `module` (grad and/or linalg on tensors) in place to the LLVM dialect.
+/// Diagnostics go to the module's context.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, const CodegenOptions &options);
+
+/// Registers --grad-lower-to-llvm (whole pipeline) and the codegen passes with
+/// the global registry, for grad-opt.
+void registerCodegenPipelines();
+
+/// Registers the dialects and the LLVM IR translations the pipeline needs
+/// with `registry` (dialects whose ops the lowering creates are loaded by the
+/// passes themselves; this adds the interface implementations).
+void registerCodegenDialects(mlir::DialectRegistry &registry);
+
+} // namespace grad
+
+#endif // GRAD_CODEGEN_PIPELINE_H

@@ -1,0 +1,45 @@
+//===- Signature.h - entry point signatures of compiled functions -*- C++ -*-===//
+//
+// The tensor signature (dtype + static shape of each input and output) of the
+// public functions of a grad module, read before lowering erases it. The JIT
+// checks calls against it; gradc's C header is written from it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_CODEGEN_SIGNATURE_H
+#define GRAD_CODEGEN_SIGNATURE_H
+
+#include "grad/dtype.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <string>
+#include <vector>
+
+namespace grad {
+
+/// One input or output of an entry point: a contiguous row-major buffer.
+struct TensorSignature {
+  DType dtype = DType::f32;
+  Shape shape;
+};
+
+/// A public function `name`: `_mlir_ciface_<name>(inputs..., outputs...)`.
+struct FunctionSignature {
+  std::string name;
+  std::vector<TensorSignature> inputs;
+  std::vector<TensorSignature> outputs;
+};
+
+/// Maps an MLIR element type to a DType (i1 -> b8); fails for other types.
+mlir::FailureOr<DType> dtypeFromElementType(mlir::Type type);
+
+/// Signatures of all public, defined functions of `module`, in order. Emits a
+/// diagnostic on the function and fails when an argument or result is not a
+/// statically shaped tensor of f32/f64/i64/i1.
+mlir::FailureOr<std::vector<FunctionSignature>> collectSignatures(mlir::ModuleOp module);
+
+} // namespace grad
+
+#endif // GRAD_CODEGEN_SIGNATURE_H

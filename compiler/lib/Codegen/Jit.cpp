@@ -1,0 +1,122 @@
+//===- Jit.cpp - in-process compilation of grad modules -------------------===//
+//
+// CompiledModule: the CPU pipeline + mlir::ExecutionEngine, and the calls into
+// `_mlir_ciface_<fn>` with memref descriptors built from contiguous buffers
+// (calling convention in docs/codegen.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/Jit.h"
+
+#include "grad/Codegen/ObjectEmitter.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+
+namespace grad {
+
+CompiledModule::~CompiledModule() = default;
+
+FailureOr<std::unique_ptr<CompiledModule>> CompiledModule::compile(ModuleOp module,
+                                                                   const CodegenOptions &options) {
+  FailureOr<std::vector<FunctionSignature>> signatures = collectSignatures(module);
+  if (failed(signatures))
+    return failure();
+  OwningOpRef<ModuleOp> clone = module.clone();
+  if (failed(lowerToLLVMDialect(*clone, options)))
+    return failure();
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return emitError(module.getLoc()) << error;
+  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm.get());
+  auto transformer = [&](llvm::Module *m) -> llvm::Error {
+    for (llvm::Function &fn : *m) {
+      if (fn.isDeclaration())
+        continue;
+      fn.addFnAttr("target-cpu", tm->getTargetCPU());
+      fn.addFnAttr("target-features", tm->getTargetFeatureString());
+    }
+    return optimize(m);
+  };
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = tm->getOptLevel();
+  engineOptions.enableGDBNotificationListener = false;
+  auto engine = ExecutionEngine::create(*clone, engineOptions);
+  if (!engine)
+    return emitError(module.getLoc())
+           << "JIT compilation failed: " << llvm::toString(engine.takeError());
+
+  std::unique_ptr<CompiledModule> result(new CompiledModule());
+  result->engine_ = std::move(*engine);
+  result->signatures_ = std::move(*signatures);
+  return result;
+}
+
+const FunctionSignature *CompiledModule::signature(llvm::StringRef fn) const {
+  for (const FunctionSignature &sig : signatures_)
+    if (sig.name == fn)
+      return &sig;
+  return nullptr;
+}
+
+namespace {
+/// A ranked memref descriptor {allocated, aligned, offset, sizes[R], strides[R]}
+/// of a contiguous row-major buffer, as 64-bit words.
+std::vector<int64_t> makeDescriptor(const void *data, const Shape &shape) {
+  size_t rank = shape.size();
+  std::vector<int64_t> words(3 + 2 * rank);
+  words[0] = words[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
+  words[2] = 0;
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    words[3 + d] = shape[d];
+    words[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+  return words;
+}
+} // namespace
+
+LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const void *> inputs,
+                                     llvm::ArrayRef<void *> outputs, std::string *error) const {
+  auto fail = [&](std::string message) {
+    if (error)
+      *error = std::move(message);
+    return failure();
+  };
+  const FunctionSignature *sig = signature(fn);
+  if (!sig)
+    return fail("compiled module has no function '" + fn.str() + "'");
+  if (inputs.size() != sig->inputs.size() || outputs.size() != sig->outputs.size())
+    return fail("function '" + fn.str() + "' takes " + std::to_string(sig->inputs.size()) +
+                " inputs and " + std::to_string(sig->outputs.size()) + " outputs, got " +
+                std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+
+  std::vector<std::vector<int64_t>> descriptors;
+  descriptors.reserve(inputs.size() + outputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(inputs[i], sig->inputs[i].shape));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(outputs[i], sig->outputs[i].shape));
+  // invokePacked wants a pointer to each argument; each argument is a pointer
+  // to a descriptor.
+  std::vector<void *> argValues, args;
+  argValues.reserve(descriptors.size());
+  for (auto &d : descriptors)
+    argValues.push_back(d.data());
+  for (void *&v : argValues)
+    args.push_back(&v);
+  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
+    return fail("cannot call '" + fn.str() + "': " + llvm::toString(std::move(err)));
+  return success();
+}
+
+} // namespace grad

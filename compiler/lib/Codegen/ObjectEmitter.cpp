@@ -1,0 +1,168 @@
+//===- ObjectEmitter.cpp - LLVM IR, assembly and object files -------------===//
+//
+// Translates the lowered module to LLVM IR, optimizes it with the target's
+// cost model (makeOptimizingTransformer at -O<n>), and drives the
+// TargetMachine to write assembly or an object file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/ObjectEmitter.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace grad {
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+static llvm::CodeGenOptLevel codeGenOptLevel(unsigned optLevel) {
+  switch (optLevel) {
+  case 0:
+    return llvm::CodeGenOptLevel::None;
+  case 1:
+    return llvm::CodeGenOptLevel::Less;
+  case 2:
+    return llvm::CodeGenOptLevel::Default;
+  default:
+    return llvm::CodeGenOptLevel::Aggressive;
+  }
+}
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &options,
+                                                         std::string &error) {
+  initializeNativeTarget();
+  std::string triple =
+      options.targetTriple.empty() ? llvm::sys::getProcessTriple() : options.targetTriple;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.targetCPU;
+  std::string features = options.targetFeatures;
+  if (options.targetTriple.empty() && cpu.empty()) {
+    cpu = llvm::sys::getHostCPUName().str();
+    if (features.empty()) {
+      std::string list;
+      for (auto &feature : llvm::sys::getHostCPUFeatures())
+        list += (list.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") +
+                feature.first().str();
+      features = list;
+    }
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      codeGenOptLevel(options.optLevel)));
+  if (!tm)
+    error = "cannot create a target machine for " + triple;
+  return tm;
+}
+
+FailureOr<std::unique_ptr<llvm::Module>> translateToLLVMIR(ModuleOp module,
+                                                          llvm::LLVMContext &llvmContext,
+                                                          const CodegenOptions &options) {
+  OwningOpRef<ModuleOp> clone = module.clone();
+  if (failed(lowerToLLVMDialect(*clone, options)))
+    return failure();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm) {
+    emitError(module.getLoc()) << error;
+    return failure();
+  }
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*clone, llvmContext);
+  if (!llvmModule) {
+    emitError(module.getLoc()) << "translation to LLVM IR failed";
+    return failure();
+  }
+  llvmModule->setTargetTriple(tm->getTargetTriple().str());
+  llvmModule->setDataLayout(tm->createDataLayout());
+  // Every function gets the target's CPU and features so that LLVM's
+  // vectorizers and instruction selection use them (e.g. AVX-512 FMAs).
+  for (llvm::Function &fn : *llvmModule) {
+    if (fn.isDeclaration())
+      continue;
+    fn.addFnAttr("target-cpu", tm->getTargetCPU());
+    fn.addFnAttr("target-features", tm->getTargetFeatureString());
+  }
+  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm.get());
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    emitError(module.getLoc()) << "LLVM optimization failed: " << llvm::toString(std::move(err));
+    return failure();
+  }
+  return llvmModule;
+}
+
+LogicalResult emitLLVMIR(ModuleOp module, llvm::raw_ostream &os, const CodegenOptions &options) {
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      translateToLLVMIR(module, llvmContext, options);
+  if (failed(llvmModule))
+    return failure();
+  (*llvmModule)->print(os, nullptr);
+  return success();
+}
+
+static LogicalResult emitWithTargetMachine(ModuleOp module, llvm::raw_pwrite_stream &os,
+                                           const CodegenOptions &options,
+                                           llvm::CodeGenFileType kind) {
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      translateToLLVMIR(module, llvmContext, options);
+  if (failed(llvmModule))
+    return failure();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return emitError(module.getLoc()) << error;
+  llvm::legacy::PassManager codegen;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr, kind))
+    return emitError(module.getLoc()) << "the target cannot emit this file type";
+  codegen.run(**llvmModule);
+  return success();
+}
+
+LogicalResult emitAssembly(ModuleOp module, llvm::raw_pwrite_stream &os,
+                           const CodegenOptions &options) {
+  return emitWithTargetMachine(module, os, options, llvm::CodeGenFileType::AssemblyFile);
+}
+
+LogicalResult emitObjectFile(ModuleOp module, llvm::raw_pwrite_stream &os,
+                             const CodegenOptions &options) {
+  return emitWithTargetMachine(module, os, options, llvm::CodeGenFileType::ObjectFile);
+}
+
+LogicalResult emitObjectFile(ModuleOp module, llvm::StringRef path,
+                             const CodegenOptions &options) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(module.getLoc()) << "cannot open '" << path << "': " << ec.message();
+  if (failed(emitObjectFile(module, out.os(), options)))
+    return failure();
+  out.keep();
+  return success();
+}
+
+} // namespace grad

@@ -1,0 +1,193 @@
+//===- Pipeline.cpp - grad -> LLVM dialect pass pipeline ------------------===//
+//
+// Builds the CPU lowering pipeline from MLIR's own passes plus the few grad
+// passes MLIR lacks (Passes.td):
+//
+//   grad ops ──grad-lower-to-linalg──> linalg on tensors
+//     ──linalg-fuse-elementwise-ops──> fused linalg.generic
+//     ──grad-tile-and-vectorize──────> scf.for + vector ops on tensors
+//     ──one-shot-bufferize───────────> memrefs (identity layout at functions)
+//     ──buffer-results-to-out-params─> caller-allocated outputs
+//     ──buffer-deallocation-pipeline─> temporaries freed
+//     ──grad-lower-vector────────────> 1-D vectors, FMAs
+//     ──grad-lower-copies, convert-linalg-to-loops, grad-lower-math
+//     ──*-to-llvm────────────────────> LLVM dialect
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/Pipeline.h"
+
+#include "grad/Codegen/Passes.h"
+#include "grad/Conversion/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/AllInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace grad {
+
+void registerCodegenDialects(DialectRegistry &registry) {
+  registry.insert<affine::AffineDialect, arith::ArithDialect, bufferization::BufferizationDialect,
+                  cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+                  tensor::TensorDialect, vector::VectorDialect>();
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerAllDialectInterfaceImplementations(registry);
+  memref::registerAllocationOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerTilingInterfaceExternalModels(registry);
+  tensor::registerSubsetOpInterfaceExternalModels(registry);
+  vector::registerSubsetOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
+  func::registerInlinerExtension(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options) {
+  bool vectorize = options.vectorize && options.optLevel > 0;
+  pm.addPass(createGradEmitCInterface());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (vectorize) {
+    GradTileAndVectorizeOptions tiling;
+    tiling.matmulTile = options.matmulTile;
+    tiling.matmulRegisterTile = options.matmulRegisterTile;
+    tiling.vectorSize = options.vectorSize;
+    pm.addNestedPass<func::FuncOp>(createGradTileAndVectorize(tiling));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    // Keeps the matmul accumulator tile in loop-carried vectors across K.
+    pm.addPass(createLoopInvariantSubsetHoistingPass());
+    pm.addPass(createCanonicalizerPass());
+  }
+
+  // Tensors -> buffers. Function boundaries get identity layouts (contiguous
+  // row-major descriptors); results become caller-allocated out-params, and
+  // an output that is a local allocation is replaced by the out-param itself.
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createGradIsolateResults());
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) -> LogicalResult {
+    linalg::makeMemRefCopyOp(b, loc, from, to);
+    return success();
+  };
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // Buffers -> loops and 1-D vectors.
+  if (vectorize)
+    pm.addNestedPass<func::FuncOp>(createGradLowerVector());
+  pm.addNestedPass<func::FuncOp>(createGradLowerCopies());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createGradLowerMath());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Everything -> LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+LogicalResult lowerToLLVMDialect(ModuleOp module, const CodegenOptions &options) {
+  DialectRegistry registry;
+  registerCodegenDialects(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  PassManager pm(module->getContext());
+  buildGradToLinalgPipeline(pm);
+  buildLinalgToLLVMPipeline(pm, options);
+  if (options.configurePassManager)
+    options.configurePassManager(pm);
+  return pm.run(module);
+}
+
+namespace {
+struct LowerToLLVMPipelineOptions : PassPipelineOptions<LowerToLLVMPipelineOptions> {
+  Option<unsigned> optLevel{*this, "opt-level", llvm::cl::desc("0 = no tiling/vectorization"),
+                            llvm::cl::init(3)};
+  Option<int64_t> vectorSize{*this, "vector-size",
+                             llvm::cl::desc("Largest innermost tile of non-matmul ops"),
+                             llvm::cl::init(64)};
+};
+} // namespace
+
+void registerCodegenPipelines() {
+  registerCodegenPasses();
+  PassPipelineRegistration<LowerToLLVMPipelineOptions>(
+      "grad-lower-to-llvm",
+      "Lower grad (or linalg on tensors) to the LLVM dialect: the CPU codegen pipeline",
+      [](OpPassManager &pm, const LowerToLLVMPipelineOptions &cl) {
+        CodegenOptions options;
+        options.optLevel = cl.optLevel;
+        options.vectorSize = cl.vectorSize;
+        buildGradToLinalgPipeline(pm);
+        buildLinalgToLLVMPipeline(pm, options);
+      });
+}
+
+} // namespace grad

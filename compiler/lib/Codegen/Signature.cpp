@@ -1,0 +1,68 @@
+//===- Signature.cpp - entry point signatures of compiled functions -------===//
+//
+// Reads the tensor signature of each public function before lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/Signature.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace grad {
+
+FailureOr<DType> dtypeFromElementType(Type type) {
+  if (type.isF32())
+    return DType::f32;
+  if (type.isF64())
+    return DType::f64;
+  if (type.isInteger(64))
+    return DType::i64;
+  if (type.isInteger(1))
+    return DType::b8;
+  return failure();
+}
+
+static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type, StringRef what,
+                                                  unsigned index) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  FailureOr<DType> dtype = failure();
+  if (tensor)
+    dtype = dtypeFromElementType(tensor.getElementType());
+  if (!tensor || !tensor.hasStaticShape() || failed(dtype)) {
+    func.emitError() << "cannot compile function '" << func.getSymName() << "': " << what << " #"
+                     << index << " has type " << type
+                     << "; entry points take statically shaped tensors of f32, f64, i64 or i1";
+    return failure();
+  }
+  return TensorSignature{*dtype, Shape(tensor.getShape().begin(), tensor.getShape().end())};
+}
+
+FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
+  std::vector<FunctionSignature> result;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func.isPublic() || func.isExternal())
+      continue;
+    FunctionSignature sig;
+    sig.name = func.getSymName().str();
+    FunctionType type = func.getFunctionType();
+    for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+      FailureOr<TensorSignature> ts = tensorSignature(func, t, "argument", i);
+      if (failed(ts))
+        return failure();
+      sig.inputs.push_back(*ts);
+    }
+    for (auto [i, t] : llvm::enumerate(type.getResults())) {
+      FailureOr<TensorSignature> ts = tensorSignature(func, t, "result", i);
+      if (failed(ts))
+        return failure();
+      sig.outputs.push_back(*ts);
+    }
+    result.push_back(std::move(sig));
+  }
+  return result;
+}
+
+} // namespace grad

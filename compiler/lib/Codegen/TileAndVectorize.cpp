@@ -1,0 +1,152 @@
+//===- TileAndVectorize.cpp - tile linalg ops and vectorize the tiles -----===//
+//
+// Implements --grad-tile-and-vectorize. MLIR 19 has no tiling pass, only the
+// transform dialect; the tile sizes we want depend on each op's rank and loop
+// kinds, so the schedule is written here in C++ with the same building blocks
+// (scf::tileUsingSCF, linalg::vectorize and the patterns that
+// transform.structured.vectorize_children_and_apply_patterns applies).
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace grad {
+#define GEN_PASS_DEF_GRADTILEANDVECTORIZE
+#include "grad/Codegen/Passes.h.inc"
+} // namespace grad
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `extent` that is <= `target`, preferring multiples of
+/// `quantum` (the vector width) so that tiles fill whole registers.
+int64_t pickTile(int64_t extent, int64_t target, int64_t quantum) {
+  if (extent <= 0 || ShapedType::isDynamic(extent))
+    return 0; // 0 = do not tile this loop.
+  if (extent <= target)
+    return extent;
+  for (int64_t t = target - target % quantum; t >= quantum; t -= quantum)
+    if (extent % t == 0)
+      return t;
+  for (int64_t t = target; t >= 1; --t)
+    if (extent % t == 0)
+      return t;
+  return 1;
+}
+
+/// Tiles `op` with `sizes` (0 = untiled) and returns the tiled op, or null.
+Operation *tileOp(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> sizes) {
+  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+    return op;
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rewriter.getIndexAttr(s));
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(rewriter, op, options);
+  if (failed(result) || result->tiledOps.empty())
+    return nullptr;
+  rewriter.replaceOp(op, result->replacements);
+  return result->tiledOps.back();
+}
+
+bool isMatmulLike(Operation *op) { return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op); }
+
+struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize> {
+  using GradTileAndVectorizeBase::GradTileAndVectorizeBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<int64_t> cacheTile(matmulTile.begin(), matmulTile.end());
+    SmallVector<int64_t> regTile(matmulRegisterTile.begin(), matmulRegisterTile.end());
+    if (cacheTile.empty())
+      cacheTile = {64, 128, 64};
+    if (regTile.empty())
+      regTile = {8, 32, 1};
+    if (cacheTile.size() != 3 || regTile.size() != 3) {
+      func.emitError("grad-tile-and-vectorize: matmul tiles need 3 sizes (M,N,K)");
+      return signalPassFailure();
+    }
+
+    SmallVector<linalg::LinalgOp> work;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
+        work.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> toVectorize;
+    for (linalg::LinalgOp op : work) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        continue;
+      auto tilable = cast<TilingInterface>(op.getOperation());
+      Operation *tiled = nullptr;
+      if (isMatmulLike(op)) {
+        // Loops: [batch,] M, N, K. The batch loop is tiled to 1.
+        size_t lead = ranges.size() - 3;
+        SmallVector<int64_t> outer(lead, 1), inner(lead, 0);
+        for (size_t d = 0; d < 3; ++d) {
+          int64_t quantum = d == 1 ? 16 : 1;
+          outer.push_back(pickTile(ranges[lead + d], cacheTile[d], quantum));
+        }
+        tiled = tileOp(rewriter, tilable, outer);
+        if (!tiled)
+          continue;
+        auto innerOp = cast<linalg::LinalgOp>(tiled);
+        SmallVector<int64_t> innerRanges = innerOp.getStaticLoopRanges();
+        for (size_t d = 0; d < 3; ++d) {
+          int64_t quantum = d == 1 ? 16 : 1;
+          inner.push_back(pickTile(innerRanges[lead + d], regTile[d], quantum));
+        }
+        tiled = tileOp(rewriter, cast<TilingInterface>(tiled), inner);
+      } else {
+        SmallVector<int64_t> sizes(ranges.size(), 1);
+        sizes.back() = pickTile(ranges.back(), vectorSize, 16);
+        tiled = tileOp(rewriter, tilable, sizes);
+      }
+      if (tiled)
+        toVectorize.push_back(tiled);
+    }
+
+    for (Operation *op : toVectorize) {
+      if (failed(linalg::vectorizeOpPrecondition(op)))
+        continue; // Stays a (tiled) linalg op; becomes scalar loops.
+      rewriter.setInsertionPoint(op);
+      (void)linalg::vectorize(rewriter, op);
+    }
+
+    // The clean-up that vectorize_children_and_apply_patterns does: fold the
+    // tensor slices into the transfers and simplify the transfers.
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    patterns.add<linalg::LinalgCopyVTRForwardingPattern, linalg::LinalgCopyVTWForwardingPattern>(
+        ctx, /*benefit=*/2);
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
