@@ -1,0 +1,32 @@
+//===- Executable.h - What runs a jitted function ---------------*- C++ -*-===//
+//
+// The one seam between grad::jit and the backends: the reference interpreter today, the CPU
+// backend's native JIT when it is built (JitBackend::Native). A backend compiles one entry of a
+// module once; run() is the cache-hit path.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "grad/jit.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <vector>
+
+namespace grad {
+
+/// A compiled entry point. run() checks the arguments and throws grad::Error on a mismatch or a
+/// runtime failure.
+class Executable {
+public:
+  virtual ~Executable() = default;
+  virtual std::vector<Tensor> run(const std::vector<Tensor> &args) = 0;
+};
+
+/// Compiles func.func `entry` of `module` for `backend`. The module (and its context) must
+/// outlive the result. Throws grad::Error when the backend is unavailable or rejects the module.
+std::unique_ptr<Executable> compileEntry(mlir::ModuleOp module, llvm::StringRef entry,
+                                         JitBackend backend);
+
+} // namespace grad

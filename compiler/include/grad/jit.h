@@ -1,0 +1,172 @@
+// grad/jit.h: define-then-run. grad::trace turns a function written against the Tensor API into
+// a grad-dialect module; grad::jit traces it once per argument signature (shapes + dtypes),
+// compiles it and caches the result. The same function runs eagerly when called directly.
+//
+// This header needs no MLIR headers: the module lives behind an opaque implementation.
+#pragma once
+
+#include "grad/tensor.h"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace grad {
+
+/// What runs a compiled function.
+enum class JitBackend {
+  Interpreter, ///< the reference interpreter (eager kernels per op); the default for now
+  Native,      ///< the CPU backend's JIT (native code), when it is built in
+};
+
+/// Options of grad::trace and grad::jit.
+struct JitOptions {
+  /// Symbol name of the traced func.func.
+  std::string name = "forward";
+  /// Run canonicalize + CSE on the traced (and differentiated) IR before running it.
+  bool optimize = true;
+  /// Backend for grad::jit. The environment variable GRAD_JIT_BACKEND=interpreter|native
+  /// overrides the default.
+  JitBackend backend = JitBackend::Interpreter;
+};
+
+namespace detail {
+/// A flattened function: returns its outputs as a flat list and writes the group sizes of its
+/// original result structure (see OutputTree) into `structure`.
+using FlatFn =
+    std::function<std::vector<Tensor>(const std::vector<Tensor> &, std::vector<size_t> &)>;
+
+/// How a callable's result is flattened into tensors and rebuilt from them.
+template <class R> struct OutputTree;
+template <> struct OutputTree<Tensor> {
+  static void flatten(const Tensor &r, std::vector<Tensor> &out, std::vector<size_t> &s) {
+    out.push_back(r);
+    s.push_back(1);
+  }
+  static Tensor unflatten(const std::vector<Tensor> &flat, const std::vector<size_t> &) {
+    return flat.at(0);
+  }
+};
+template <> struct OutputTree<std::vector<Tensor>> {
+  static void flatten(const std::vector<Tensor> &r, std::vector<Tensor> &out,
+                      std::vector<size_t> &s) {
+    out.insert(out.end(), r.begin(), r.end());
+    s.push_back(r.size());
+  }
+  static std::vector<Tensor> unflatten(const std::vector<Tensor> &flat,
+                                       const std::vector<size_t> &) {
+    return flat;
+  }
+};
+/// value_and_grad's result: (value, grads).
+template <> struct OutputTree<std::pair<Tensor, std::vector<Tensor>>> {
+  static void flatten(const std::pair<Tensor, std::vector<Tensor>> &r, std::vector<Tensor> &out,
+                      std::vector<size_t> &s) {
+    out.push_back(r.first);
+    out.insert(out.end(), r.second.begin(), r.second.end());
+    s.push_back(1);
+    s.push_back(r.second.size());
+  }
+  static std::pair<Tensor, std::vector<Tensor>> unflatten(const std::vector<Tensor> &flat,
+                                                          const std::vector<size_t> &) {
+    return {flat.at(0), std::vector<Tensor>(flat.begin() + 1, flat.end())};
+  }
+};
+
+template <class F>
+using ResultOf = std::decay_t<std::invoke_result_t<F &, const std::vector<Tensor> &>>;
+
+template <class F> FlatFn flatten(F fn) {
+  return [fn = std::move(fn)](const std::vector<Tensor> &args,
+                              std::vector<size_t> &structure) mutable {
+    std::vector<Tensor> out;
+    OutputTree<ResultOf<F>>::flatten(fn(args), out, structure);
+    return out;
+  };
+}
+
+/// The type-erased cache behind JitFunction: signature -> compiled function.
+class JitCache {
+public:
+  JitCache(FlatFn fn, JitOptions options);
+  ~JitCache();
+  /// Runs the compiled function for `args`' signature, tracing and compiling it on a miss.
+  std::vector<Tensor> call(const std::vector<Tensor> &args);
+  /// The optimized grad-dialect module for `args`' signature (compiles it on a miss).
+  std::string mlir(const std::vector<Tensor> &args);
+  size_t num_traces() const;
+  size_t cache_size() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+} // namespace detail
+
+/// A traced function: one func.func in its own grad-dialect module.
+class TracedFunction {
+public:
+  /// The module as MLIR text (pretty form), readable by grad-opt and gradc.
+  std::string mlir() const;
+  /// Writes mlir() to `path`; throws grad::Error if the file cannot be written.
+  void save(const std::string &path) const;
+  /// The func.func symbol name.
+  const std::string &name() const;
+  /// Runs the traced function with the reference interpreter (a check that it matches eager).
+  std::vector<Tensor> operator()(const std::vector<Tensor> &inputs) const;
+
+  struct Impl;
+  explicit TracedFunction(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+private:
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Traces `fn` with symbolic tensors shaped like `example_inputs` (their values are not read).
+/// fn takes `const std::vector<Tensor>&` and returns a Tensor, a std::vector<Tensor> or
+/// value_and_grad's (Tensor, std::vector<Tensor>). Host control flow unrolls; reading a
+/// symbolic value on the host (item(), to_vector()) throws grad::Error.
+TracedFunction trace_flat(detail::FlatFn fn, const std::vector<Tensor> &example_inputs,
+                          const JitOptions &options = {});
+template <class F>
+TracedFunction trace(F fn, const std::vector<Tensor> &example_inputs,
+                     const JitOptions &options = {}) {
+  return trace_flat(detail::flatten(std::move(fn)), example_inputs, options);
+}
+
+/// The callable grad::jit returns; same call form and result type as the wrapped function.
+/// Copies share one cache.
+template <class R> class JitFunction {
+public:
+  explicit JitFunction(std::shared_ptr<detail::JitCache> cache) : cache_(std::move(cache)) {}
+  R operator()(const std::vector<Tensor> &args) const {
+    return detail::OutputTree<R>::unflatten(cache_->call(args), {});
+  }
+  /// The optimized IR that runs for `args`' signature.
+  std::string mlir(const std::vector<Tensor> &args) const { return cache_->mlir(args); }
+  /// How many times the wrapped function was traced (one per new signature).
+  size_t num_traces() const { return cache_->num_traces(); }
+  /// How many signatures are compiled.
+  size_t cache_size() const { return cache_->cache_size(); }
+
+private:
+  std::shared_ptr<detail::JitCache> cache_;
+};
+
+/// Returns a callable that traces `fn` on the first call per signature (shapes and dtypes of
+/// the arguments), compiles it, caches it and runs the compiled code; later calls with the same
+/// signature do not run fn's body again. Model parameters are passed as arguments (see
+/// grad::nn functional use in docs/eager-vs-static.md), so a training loop does not recompile.
+/// grad::jit(grad::value_and_grad(fn, argnums)) differentiates fn's traced IR with the
+/// --grad-autodiff machinery.
+template <class F> auto jit(F fn, JitOptions options = {}) {
+  using R = detail::ResultOf<F>;
+  return JitFunction<R>(
+      std::make_shared<detail::JitCache>(detail::flatten(std::move(fn)), std::move(options)));
+}
+
+} // namespace grad

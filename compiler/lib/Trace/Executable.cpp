@@ -1,0 +1,92 @@
+//===- Executable.cpp - Backends behind grad::jit -------------------------===//
+//
+// The interpreter backend runs the traced function with the reference interpreter (the eager
+// kernels, op by op). The native backend lowers the module through the CPU codegen pipeline and
+// runs it with the in-process JIT (grad::CompiledModule).
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Trace/Executable.h"
+#include "grad/Trace/Tracer.h"
+
+#include "grad/Codegen/Jit.h"
+#include "grad/Interpreter/Interpreter.h"
+#include "grad/error.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+
+namespace grad {
+
+namespace {
+
+class InterpreterExecutable final : public Executable {
+public:
+  explicit InterpreterExecutable(func::FuncOp func) : func(func) {}
+
+  std::vector<Tensor> run(const std::vector<Tensor> &args) override {
+    FailureOr<std::vector<Tensor>> results = failure();
+    bool ok = false;
+    std::string diags = collectDiagnostics(
+        func.getContext(),
+        [&]() -> LogicalResult {
+          results = interpret(func, args);
+          return failure(failed(results));
+        },
+        ok);
+    if (!ok)
+      throw Error("jit: running @" + func.getName().str() + " failed: " + diags);
+    return std::move(*results);
+  }
+
+private:
+  func::FuncOp func;
+};
+
+class NativeExecutable final : public Executable {
+public:
+  NativeExecutable(std::unique_ptr<CompiledModule> compiled, std::string entry)
+      : compiled(std::move(compiled)), entry(std::move(entry)) {}
+
+  std::vector<Tensor> run(const std::vector<Tensor> &args) override {
+    std::string error;
+    FailureOr<std::vector<Tensor>> results = compiled->run(entry, args, &error);
+    if (failed(results))
+      throw Error("jit: running @" + entry + " failed: " + error);
+    return std::move(*results);
+  }
+
+private:
+  std::unique_ptr<CompiledModule> compiled;
+  std::string entry;
+};
+
+} // namespace
+
+std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBackend backend) {
+  auto func = module.lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    throw Error("jit: the module has no function @" + entry.str());
+  switch (backend) {
+  case JitBackend::Interpreter:
+    return std::make_unique<InterpreterExecutable>(func);
+  case JitBackend::Native: {
+    FailureOr<std::unique_ptr<CompiledModule>> compiled = failure();
+    bool ok = false;
+    std::string diags = collectDiagnostics(
+        module.getContext(),
+        [&]() -> LogicalResult {
+          compiled = CompiledModule::compile(module);
+          return failure(failed(compiled));
+        },
+        ok);
+    if (!ok)
+      throw Error("jit: the native backend cannot compile @" + entry.str() + ": " + diags);
+    return std::make_unique<NativeExecutable>(std::move(*compiled), entry.str());
+  }
+  }
+  throw Error("jit: unknown backend");
+}
+
+} // namespace grad

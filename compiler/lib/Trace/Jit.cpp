@@ -1,0 +1,111 @@
+//===- Jit.cpp - grad::jit: trace once per signature, cache, run ----------===//
+//
+// The cache behind grad::jit. Key: the arguments' (dtype, shape) list. A miss traces the
+// function into its own module (all of one JitFunction's modules share one MLIRContext),
+// optimizes it and compiles it for the chosen backend; a hit only checks the key and runs the
+// compiled entry -- the user's function body does not run again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Trace/Executable.h"
+#include "grad/Trace/Tracer.h"
+
+#include "grad/error.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+using namespace mlir;
+
+namespace grad {
+namespace detail {
+
+namespace {
+using Signature = std::vector<std::pair<DType, Shape>>;
+
+struct CompiledEntry {
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<Executable> executable;
+};
+
+JitBackend backendFromEnvironment(JitBackend fallback) {
+  const char *env = std::getenv("GRAD_JIT_BACKEND");
+  if (!env || !*env)
+    return fallback;
+  std::string value(env);
+  if (value == "interpreter")
+    return JitBackend::Interpreter;
+  if (value == "native")
+    return JitBackend::Native;
+  throw Error("jit: GRAD_JIT_BACKEND='" + value + "' is not one of interpreter, native");
+}
+} // namespace
+
+struct JitCache::Impl {
+  FlatFn fn;
+  JitOptions options;
+  std::unique_ptr<MLIRContext> context;
+  std::map<Signature, CompiledEntry> entries;
+  size_t numTraces = 0;
+  std::mutex mutex;
+
+  CompiledEntry &lookup(const std::vector<Tensor> &args) {
+    Signature key;
+    key.reserve(args.size());
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (!args[i].defined())
+        throw Error("jit: argument #" + std::to_string(i) + " is undefined");
+      key.emplace_back(args[i].dtype(), args[i].shape());
+    }
+    auto it = entries.find(key);
+    if (it != entries.end())
+      return it->second;
+    ++numTraces;
+    CompiledEntry entry;
+    entry.module = ModuleOp::create(UnknownLoc::get(context.get()));
+    std::vector<size_t> structure;
+    traceFunction(*entry.module, options.name, fn, args, structure);
+    optimizeTracedModule(*entry.module, options.optimize);
+    entry.executable = compileEntry(*entry.module, options.name, options.backend);
+    return entries.emplace(std::move(key), std::move(entry)).first->second;
+  }
+};
+
+JitCache::JitCache(FlatFn fn, JitOptions options) : impl_(std::make_unique<Impl>()) {
+  registerSymbolicValueAndGrad();
+  impl_->fn = std::move(fn);
+  impl_->options = std::move(options);
+  impl_->options.backend = backendFromEnvironment(impl_->options.backend);
+  impl_->context = createTraceContext();
+}
+
+JitCache::~JitCache() = default;
+
+std::vector<Tensor> JitCache::call(const std::vector<Tensor> &args) {
+  // A jitted function called while tracing another one is inlined into that trace (as in JAX).
+  for (const Tensor &a : args) {
+    if (a.defined() && a.is_symbolic()) {
+      std::vector<size_t> structure;
+      return impl_->fn(args, structure);
+    }
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->lookup(args).executable->run(args);
+}
+
+std::string JitCache::mlir(const std::vector<Tensor> &args) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  impl_->lookup(args).module->print(os);
+  return text;
+}
+
+size_t JitCache::num_traces() const { return impl_->numTraces; }
+size_t JitCache::cache_size() const { return impl_->entries.size(); }
+
+} // namespace detail
+} // namespace grad
