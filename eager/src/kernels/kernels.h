@@ -1,0 +1,36 @@
+// Internal: the eager CPU kernels, one per primitive family. Kernels take concrete tensors whose
+// shapes were already checked by the op table's shape rule and return new contiguous tensors
+// (views are made by the op table itself). Single-threaded; contiguous inputs take plain loops
+// the compiler vectorizes, anything else the strided path.
+#pragma once
+
+#include <vector>
+
+#include "grad/op_table.h"
+#include "grad/tensor.h"
+
+namespace grad::kernels {
+
+/// Neg Exp Log Sqrt Rsqrt Abs Tanh Sigmoid Relu Gelu Sin Cos.
+Tensor unary(OpKind kind, const Tensor& x);
+/// Add Sub Mul Div Maximum Minimum Pow on same-shape, same-dtype operands.
+Tensor binary(OpKind kind, const Tensor& a, const Tensor& b);
+/// b8 result of comparing same-shape operands.
+Tensor compare(CmpPredicate predicate, const Tensor& a, const Tensor& b);
+/// cond ? a : b, all the same shape.
+Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// Sum / Mean / Max over normalized `axes`, result laid out as `out_shape`.
+Tensor reduce(OpKind kind, const Tensor& x, const std::vector<int64_t>& axes,
+              const Shape& out_shape);
+/// 2-D or batched (equal batch dims) matmul through OpenBLAS.
+Tensor matmul(const Tensor& a, const Tensor& b, const Shape& out_shape);
+/// Rows of `table` picked by i64 `indices`.
+Tensor gather(const Tensor& table, const Tensor& indices, const Shape& out_shape);
+/// Concatenation along `axis`.
+Tensor concat(const std::vector<Tensor>& xs, int64_t axis, const Shape& out_shape);
+/// dst[...] = src[...] (same shape; converts dtype; dst may be a strided view).
+void copy_into(const Tensor& dst, const Tensor& src);
+/// Sets every element of `dst` (any layout) to `value`.
+void fill(const Tensor& dst, double value);
+
+}  // namespace grad::kernels
