@@ -186,6 +186,7 @@ def Grad_ReshapeOp : Grad_Op<"reshape", [Pure]> {
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Grad_TransposeOp : Grad_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
@@ -201,6 +202,7 @@ def Grad_TransposeOp : Grad_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let results = (outs Grad_Tensor:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Grad_SliceOp : Grad_Op<"slice", [Pure, InferTypeOpAdaptor]> {
