@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -82,7 +83,7 @@ class Tensor {
   uint32_t output_nr() const;
   /// Runs reverse mode from this tensor. A scalar needs no `gradient`; a non-scalar needs one of
   /// the same shape. retain_graph keeps saved tensors for another backward; create_graph
-  /// records the backward pass itself (higher-order gradients).
+  /// records the backward pass itself (higher-order gradients) and implies retain_graph.
   void backward(const Tensor& gradient = {}, bool retain_graph = false,
                 bool create_graph = false) const;
   /// Makes backward() store this non-leaf tensor's gradient in grad().
@@ -156,6 +157,10 @@ Tensor tensor(std::vector<float> data, Shape shape = {}, bool requires_grad = fa
 Tensor tensor(std::vector<double> data, Shape shape = {}, bool requires_grad = false);
 /// i64 tensor from row-major data.
 Tensor tensor(std::vector<int64_t> data, Shape shape = {});
+/// Braced-list forms: tensor({1.f, 2.f}) is f32, tensor({1.0, 2.0}) is f64, tensor({1, 2}) is i64.
+Tensor tensor(std::initializer_list<float> data, Shape shape = {}, bool requires_grad = false);
+Tensor tensor(std::initializer_list<double> data, Shape shape = {}, bool requires_grad = false);
+Tensor tensor(std::initializer_list<int> data, Shape shape = {});
 /// b8 tensor from row-major data.
 Tensor bool_tensor(std::vector<bool> data, Shape shape = {});
 /// 0-d tensor holding `value` converted to `dtype`.

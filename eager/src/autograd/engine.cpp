@@ -176,7 +176,9 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
                             shape_str(g.shape()), dtype_name(g.dtype()), shape_str(shape()),
                             dtype_name(dtype())));
   }
-  run_backward({gradient_edge(*this)}, {g}, retain_graph, create_graph, nullptr, nullptr);
+  // Like PyTorch, create_graph implies retain_graph (the new graph reuses the saved tensors).
+  run_backward({gradient_edge(*this)}, {g}, retain_graph || create_graph, create_graph, nullptr,
+               nullptr);
 }
 
 std::vector<Tensor> autograd_grad(const std::vector<Tensor>& outputs,
@@ -212,7 +214,7 @@ std::vector<Tensor> autograd_grad(const std::vector<Tensor>& outputs,
     capture.push_back(gradient_edge(inputs[i]));
   }
   std::vector<Tensor> captured(inputs.size());
-  run_backward(roots, root_grads, retain_graph, create_graph, &capture, &captured);
+  run_backward(roots, root_grads, retain_graph || create_graph, create_graph, &capture, &captured);
   return captured;
 }
 

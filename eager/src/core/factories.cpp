@@ -69,6 +69,15 @@ Tensor tensor(std::vector<double> data, Shape shape, bool requires_grad) {
 Tensor tensor(std::vector<int64_t> data, Shape shape) {
   return from_data(data, std::move(shape), DType::i64);
 }
+Tensor tensor(std::initializer_list<float> data, Shape shape, bool requires_grad) {
+  return tensor(std::vector<float>(data), std::move(shape), requires_grad);
+}
+Tensor tensor(std::initializer_list<double> data, Shape shape, bool requires_grad) {
+  return tensor(std::vector<double>(data), std::move(shape), requires_grad);
+}
+Tensor tensor(std::initializer_list<int> data, Shape shape) {
+  return tensor(std::vector<int64_t>(data.begin(), data.end()), std::move(shape));
+}
 Tensor bool_tensor(std::vector<bool> data, Shape shape) {
   Tensor t = new_tensor(resolve_shape(std::move(shape), data.size(), "bool_tensor"), DType::b8);
   bool* p = t.data_ptr<bool>();

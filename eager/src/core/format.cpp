@@ -24,12 +24,13 @@ void print_values(std::ostringstream& os, const std::vector<double>& v, const Sh
   int64_t n = shape[dim];
   int64_t inner = stride_elems / (n == 0 ? 1 : n);
   os << '[';
+  bool elide = n > kMaxFull;
   for (int64_t i = 0; i < n; ++i) {
-    if (n > kMaxFull && i == kEdgeItems) {
-      os << "..., ";
+    if (elide && i == kEdgeItems) {
+      os << ", ...";
       i = n - kEdgeItems;
     }
-    if (i > 0 && !(n > kMaxFull && i == n - kEdgeItems)) os << ", ";
+    if (i > 0) os << ", ";
     print_values(os, v, shape, dim + 1, offset + i * inner, inner, dtype);
   }
   os << ']';
