@@ -15,7 +15,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.grad_tools_dir, append_path=True)
 
-config.substitutions.append(("%python_numpy", config.python_numpy))
+# Before lit's own %python substitution, which would otherwise match the prefix of %python_numpy.
+config.substitutions.insert(0, ("%python_numpy", config.python_numpy))
 config.substitutions.append(("%grad_src", config.grad_src_root))
 if os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
