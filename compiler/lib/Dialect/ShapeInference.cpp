@@ -268,6 +268,10 @@ FailureOr<RankedTensorType> inferReduceType(StringRef opName, Type operand,
   if (failed(in))
     return failure();
   int64_t rank = in->getRank();
+  if (axes.empty() && rank > 0)
+    return emitOptionalError(loc, "'", opName, "' op axes must name the reduced dims of the "
+                             "operand ", *in, " (an empty list would reduce nothing, while the "
+                             "eager API reads it as all dims)");
   SmallVector<bool> reduced(rank, false);
   for (int64_t a : axes) {
     if (a < 0 || a >= rank)

@@ -40,6 +40,9 @@ def Grad_ConstantOp : Grad_Op<"constant",
   let results = (outs Grad_Tensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  let builders = [OpBuilder<(ins "::mlir::DenseElementsAttr":$value), [{
+    build($_builder, $_state, value.getType(), value);
+  }]>];
 }
 
 //===----------------------------------------------------------------------===//
@@ -281,8 +284,8 @@ class Grad_ReduceOp<string mnemonic, string summaryText, Type tensorType> :
     Grad_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
   let summary = summaryText;
   let description = [{
-    Reduces the dimensions listed in `axes` (unique, in [0, rank), any order); `keepdim` keeps
-    them as size-1 dims. An empty `axes` reduces nothing (the result is the operand).
+    Reduces the dimensions listed in `axes` (unique, in [0, rank), any order; non-empty unless
+    the operand is 0-d); `keepdim` keeps them as size-1 dims.
 
     ```mlir
     %1 = grad.}] # mnemonic # [{ %0 {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2xf32>
