@@ -190,10 +190,12 @@ def main(argv):
         return 2
     inputs, outputs = CASES[argv[1]]()
     os.makedirs(argv[2], exist_ok=True)
+    # np.array(order="C"): C-order copies (np.save of a transposed view would write Fortran
+    # order), keeping 0-d arrays 0-d (np.ascontiguousarray would make them 1-d).
     for i, a in enumerate(inputs):
-        np.save(os.path.join(argv[2], "in%d.npy" % i), np.ascontiguousarray(a))
+        np.save(os.path.join(argv[2], "in%d.npy" % i), np.array(a, order="C"))
     for i, a in enumerate(outputs):
-        np.save(os.path.join(argv[2], "ref%d.npy" % i), np.ascontiguousarray(a))
+        np.save(os.path.join(argv[2], "ref%d.npy" % i), np.array(a, order="C"))
     return 0
 
 

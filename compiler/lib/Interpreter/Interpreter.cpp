@@ -1,0 +1,258 @@
+//===- Interpreter.cpp - reference interpreter of the grad dialect --------===//
+//
+// Walks a func.func block by block, keeping one concrete grad::Tensor per SSA value. grad
+// primitives go through decodeGradOp + grad::apply (the eager kernels); func.call recurses into
+// the callee found in the symbol table; grad.fusion binds its inputs to the body's block
+// arguments and evaluates the body up to grad.yield. Every eager call is wrapped in a try/catch
+// in this file, so exceptions never unwind through MLIR frames.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Interpreter/Interpreter.h"
+
+#include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/OpTableBridge.h"
+#include "grad/autograd.h"
+#include "grad/error.h"
+#include "grad/op_table.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <exception>
+
+using namespace mlir;
+
+namespace grad {
+
+//===----------------------------------------------------------------------===//
+// Helpers shared with the folder
+//===----------------------------------------------------------------------===//
+
+std::string describeTensor(const Tensor &value) {
+  if (!value.defined())
+    return "an undefined tensor";
+  std::string s = dtype_name(value.dtype());
+  s += shape_str(value.shape());
+  if (value.is_symbolic())
+    s += " (symbolic)";
+  return s;
+}
+
+bool tensorMatchesType(const Tensor &value, Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || !value.defined() || value.is_symbolic())
+    return false;
+  if (llvm::ArrayRef<int64_t>(value.shape()) != ranked.getShape())
+    return false;
+  FailureOr<DType> dtype = dtypeFromElementType(ranked.getElementType());
+  return succeeded(dtype) && *dtype == value.dtype();
+}
+
+/// True for ops of the grad dialect (unregistered ops have no dialect).
+static bool isGradDialectOp(Operation &op) {
+  Dialect *dialect = op.getDialect();
+  return dialect && isa<GradDialect>(dialect);
+}
+
+bool isEvaluableGradOp(Operation *op) {
+  return isGradDialectOp(*op) && op->getNumRegions() == 0 && decodeGradOp(op).has_value();
+}
+
+FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands,
+                                 std::string *whyNot) {
+  // Report through a diagnostic, or quietly into *whyNot for callers that only try (the folder).
+  auto fail = [&](const std::string &message) -> FailureOr<Tensor> {
+    if (whyNot) {
+      *whyNot = message;
+      return failure();
+    }
+    return op->emitOpError(message);
+  };
+  std::optional<std::pair<OpKind, OpAttrs>> decoded = decodeGradOp(op);
+  if (!decoded)
+    return fail("is not a grad primitive the interpreter can evaluate");
+  if (op->getNumResults() != 1)
+    return fail("expected one result");
+  Tensor result;
+  try {
+    NoGradGuard noGrad;
+    std::vector<Tensor> inputs(operands.begin(), operands.end());
+    result = apply(decoded->first, inputs, decoded->second);
+  } catch (const std::exception &e) {
+    // grad::Error from a kernel (e.g. a gather index out of range), or bad_alloc.
+    return fail(std::string("evaluation failed: ") + e.what());
+  }
+  Type type = op->getResult(0).getType();
+  if (!tensorMatchesType(result, type)) {
+    std::string typeText;
+    llvm::raw_string_ostream os(typeText);
+    os << type;
+    return fail("internal error: the eager kernel returned " + describeTensor(result) +
+                " but the op's result type is " + typeText);
+  }
+  return result;
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// The interpreter proper
+//===----------------------------------------------------------------------===//
+
+/// Interprets one module's functions; one instance per interpret() call.
+class Interpreter {
+public:
+  explicit Interpreter(const InterpreterOptions &options) : options(options) {}
+
+  /// Checks `args` against `fn`'s signature, then evaluates its body.
+  FailureOr<std::vector<Tensor>> call(func::FuncOp fn, ArrayRef<Tensor> args, Operation *caller,
+                                      unsigned depth);
+
+private:
+  using Env = llvm::DenseMap<Value, Tensor>;
+
+  /// Evaluates `block` (whose arguments are already bound in `env`) up to its terminator and
+  /// returns the terminator's operand values.
+  FailureOr<std::vector<Tensor>> runBlock(Block &block, Env &env, unsigned depth);
+  LogicalResult runOp(Operation &op, Env &env, unsigned depth);
+  FailureOr<std::vector<Tensor>> lookup(Operation &op, ValueRange values, Env &env);
+
+  const InterpreterOptions &options;
+};
+
+FailureOr<std::vector<Tensor>> Interpreter::call(func::FuncOp fn, ArrayRef<Tensor> args,
+                                                 Operation *caller, unsigned depth) {
+  // Diagnostics about the arguments go to the call site when there is one.
+  Operation *at = caller ? caller : fn.getOperation();
+  if (depth > options.maxCallDepth)
+    return at->emitError("interpreter: call depth exceeds ")
+           << options.maxCallDepth << " (unbounded recursion?) calling @" << fn.getSymName();
+  if (fn.isExternal())
+    return at->emitError("interpreter: @") << fn.getSymName() << " is a declaration without a body";
+  FunctionType type = fn.getFunctionType();
+  if (args.size() != type.getNumInputs())
+    return at->emitError("interpreter: @")
+           << fn.getSymName() << " takes " << type.getNumInputs() << " argument(s), got "
+           << args.size();
+  for (auto [i, arg] : llvm::enumerate(args)) {
+    if (!tensorMatchesType(arg, type.getInput(i)))
+      return at->emitError("interpreter: argument #")
+             << i << " of @" << fn.getSymName() << " must be " << type.getInput(i) << ", got "
+             << describeTensor(arg);
+  }
+  Env env;
+  Block &entry = fn.getBody().front();
+  for (auto [blockArg, value] : llvm::zip(entry.getArguments(), args))
+    env[blockArg] = value;
+  FailureOr<std::vector<Tensor>> results = runBlock(entry, env, depth);
+  if (failed(results))
+    return failure();
+  for (auto [i, r] : llvm::enumerate(*results)) {
+    if (!tensorMatchesType(r, type.getResult(i)))
+      return fn.emitError("interpreter: result #")
+             << i << " of @" << fn.getSymName() << " is " << describeTensor(r)
+             << " but the signature says " << type.getResult(i);
+  }
+  return results;
+}
+
+FailureOr<std::vector<Tensor>> Interpreter::lookup(Operation &op, ValueRange values, Env &env) {
+  std::vector<Tensor> out;
+  out.reserve(values.size());
+  for (Value v : values) {
+    auto it = env.find(v);
+    if (it == env.end())
+      return op.emitOpError("interpreter: operand has no value (defined in an unsupported way)");
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+FailureOr<std::vector<Tensor>> Interpreter::runBlock(Block &block, Env &env, unsigned depth) {
+  for (Operation &op : block) {
+    if (op.hasTrait<mlir::OpTrait::IsTerminator>()) {
+      if (!isa<func::ReturnOp, YieldOp>(op))
+        return op.emitOpError("interpreter: unsupported terminator (only straight-line "
+                              "functions: func.return, grad.yield)");
+      return lookup(op, op.getOperands(), env);
+    }
+    if (failed(runOp(op, env, depth)))
+      return failure();
+  }
+  return block.getParentOp()->emitError("interpreter: block has no terminator");
+}
+
+LogicalResult Interpreter::runOp(Operation &op, Env &env, unsigned depth) {
+  // Constants of other dialects (arith.constant on tensors) read their attribute directly.
+  if (!isGradDialectOp(op) && op.hasTrait<mlir::OpTrait::ConstantLike>()) {
+    DenseElementsAttr attr;
+    if (op.getNumResults() == 1 && matchPattern(op.getResult(0), m_Constant(&attr))) {
+      FailureOr<Tensor> t = denseAttrToTensor(attr);
+      if (failed(t))
+        return op.emitOpError("interpreter: unsupported constant type ") << attr.getType();
+      env[op.getResult(0)] = *t;
+      return success();
+    }
+  }
+
+  if (auto callOp = dyn_cast<func::CallOp>(op)) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(&op, callOp.getCalleeAttr());
+    if (!callee)
+      return op.emitOpError("interpreter: no func.func named @") << callOp.getCallee();
+    FailureOr<std::vector<Tensor>> args = lookup(op, callOp.getOperands(), env);
+    if (failed(args))
+      return failure();
+    FailureOr<std::vector<Tensor>> results = call(callee, *args, &op, depth + 1);
+    if (failed(results))
+      return failure();
+    for (auto [v, t] : llvm::zip(op.getResults(), *results))
+      env[v] = t;
+    return success();
+  }
+
+  if (auto fusion = dyn_cast<FusionOp>(op)) {
+    FailureOr<std::vector<Tensor>> inputs = lookup(op, fusion.getInputs(), env);
+    if (failed(inputs))
+      return failure();
+    Block &body = fusion.getBody().front();
+    // The body is isolated from above: it sees only its block arguments.
+    Env inner;
+    for (auto [blockArg, value] : llvm::zip(body.getArguments(), *inputs))
+      inner[blockArg] = value;
+    FailureOr<std::vector<Tensor>> results = runBlock(body, inner, depth);
+    if (failed(results))
+      return failure();
+    if (results->size() != op.getNumResults())
+      return op.emitOpError("interpreter: body yields ")
+             << results->size() << " values for " << op.getNumResults() << " results";
+    for (auto [v, t] : llvm::zip(op.getResults(), *results))
+      env[v] = t;
+    return success();
+  }
+
+  if (!isGradDialectOp(op) || op.getNumRegions() != 0)
+    return op.emitOpError("interpreter: unsupported op (the interpreter runs grad ops, "
+                          "func.call, func.return, grad.fusion and tensor constants)");
+  FailureOr<std::vector<Tensor>> operands = lookup(op, op.getOperands(), env);
+  if (failed(operands))
+    return failure();
+  FailureOr<Tensor> result = evaluateGradOp(&op, *operands);
+  if (failed(result))
+    return failure();
+  env[op.getResult(0)] = *result;
+  return success();
+}
+
+} // namespace
+
+FailureOr<std::vector<Tensor>> interpret(func::FuncOp fn, ArrayRef<Tensor> args,
+                                         const InterpreterOptions &options) {
+  Interpreter interp(options);
+  return interp.call(fn, args, /*caller=*/nullptr, /*depth=*/0);
+}
+
+} // namespace grad
