@@ -155,3 +155,52 @@ TEST(Gradcheck, CompositeChains) {
 
 }  // namespace
 }  // namespace grad
+
+namespace grad {
+namespace {
+
+using V = std::vector<Tensor>;
+
+TEST(Gradcheck, ViewCopiesAndSumTo) {
+  Tensor x = randn({3, 4}, 51, DType::f64);
+  EXPECT_TRUE(testing::gradcheck([](const V& v) { return transpose(v[0], 0, 1).contiguous(); }, {x}));
+  EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {1, 4}); }, {x}));
+  EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {3, 1}); }, {x}));
+  EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {4}); }, {x}));
+}
+
+/// Second derivatives: the VJP rules differentiated by the tape (create_graph) against finite
+/// differences of the first derivative. Checks that every rule is itself differentiable.
+TEST(Gradcheck, SecondOrderThroughVjpRules) {
+  std::vector<std::pair<const char*, testing::Fn>> fns = {
+      {"exp", [](const V& v) { return exp(v[0]); }},
+      {"log", [](const V& v) { return log(v[0] * v[0] + 1.0); }},
+      {"tanh", [](const V& v) { return tanh(v[0]); }},
+      {"sigmoid", [](const V& v) { return sigmoid(v[0]); }},
+      {"gelu", [](const V& v) { return gelu(v[0]); }},
+      {"sin", [](const V& v) { return sin(v[0]) * cos(v[0]); }},
+      {"sqrt/rsqrt", [](const V& v) { return sqrt(v[0] * v[0] + 1.0) * rsqrt(v[0] * v[0] + 2.0); }},
+      {"div/pow", [](const V& v) { return pow(v[0] * v[0] + 1.0, 1.5) / (v[0] + 3.0); }},
+      {"matmul", [](const V& v) { return matmul(v[0], transpose(v[0], 0, 1)); }},
+      {"softmax", [](const V& v) { return softmax(v[0], 1); }},
+      {"logsumexp", [](const V& v) { return logsumexp(v[0], {0}); }},
+      {"layer_norm", [](const V& v) { return layer_norm(v[0]); }},
+      {"slice/concat", [](const V& v) { return concat({slice(v[0], 1, 0, 3, 2), v[0] * v[0]}, 1); }},
+  };
+  for (auto& [name, fn] : fns) {
+    // First derivative as a function: x -> d/dx sum(fn(x) * w), kept differentiable.
+    testing::Fn first = [fn = fn](const V& v) {
+      Tensor x = v[0];
+      bool leaf = !x.requires_grad();
+      if (leaf) x = x.detach().requires_grad_();
+      EnableGradGuard enable;
+      Tensor y = fn({x});
+      Tensor w = randn(y.shape(), 99, DType::f64);
+      return autograd_grad({sum(y * w)}, {x}, {}, false, /*create_graph=*/true)[0];
+    };
+    EXPECT_TRUE(testing::gradcheck(first, {randn({3, 4}, 52, DType::f64)})) << name;
+  }
+}
+
+}  // namespace
+}  // namespace grad
