@@ -2,7 +2,7 @@
 // compiles this file ahead of time with gradc (--emit=obj and --emit=header,
 // --grad=mlp_loss adds @mlp_loss_grad) and links the object into main.c with libgradrt only.
 
-// Logits and a mask of the positive logits (an i1 output: bytes at the C boundary).
+// Logits and the mask logits > -1 (an i1 output: bytes at the C boundary).
 func.func @mlp(%x: tensor<4x3xf32>, %w1: tensor<3x5xf32>, %b1: tensor<5xf32>,
                %w2: tensor<5x2xf32>, %b2: tensor<2xf32>) -> (tensor<4x2xf32>, tensor<4x2xi1>) {
   %0 = grad.matmul %x, %w1 : tensor<4x3xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
@@ -12,8 +12,8 @@ func.func @mlp(%x: tensor<4x3xf32>, %w1: tensor<3x5xf32>, %b1: tensor<5xf32>,
   %4 = grad.matmul %3, %w2 : tensor<4x5xf32>, tensor<5x2xf32> -> tensor<4x2xf32>
   %5 = grad.broadcast %b2 {dims = array<i64: 1>} : tensor<2xf32> -> tensor<4x2xf32>
   %6 = grad.add %4, %5 : tensor<4x2xf32>
-  %zero = grad.constant dense<0.0> : tensor<4x2xf32>
-  %7 = grad.cmp "gt", %6, %zero : tensor<4x2xf32>
+  %minus_one = grad.constant dense<-1.0> : tensor<4x2xf32>
+  %7 = grad.cmp "gt", %6, %minus_one : tensor<4x2xf32>
   return %6, %7 : tensor<4x2xf32>, tensor<4x2xi1>
 }
 

@@ -19,10 +19,14 @@ namespace grad {
 
 namespace {
 
-/// Escapes text for a double-quoted DOT label ("\n" stays a line break).
+/// Escapes text for a double-quoted DOT label; a newline becomes DOT's line break `\n`.
 std::string escape(StringRef text) {
   std::string out;
   for (char ch : text) {
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (ch == '"' || ch == '\\')
       out += '\\';
     out += ch;
@@ -57,8 +61,9 @@ public:
        << "\";\n";
     for (BlockArgument arg : fn.getArguments()) {
       std::string id = newNode(arg);
-      os << "    " << id << " [shape=ellipse, label=\"%arg" << arg.getArgNumber() << "\\n"
-         << escape(str(arg.getType())) << "\"];\n";
+      os << "    " << id << " [shape=ellipse, label=\""
+         << escape("%arg" + std::to_string(arg.getArgNumber()) + "\n" + str(arg.getType()))
+         << "\"];\n";
     }
     writeRegion(fn.getBody(), "    ");
     os << "  }\n";

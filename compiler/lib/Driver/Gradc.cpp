@@ -22,7 +22,9 @@
 #include "grad/Dialect/Registration.h"
 #include "grad/Driver/DotEmitter.h"
 #include "grad/Driver/HeaderEmitter.h"
+#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
 #include "grad/Transforms/Passes.h"
+#endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -33,7 +35,9 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Pass.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -58,8 +62,19 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   // (a stable interface, the same ones grad-opt uses) rather than on generated C++ classes.
   std::string pipeline = "builtin.module(";
   SmallVector<std::string> steps;
+#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
+  constexpr bool haveGraphPasses = true;
+#else
+  constexpr bool haveGraphPasses = false;
+#endif
   if (options.fold)
-    steps.push_back("func.func(canonicalize,grad-fold)");
+    steps.push_back(haveGraphPasses ? "func.func(canonicalize,grad-fold)"
+                                    : "func.func(canonicalize)");
+  if (!options.gradFunc.empty() && !haveGraphPasses) {
+    emitError(module.getLoc()) << "gradc: --grad needs the grad-autodiff pass, which this build of "
+                          "gradc does not include (compiler/lib/Transforms was missing)";
+    return failure();
+  }
   if (!options.gradFunc.empty()) {
     std::string autodiff = "grad-autodiff{func=" + options.gradFunc;
     if (!options.gradArgnums.empty()) {
@@ -79,8 +94,8 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
 
   PassManager pm(module->getName());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs()))) {
-    module.emitError() << "gradc: internal error: cannot build the graph pipeline '" << pipeline
-                       << "'";
+    emitError(module.getLoc()) << "gradc: internal error: cannot build the graph pipeline '"
+                               << pipeline << "'";
     return failure();
   }
   if (configure)
@@ -133,8 +148,8 @@ struct CommandLine {
   cl::opt<bool> printIrAfterAll{"print-ir-after-all",
                                 cl::desc("Print the IR after every pass (to stderr)"),
                                 cl::cat(category)};
-  cl::opt<bool> timePasses{"time-passes", cl::desc("Report the time of each pass (to stderr)"),
-                           cl::cat(category)};
+  // --time-passes is LLVM's own global flag (llvm::TimePassesIsEnabled, registered by
+  // libLLVM); gradc reads it, which also times LLVM's code generation passes.
   cl::opt<std::string> headerPrefix{
       "header-prefix",
       cl::desc("Prefix of the C wrappers of --emit=header (default: the output file's stem, "
@@ -219,13 +234,17 @@ int Gradc::run() {
   }
   if (!module)
     return kGradcInputError;
+  // Errors about the whole module (flags that do not fit it) point at the file's first line:
+  // the parsed module itself is located at line 0, which reads like a missing location.
+  Location fileStart = FileLineColLoc::get(
+      &ctx, sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier(), 1, 1);
 
   if (options.target != "host" && options.target != "nvptx") {
-    module->emitError() << "gradc: unknown --target=" << options.target;
+    emitError(fileStart) << "gradc: unknown --target=" << options.target;
     return kGradcInputError;
   }
   if (options.target != "host" || options.emit == EmitKind::Ptx) {
-    module->emitError() << "gradc: "
+    emitError(fileStart) << "gradc: "
                         << (options.target != "host" ? "--target=" + options.target
                                                      : std::string("--emit=ptx"))
                         << " is not supported yet (the NVPTX backend has not landed); use "
@@ -233,7 +252,7 @@ int Gradc::run() {
     return kGradcInputError;
   }
   if (!options.gradFunc.empty() && !module->lookupSymbol<func::FuncOp>(options.gradFunc)) {
-    module->emitError() << "gradc: --grad=" << options.gradFunc
+    emitError(fileStart) << "gradc: --grad=" << options.gradFunc
                         << ": the module has no function @" << options.gradFunc;
     return kGradcInputError;
   }
@@ -325,12 +344,18 @@ int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
 
 int runGradcMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  registerCanonicalizerPass();
+  registerCSEPass();
+#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
   registerGradPasses();
+#endif
   registerCodegenPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
 
   CommandLine cli;
+  if (cl::Option *timePasses = cl::getRegisteredOptions().lookup("time-passes"))
+    timePasses->addCategory(cli.category);
   cl::HideUnrelatedOptions(cli.category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -355,7 +380,7 @@ int runGradcMain(int argc, char **argv) {
   options.fold = !cli.noFold;
   options.fuse = !cli.noFuse;
   options.printIrAfterAll = cli.printIrAfterAll;
-  options.timePasses = cli.timePasses;
+  options.timePasses = llvm::TimePassesIsEnabled;
   options.headerPrefix = cli.headerPrefix.getNumOccurrences()
                              ? std::string(cli.headerPrefix)
                              : defaultPrefix(cli.output, cli.input);

@@ -159,9 +159,8 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
      << "_num_outputs = " << e.outputs.size() << " };\n\n";
 
   // Output allocation helper.
-  os << "/** Allocates the " << e.outputs.size() << " output tensor(s) of " << wrapper
-     << " (zero-filled, owned: release each with grad_tensor_free). On error nothing stays "
-        "allocated. */\n";
+  os << "/* Allocates the outputs of " << wrapper
+     << ": zero-filled, owned (grad_tensor_free each).\n * On error nothing stays allocated. */\n";
   os << "static inline grad_status " << wrapper << "_alloc_outputs(grad_tensor* out_outputs) {\n";
   if (e.outputs.empty()) {
     os << "  (void)out_outputs;\n  return grad_status_ok();\n}\n\n";
@@ -184,11 +183,9 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
   }
 
   // The checked wrapper.
-  os << "/** Runs @" << e.name << ": checks inputs[0.." << e.inputs.size() << ") and outputs[0.."
-     << e.outputs.size()
-     << ") (dtype, rank, shape, non-NULL data, no overlap of outputs with other buffers), then "
-        "calls the compiled entry, which writes the outputs. Returns NULL on success or an "
-        "INVALID_ARGUMENT status naming the argument. Thread-safe for distinct outputs. */\n";
+  os << "/* Checks inputs[0.." << e.inputs.size() << ") and outputs[0.." << e.outputs.size()
+     << ") (dtype, rank, shape, non-NULL data, no overlapping\n * outputs), then runs @" << e.name
+     << ", which writes the outputs. Returns NULL or an INVALID_ARGUMENT status. */\n";
   os << "static inline grad_status " << wrapper
      << "(const grad_tensor* inputs, grad_tensor* outputs) {\n";
   os << "  grad_status status;\n";

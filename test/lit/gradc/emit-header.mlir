@@ -1,9 +1,11 @@
 // gradc --emit=header: memref structs, the _mlir_ciface_ declaration with inputs then outputs,
-// and the checked wrapper; the header compiles as C11 and as C++.
+// and the checked wrapper; the header compiles as C11 and as C++, and two model headers can be
+// included together (the memref structs are guarded).
 // RUN: gradc %s --emit=header -o %t.h
 // RUN: FileCheck %s < %t.h
-// RUN: clang -fsyntax-only -std=c11 -Wall -Wextra -Werror -x c -I %grad_src/runtime/include %t.h
-// RUN: clang++ -fsyntax-only -std=c++17 -Wall -Werror -x c++ -I %grad_src/runtime/include %t.h
+// RUN: gradc %s --emit=header --header-prefix=other -o %t.other.h
+// RUN: clang -fsyntax-only -std=c11 -Wall -Wextra -pedantic -Werror -x c -I %grad_src/runtime/include -include %t.h -include %t.other.h /dev/null
+// RUN: clang++ -fsyntax-only -std=c++17 -Wall -Wextra -Werror -x c++ -I %grad_src/runtime/include -include %t.h /dev/null
 // RUN: gradc %s --emit=header --header-prefix=net | FileCheck %s --check-prefix=PREFIX
 
 // The default prefix is the output file's stem (%t.h -> emit-header.mlir.tmp -> sanitized).
