@@ -9,7 +9,9 @@
 #include "grad/Trace/Executable.h"
 #include "grad/Trace/Tracer.h"
 
+#ifdef GRAD_JIT_NATIVE
 #include "grad/Codegen/Jit.h"
+#endif
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/error.h"
 
@@ -44,6 +46,7 @@ private:
   func::FuncOp func;
 };
 
+#ifdef GRAD_JIT_NATIVE
 class NativeExecutable final : public Executable {
 public:
   NativeExecutable(std::unique_ptr<CompiledModule> compiled, std::string entry)
@@ -61,6 +64,7 @@ private:
   std::unique_ptr<CompiledModule> compiled;
   std::string entry;
 };
+#endif // GRAD_JIT_NATIVE
 
 } // namespace
 
@@ -72,6 +76,10 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
   case JitBackend::Interpreter:
     return std::make_unique<InterpreterExecutable>(func);
   case JitBackend::Native: {
+#ifndef GRAD_JIT_NATIVE
+    throw Error("jit: this build has no native backend (configure with GRAD_JIT_NATIVE=ON); "
+                "use JitBackend::Interpreter or GRAD_JIT_BACKEND=interpreter");
+#else
     FailureOr<std::unique_ptr<CompiledModule>> compiled = failure();
     bool ok = false;
     std::string diags = collectDiagnostics(
@@ -84,6 +92,7 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
     if (!ok)
       throw Error("jit: the native backend cannot compile @" + entry.str() + ": " + diags);
     return std::make_unique<NativeExecutable>(std::move(*compiled), entry.str());
+#endif
   }
   }
   throw Error("jit: unknown backend");
