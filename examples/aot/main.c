@@ -87,7 +87,9 @@ int main(void) {
 
   RUN_ENTRY(mlp_mlp, inputs);
   RUN_ENTRY(mlp_mlp_loss, inputs);
+#if AOT_WITH_GRAD
   RUN_ENTRY(mlp_mlp_loss_grad, inputs);
+#endif
 
   /* A wrong shape must be an error status, not a call into the compiled code. */
   {

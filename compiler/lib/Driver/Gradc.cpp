@@ -60,7 +60,6 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
                              const std::function<void(PassManager &)> &configure) {
   // The pipeline is built from its textual form so that the driver depends on the pass names
   // (a stable interface, the same ones grad-opt uses) rather than on generated C++ classes.
-  std::string pipeline = "builtin.module(";
   SmallVector<std::string> steps;
 #ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
   constexpr bool haveGraphPasses = true;
@@ -90,7 +89,10 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   }
   // Fusion (--grad-fuse) is not implemented yet: `options.fuse` has no effect.
   steps.push_back("cse");
-  pipeline += llvm::join(steps, ",") + ")";
+  // The text has no `builtin.module(...)` anchor: parsePassPipeline adds it to `pm`, which is
+  // already anchored on the module (with the anchor the passes would nest one level too deep
+  // and run on nothing).
+  std::string pipeline = llvm::join(steps, ",");
 
   PassManager pm(module->getName());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs()))) {
@@ -213,6 +215,8 @@ int Gradc::run() {
   registerGradDialects(registry);
   registerCodegenDialects(registry);
   MLIRContext ctx(registry);
+  // Diagnostics point at the source line; the generic dump of the op adds only noise.
+  ctx.printOpOnDiagnostic(false);
   context = &ctx;
 
   std::string error;
@@ -263,6 +267,7 @@ int Gradc::run() {
                                                    "graph passes");
                             })))
     return kGradcInputError;
+  phaseTimings.clear(); // the graph pass manager is gone: stop its timer
 
   // Open the output only now, so that a failed compilation leaves no file behind.
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(outputPath, &error);

@@ -17,7 +17,8 @@
 // CHECK: [[S]] -> [[R]];
 
 // DOT: graph
-// DOT: node {{n[0-9]+}} {{.*}} grad.matmul
+// DOT: node {{n[0-9]+}} {{.*}}"grad.matmul\ntensor<2x4xf32>"
+// DOT: edge
 func.func @f(%x: tensor<2x3xf32>, %w: tensor<3x4xf32>) -> tensor<2xf32> {
   %0 = grad.matmul %x, %w : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
   %1 = grad.sum %0 {axes = array<i64: 1>} : tensor<2x4xf32> -> tensor<2xf32>
