@@ -35,10 +35,13 @@ bool isFloatTensor(Type type) {
 /// Note [Activity]: a value is active when it is floating point and depends on a `wrt` value.
 /// Only active operands ask their VJP rule for a gradient, so constants, integer indices, cmp
 /// results and select predicates never get one, and an op without a VJP rule is an error only
-/// when a gradient really has to flow through it.
+/// when a gradient really has to flow through it. Ops marked grad.stop_gradient (detach()) cut
+/// the dependence.
 llvm::DenseSet<Value> findActiveValues(ArrayRef<Operation *> ops, ValueRange wrt) {
   llvm::DenseSet<Value> active(wrt.begin(), wrt.end());
   for (Operation *op : ops) {
+    if (op->hasAttr(kStopGradientAttr))
+      continue; // detach(): what it produces does not depend on wrt for differentiation
     if (llvm::none_of(op->getOperands(), [&](Value v) { return active.contains(v); }))
       continue;
     for (Value result : op->getResults())

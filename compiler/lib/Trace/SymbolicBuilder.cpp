@@ -136,6 +136,22 @@ std::shared_ptr<SymbolicValue> IRSymbolicContext::lift(const Tensor &concrete) {
   return std::make_shared<IRSymbolicValue>(shared_from_this(), *result);
 }
 
+std::shared_ptr<SymbolicValue>
+IRSymbolicContext::stop_gradient(const std::shared_ptr<SymbolicValue> &value) {
+  checkOpen("detach");
+  auto *irValue = dynamic_cast<IRSymbolicValue *>(value.get());
+  if (!irValue || &irValue->getContext() != this)
+    throw Error("detach: a symbolic tensor from another trace was used here");
+  Value v = irValue->getValue();
+  OpAttrs attrs;
+  attrs.shape = shapeAndDtypeOf(v.getType()).first;
+  FailureOr<Value> copy = buildGradOp(builder, loc, OpKind::Reshape, {v}, attrs);
+  if (failed(copy))
+    throw Error("detach: cannot mark a symbolic tensor as stop-gradient");
+  copy->getDefiningOp()->setAttr(kStopGradientAttr, builder.getUnitAttr());
+  return std::make_shared<IRSymbolicValue>(shared_from_this(), *copy);
+}
+
 Tensor IRSymbolicContext::wrap(Value value) {
   auto [shape, dtype] = shapeAndDtypeOf(value.getType());
   return make_symbolic(shape, dtype, std::make_shared<IRSymbolicValue>(shared_from_this(), value));

@@ -34,6 +34,12 @@ class SymbolicContext {
                                               DType result_dtype) = 0;
   /// Make a concrete tensor (a captured weight, a zeros() made while tracing) a graph constant.
   virtual std::shared_ptr<SymbolicValue> lift(const Tensor& concrete) = 0;
+  /// detach() of a symbolic tensor: a value equal to `value` through which the compiler's
+  /// autodiff passes no gradient. The default returns `value` (no stop-gradient marking).
+  virtual std::shared_ptr<SymbolicValue> stop_gradient(
+      const std::shared_ptr<SymbolicValue>& value) {
+    return value;
+  }
 };
 
 /// Wraps a symbolic value as a Tensor of the given shape and dtype (no storage, no autograd).

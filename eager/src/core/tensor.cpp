@@ -291,7 +291,8 @@ Tensor Tensor::detach() const {
   impl->numel = impl_->numel;
   impl->dtype = impl_->dtype;
   impl->is_view = impl_->is_view;
-  impl->symbolic = impl_->symbolic;
+  impl->symbolic =
+      impl_->symbolic ? impl_->symbolic->context().stop_gradient(impl_->symbolic) : nullptr;
   return Tensor(std::move(impl));
 }
 

@@ -232,3 +232,21 @@ TEST(Jit, UnknownBackendInEnvironmentIsAnError) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Jit, DetachStopsTheGradientLikeEager) {
+  // d/dx sum(x * detach(x)) = detach(x) = x, not 2x.
+  TensorFn f = [](const std::vector<Tensor> &a) { return sum(a[0] * a[0].detach()); };
+  Tensor x = tensor(std::vector<double>{1.5, -2.0, 0.25}, {3});
+  auto [ev, eg] = value_and_grad(f, {0})({x});
+  auto jitted = jit(value_and_grad(f, {0}));
+  auto [jv, jg] = jitted({x});
+  EXPECT_EQ(eg[0].to_vector<double>(), x.to_vector<double>());
+  EXPECT_EQ(jg[0].to_vector<double>(), x.to_vector<double>());
+  EXPECT_DOUBLE_EQ(jv.item<double>(), ev.item<double>());
+  // The stop-gradient mark is an identity that the cleanup removes from the final IR.
+  EXPECT_EQ(jitted.mlir({x}).find("stop_gradient"), std::string::npos);
+}
+
+} // namespace

@@ -50,6 +50,10 @@ public:
                                       const OpAttrs &attrs, const Shape &resultShape,
                                       DType resultDtype) override;
   std::shared_ptr<SymbolicValue> lift(const Tensor &concrete) override;
+  /// detach(): an identity grad.reshape marked `grad.stop_gradient`; the reverse sweep sends
+  /// no cotangent through it (canonicalization later removes it as an identity).
+  std::shared_ptr<SymbolicValue>
+  stop_gradient(const std::shared_ptr<SymbolicValue> &value) override;
 
   /// A symbolic tensor standing for an existing SSA value (of a ranked tensor type).
   Tensor wrap(mlir::Value value);
@@ -75,6 +79,9 @@ private:
   mlir::Location loc;
   bool closed = false;
 };
+
+/// Discardable attribute marking an identity op as detach() (stop-gradient).
+inline constexpr llvm::StringLiteral kStopGradientAttr = "grad.stop_gradient";
 
 /// The ranked tensor type of a (shape, dtype) pair, and back. Throw grad::Error for types the
 /// grad dialect does not have.
