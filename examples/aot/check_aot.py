@@ -3,11 +3,11 @@
 
 The reference is computed here independently of grad: the MLP forward pass, its mean squared
 error and the gradients of that loss by hand-written backpropagation, on the same closed-form
-inputs as main.c. Also checks that a wrong input shape gives the documented error status and
+inputs as main.c. Also checks that wrong arguments give the documented error statuses and
 that the program and the object depend on nothing but libgradrt, libc and libm (no LLVM, MLIR
 or eager library).
 
-usage: check_aot.py PROGRAM OBJECT WITH_GRAD   (WITH_GRAD: 1 if @mlp_loss_grad was compiled)
+usage: check_aot.py PROGRAM OBJECT
 """
 import re
 import subprocess
@@ -49,20 +49,33 @@ def reference():
     }
 
 
+# The status each bad call in main.c must return, exactly.
+EXPECTED_ERRORS = {
+    "wrong_shape": "INVALID_ARGUMENT: mlp_mlp: input 0: shape mismatch at dimension 1: "
+                   "expected f32[4, 3], got f32[4, 2]",
+    "wrong_dtype": "INVALID_ARGUMENT: mlp_mlp: input 0: dtype mismatch: expected f32[4, 3], "
+                   "got f64[4, 3]",
+    "null_data": "INVALID_ARGUMENT: mlp_mlp: input 1: f32[3, 5] has a NULL data pointer",
+    "aliased_output": "INVALID_ARGUMENT: mlp_mlp: output 0 overlaps input 0 in memory; outputs "
+                      "must be separate buffers",
+    "null_inputs": "INVALID_ARGUMENT: mlp_mlp: inputs is NULL",
+}
+
 LINE = re.compile(r"^(\S+) (f32|f64|i64|b8)\[([0-9, ]*)\]:(.*)$")
 
 
 def main():
-    program, obj, with_grad = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    program, obj = sys.argv[1], sys.argv[2]
     run = subprocess.run([program], capture_output=True, text=True)
     failures = []
     if run.returncode != 0:
         failures.append(f"{program} exited with {run.returncode}: {run.stderr}")
     got = {}
-    wrong_shape = None
+    errors = {}
     for line in run.stdout.splitlines():
-        if line.startswith("wrong_shape "):
-            wrong_shape = line
+        case = line.split(" ", 1)[0]
+        if case in EXPECTED_ERRORS:
+            errors[case] = line.split(" ", 1)[1]
             continue
         m = LINE.match(line)
         if not m:
@@ -73,8 +86,6 @@ def main():
         got[m.group(1)] = (m.group(2), values.reshape(shape))
 
     for name, expected in reference().items():
-        if name.startswith("mlp_mlp_loss_grad.") and not with_grad:
-            continue
         if name not in got:
             failures.append(f"{name}: missing from the program's output")
             continue
@@ -86,12 +97,11 @@ def main():
         else:
             print(f"ok {name} {dtype}{list(value.shape)}")
 
-    expected_error = ("wrong_shape INVALID_ARGUMENT: mlp_mlp: input 0: shape mismatch at "
-                      "dimension 1: expected f32[4, 3], got f32[4, 2]")
-    if wrong_shape != expected_error:
-        failures.append(f"wrong-shape call printed {wrong_shape!r}, expected {expected_error!r}")
-    else:
-        print("ok wrong shape -> INVALID_ARGUMENT")
+    for case, expected in EXPECTED_ERRORS.items():
+        if errors.get(case) != expected:
+            failures.append(f"{case}: printed {errors.get(case)!r}, expected {expected!r}")
+        else:
+            print(f"ok {case} -> {expected}")
 
     # Nothing but libgradrt, libc and libm at run time.
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]",

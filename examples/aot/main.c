@@ -4,8 +4,9 @@
  * Inputs follow a closed formula (input_value below) that check_aot.py repeats in numpy to
  * compute the expected outputs independently. Every output is printed as one line
  *   <entry>.out<k> <dtype>[<shape>]: v0 v1 ...
- * and a call with a wrong input shape must return an INVALID_ARGUMENT status, printed as
- *   wrong_shape <CODE>: <message>
+ * and calls with wrong arguments (shape, dtype, NULL data, an output aliasing an input, NULL
+ * array) must each return an INVALID_ARGUMENT status, printed as
+ *   <case> <CODE>: <message>
  * Exit status: 0 if every call behaved as described, 1 otherwise. */
 #include "mlp.h"
 
@@ -56,6 +57,15 @@ static void print_tensor(const char* entry, int index, const grad_tensor* t) {
   printf("\n");
 }
 
+/* Prints "<label> <CODE>: <message>" for an expected error; 1 if it is INVALID_ARGUMENT. */
+static int expect_error(const char* label, grad_status status) {
+  printf("%s %s: %s\n", label, grad_status_code_name(grad_status_code(status)),
+         grad_status_message(status));
+  int ok = grad_status_code(status) == GRAD_STATUS_INVALID_ARGUMENT;
+  grad_status_free(status);
+  return ok;
+}
+
 /* Allocates the outputs with `alloc`, runs `entry`, prints and frees the outputs. */
 #define RUN_ENTRY(name, inputs)                                                                 \
   do {                                                                                          \
@@ -87,31 +97,41 @@ int main(void) {
 
   RUN_ENTRY(mlp_mlp, inputs);
   RUN_ENTRY(mlp_mlp_loss, inputs);
-#if AOT_WITH_GRAD
   RUN_ENTRY(mlp_mlp_loss_grad, inputs);
-#endif
 
-  /* A wrong shape must be an error status, not a call into the compiled code. */
+  /* Wrong arguments must be error statuses, never a call into the compiled code. */
   {
-    grad_tensor bad_inputs[5];
-    memcpy(bad_inputs, inputs, sizeof(bad_inputs));
-    float small[8] = {0};
-    const int64_t bad_shape[2] = {4, 2};
-    grad_status status = grad_tensor_view(small, GRAD_DTYPE_F32, 2, bad_shape, &bad_inputs[0]);
     grad_tensor outputs[mlp_mlp_num_outputs];
-    if (!status)
-      status = mlp_mlp_alloc_outputs(outputs);
+    grad_status status = mlp_mlp_alloc_outputs(outputs);
     if (status) {
       fprintf(stderr, "setup: %s\n", grad_status_message(status));
       grad_status_free(status);
       return 1;
     }
-    status = mlp_mlp(bad_inputs, outputs);
-    printf("wrong_shape %s: %s\n", grad_status_code_name(grad_status_code(status)),
-           grad_status_message(status));
-    if (grad_status_code(status) != GRAD_STATUS_INVALID_ARGUMENT)
-      ok = 0;
-    grad_status_free(status);
+    grad_tensor bad[5];
+    float small[8] = {0};
+    double wide[12] = {0};
+    const int64_t shape_4x2[2] = {4, 2}, shape_4x3[2] = {4, 3};
+
+    memcpy(bad, inputs, sizeof(bad)); /* x of shape [4, 2] instead of [4, 3] */
+    status = grad_tensor_view(small, GRAD_DTYPE_F32, 2, shape_4x2, &bad[0]);
+    ok &= expect_error("wrong_shape", status ? status : mlp_mlp(bad, outputs));
+
+    memcpy(bad, inputs, sizeof(bad)); /* x as f64 */
+    status = grad_tensor_view(wide, GRAD_DTYPE_F64, 2, shape_4x3, &bad[0]);
+    ok &= expect_error("wrong_dtype", status ? status : mlp_mlp(bad, outputs));
+
+    memcpy(bad, inputs, sizeof(bad)); /* w1 without a buffer */
+    bad[1].data = NULL;
+    ok &= expect_error("null_data", mlp_mlp(bad, outputs));
+
+    grad_tensor aliased = outputs[0]; /* output 0 written over input 0 */
+    outputs[0].data = inputs[0].data;
+    outputs[0].owns_data = 0;
+    ok &= expect_error("aliased_output", mlp_mlp(inputs, outputs));
+    outputs[0] = aliased;
+
+    ok &= expect_error("null_inputs", mlp_mlp(NULL, outputs));
     for (int k = 0; k < mlp_mlp_num_outputs; ++k)
       grad_tensor_free(&outputs[k]);
   }

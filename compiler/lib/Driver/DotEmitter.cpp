@@ -82,18 +82,28 @@ private:
         writeOp(op, indent);
   }
 
+  void writeEdge(Value value, StringRef to, StringRef indent) {
+    auto it = valueNodes.find(value);
+    if (it == valueNodes.end())
+      return;
+    os << indent << it->second << " -> " << to;
+    if (auto result = dyn_cast<OpResult>(value); result && result.getOwner()->getNumResults() > 1)
+      os << " [label=\"" << result.getResultNumber() << "\"]";
+    os << ";\n";
+  }
+
   void writeOp(Operation &op, StringRef indent) {
-    std::string id = "n" + std::to_string(nextId++);
-    for (Value result : op.getResults())
-      valueNodes[result] = id;
-    if (op.getNumRegions() > 0) {
-      os << indent << "subgraph cluster_" << nextId++ << " {\n"
-         << indent << "  label=\"" << escape(op.getName().getStringRef()) << "\";\n"
-         << indent << "  style=dashed;\n";
-      for (Region &region : op.getRegions())
-        writeRegion(region, (indent + "  ").str());
-      os << indent << "}\n";
+    // The terminator of a nested region (grad.yield of a fusion) is drawn as edges from the
+    // yielded values to the op that owns the region.
+    Operation *parent = op.getParentOp();
+    if (op.hasTrait<OpTrait::IsTerminator>() && parent && !isa<func::FuncOp>(parent)) {
+      for (Value value : op.getOperands())
+        writeEdge(value, opNodes.lookup(parent), indent);
+      return;
     }
+    std::string id = "n" + std::to_string(nextId++);
+    opNodes[&op] = id;
+    // Declared before any region so that Graphviz keeps the node outside the cluster.
     bool isReturn = isa<func::ReturnOp>(op);
     std::string label = op.getName().getStringRef().str();
     for (NamedAttribute attr : op.getAttrs())
@@ -102,22 +112,34 @@ private:
       label += "\n" + str(type);
     os << indent << id << " [shape=" << (isReturn ? "doubleoctagon" : "box") << ", label=\""
        << escape(label) << "\"];\n";
-    for (OpOperand &operand : op.getOpOperands()) {
-      Value value = operand.get();
-      auto it = valueNodes.find(value);
-      if (it == valueNodes.end())
-        continue;
-      os << indent << it->second << " -> " << id;
-      if (auto result = dyn_cast<OpResult>(value);
-          result && result.getOwner()->getNumResults() > 1)
-        os << " [label=\"" << result.getResultNumber() << "\"]";
-      os << ";\n";
+    if (op.getNumRegions() > 0) {
+      // Block arguments of a region stand for the op's operands (grad.fusion passes its inputs
+      // in order), so edges run from the producers outside straight to the ops inside.
+      for (Region &region : op.getRegions())
+        for (Block &block : region)
+          for (BlockArgument arg : block.getArguments())
+            if (arg.getArgNumber() < op.getNumOperands())
+              if (auto it = valueNodes.find(op.getOperand(arg.getArgNumber()));
+                  it != valueNodes.end())
+                valueNodes[arg] = it->second;
+      os << indent << "subgraph cluster_" << nextId++ << " {\n"
+         << indent << "  label=\"" << escape(op.getName().getStringRef()) << "\";\n"
+         << indent << "  style=dashed;\n";
+      for (Region &region : op.getRegions())
+        writeRegion(region, (indent + "  ").str());
+      os << indent << "}\n";
     }
+    for (Value result : op.getResults())
+      valueNodes[result] = id;
+    if (op.getNumRegions() == 0)
+      for (Value operand : op.getOperands())
+        writeEdge(operand, id, indent);
   }
 
   raw_ostream &os;
   unsigned nextId = 0;
   llvm::DenseMap<Value, std::string> valueNodes;
+  llvm::DenseMap<Operation *, std::string> opNodes;
 };
 
 } // namespace

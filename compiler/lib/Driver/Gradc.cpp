@@ -22,9 +22,7 @@
 #include "grad/Dialect/Registration.h"
 #include "grad/Driver/DotEmitter.h"
 #include "grad/Driver/HeaderEmitter.h"
-#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
 #include "grad/Transforms/Passes.h"
-#endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -61,19 +59,8 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   // The pipeline is built from its textual form so that the driver depends on the pass names
   // (a stable interface, the same ones grad-opt uses) rather than on generated C++ classes.
   SmallVector<std::string> steps;
-#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
-  constexpr bool haveGraphPasses = true;
-#else
-  constexpr bool haveGraphPasses = false;
-#endif
   if (options.fold)
-    steps.push_back(haveGraphPasses ? "func.func(canonicalize,grad-fold)"
-                                    : "func.func(canonicalize)");
-  if (!options.gradFunc.empty() && !haveGraphPasses) {
-    emitError(module.getLoc()) << "gradc: --grad needs the grad-autodiff pass, which this build of "
-                          "gradc does not include (compiler/lib/Transforms was missing)";
-    return failure();
-  }
+    steps.push_back("func.func(canonicalize,grad-fold)");
   if (!options.gradFunc.empty()) {
     std::string autodiff = "grad-autodiff{func=" + options.gradFunc;
     if (!options.gradArgnums.empty()) {
@@ -351,9 +338,7 @@ int runGradcMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   registerCanonicalizerPass();
   registerCSEPass();
-#ifdef GRAD_DRIVER_HAS_GRAPH_PASSES
   registerGradPasses();
-#endif
   registerCodegenPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();

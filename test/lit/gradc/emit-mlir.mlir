@@ -9,7 +9,7 @@
 // CHECK-SAME: %[[X:.+]]: tensor<2xf32>
 // CHECK: %[[C:.+]] = grad.constant dense<[2.71828{{[0-9]*}}, 7.38905{{[0-9]*}}]> : tensor<2xf32>
 // CHECK-NOT: grad.exp
-// CHECK: %[[R:.+]] = grad.add %[[C]], %[[X]] : tensor<2xf32>
+// CHECK: %[[R:.+]] = grad.add %[[X]], %[[C]] : tensor<2xf32>
 // CHECK: return %[[R]]
 
 // NOFOLD-LABEL: func.func @f(
