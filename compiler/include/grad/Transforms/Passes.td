@@ -44,4 +44,46 @@ def GradFoldPass : Pass<"grad-fold", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GradAutodiffPass : Pass<"grad-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode autodiff: build @f_grad returning f's results and gradients";
+  let description = [{
+    For each requested `@f` adds `@f_grad` with the same arguments, returning f's results
+    followed by the gradients of f's first result (a floating-point tensor with one element)
+    with respect to the chosen arguments. The backward ops come from the eager op table's VJP
+    rules (one rule per primitive, shared with the eager tape), run on symbolic tensors that
+    wrap the forward SSA values. Cotangents of a value used several times are summed; an
+    argument the result does not depend on gets a zero constant; integer and boolean values
+    (cmp results, select predicates, gather indices) carry no gradient. Requests: the `func`
+    and `argnums` options, or every func.func with a `grad.autodiff` attribute (unit: all
+    floating-point arguments; `array<i64: ...>`: those argnums). Run canonicalize and CSE after
+    it. The result is ordinary grad IR: the pass differentiates its own output (grad of grad).
+
+    Before (`--grad-autodiff="func=f"`):
+    ```mlir
+    func.func @f(%x: tensor<3xf32>) -> tensor<f32> {
+      %e = grad.exp %x : tensor<3xf32>
+      %s = grad.sum %e {axes = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
+      return %s : tensor<f32>
+    }
+    ```
+    After (with canonicalize, cse), @f unchanged plus:
+    ```mlir
+    func.func @f_grad(%x: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>) {
+      %e = grad.exp %x : tensor<3xf32>
+      %s = grad.sum %e {axes = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
+      %one = grad.constant dense<1.0> : tensor<3xf32>
+      %g = grad.mul %one, %e : tensor<3xf32>
+      return %s, %g : tensor<f32>, tensor<3xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::grad::GradDialect", "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"funcName", "func", "std::string", /*default=*/"\"\"",
+           "Function to differentiate (default: every func.func with a grad.autodiff attribute)">,
+    ListOption<"argnums", "argnums", "int64_t",
+               "Arguments to differentiate with respect to (default: all floating-point ones)">,
+  ];
+}
+
 #endif // GRAD_TRANSFORMS_PASSES_TD
