@@ -18,8 +18,7 @@ namespace {
 
 constexpr int64_t kEdgeItems = 3;
 
-template <class T>
-std::string formatFloat(T v) {
+template <class T> std::string formatFloat(T v) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   std::string s(buf, ec == std::errc() ? end : buf);

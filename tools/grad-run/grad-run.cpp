@@ -50,9 +50,9 @@ llvm::cl::opt<std::string> outputDir("output-dir",
 llvm::cl::opt<bool> useInterpreter(
     "interpret", llvm::cl::desc("Run with the reference interpreter (currently always the case)"));
 llvm::cl::opt<bool> quiet("quiet", llvm::cl::desc("Do not print the outputs"));
-llvm::cl::opt<int64_t> summarizeAbove(
-    "print-threshold", llvm::cl::init(1000),
-    llvm::cl::desc("Print only the edges of outputs with more elements than this"));
+llvm::cl::opt<int64_t>
+    summarizeAbove("print-threshold", llvm::cl::init(1000),
+                   llvm::cl::desc("Print only the edges of outputs with more elements than this"));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "grad-run: error: " << message << "\n";
@@ -90,9 +90,9 @@ int runMain() {
     std::string names;
     for (auto f : module->getOps<func::FuncOp>())
       names += (names.empty() ? "@" : ", @") + f.getSymName().str();
-    return fail("no function @" + functionName + " in '" + inputFilename + "'" +
-                (names.empty() ? std::string(" (it has no functions)")
-                               : " (functions: " + names + ")"));
+    return fail(
+        "no function @" + functionName + " in '" + inputFilename + "'" +
+        (names.empty() ? std::string(" (it has no functions)") : " (functions: " + names + ")"));
   }
   unsigned numArgs = fn.getFunctionType().getNumInputs();
   if (inputFiles.size() != numArgs)

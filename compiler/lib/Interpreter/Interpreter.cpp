@@ -62,8 +62,7 @@ bool isEvaluableGradOp(Operation *op) {
   return isGradDialectOp(*op) && op->getNumRegions() == 0 && decodeGradOp(op).has_value();
 }
 
-FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands,
-                                 std::string *whyNot) {
+FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::string *whyNot) {
   // Report through a diagnostic, or quietly into *whyNot for callers that only try (the folder).
   auto fail = [&](const std::string &message) -> FailureOr<Tensor> {
     if (whyNot) {
@@ -135,9 +134,8 @@ FailureOr<std::vector<Tensor>> Interpreter::call(func::FuncOp fn, ArrayRef<Tenso
     return at->emitError("interpreter: @") << fn.getSymName() << " is a declaration without a body";
   FunctionType type = fn.getFunctionType();
   if (args.size() != type.getNumInputs())
-    return at->emitError("interpreter: @")
-           << fn.getSymName() << " takes " << type.getNumInputs() << " argument(s), got "
-           << args.size();
+    return at->emitError("interpreter: @") << fn.getSymName() << " takes " << type.getNumInputs()
+                                           << " argument(s), got " << args.size();
   for (auto [i, arg] : llvm::enumerate(args)) {
     if (!tensorMatchesType(arg, type.getInput(i)))
       return at->emitError("interpreter: argument #")

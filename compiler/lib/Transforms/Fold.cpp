@@ -103,9 +103,8 @@ public:
     OpBuilder builder(fn.getContext());
     for (Operation *op : evaluated) {
       Value result = op->getResult(0);
-      bool usedOutside = llvm::any_of(result.getUsers(), [&](Operation *user) {
-        return !evaluated.contains(user);
-      });
+      bool usedOutside = llvm::any_of(result.getUsers(),
+                                      [&](Operation *user) { return !evaluated.contains(user); });
       if (!usedOutside)
         continue;
       auto type = cast<RankedTensorType>(result.getType());
@@ -116,9 +115,8 @@ public:
       }
       builder.setInsertionPoint(op);
       Value constant = builder.create<ConstantOp>(op->getLoc(), *attr).getResult();
-      result.replaceUsesWithIf(constant, [&](OpOperand &use) {
-        return !evaluated.contains(use.getOwner());
-      });
+      result.replaceUsesWithIf(constant,
+                               [&](OpOperand &use) { return !evaluated.contains(use.getOwner()); });
       ++numConstants;
     }
 

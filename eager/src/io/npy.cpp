@@ -156,8 +156,9 @@ DType dtypeFromDescr(const std::string& descr, std::string_view name) {
   if (descr == "|b1") return DType::b8;
   if (!descr.empty() && descr[0] == '>')
     fail("load_npy", name,
-         "big-endian data (descr '" + descr + "') is not supported; save it little-endian "
-         "(e.g. numpy: a.astype(a.dtype.newbyteorder('<')))");
+         "big-endian data (descr '" + descr +
+             "') is not supported; save it little-endian "
+             "(e.g. numpy: a.astype(a.dtype.newbyteorder('<')))");
   fail("load_npy", name,
        "unsupported dtype '" + descr +
            "'; supported: '<f4' (float32), '<f8' (float64), '<i8' (int64), '|b1' (bool)");

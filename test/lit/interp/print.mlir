@@ -4,6 +4,7 @@
 // RUN: grad-run %s --fn=values | FileCheck %s
 // RUN: grad-run %s --fn=long --print-threshold=4 | FileCheck %s --check-prefix=SUMMARY
 // RUN: grad-run %s --fn=long | FileCheck %s --check-prefix=FULL
+// RUN: cat %s | grad-run - --fn=long | FileCheck %s --check-prefix=FULL
 
 // CHECK:      out0: f32[2,2]
 // CHECK-NEXT: {{^}}{{\[\[}}7.0, 10.0],

@@ -15,8 +15,8 @@
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/Transforms/Passes.h"
-#include "grad/ops.h"
 #include "grad/op_table.h"
+#include "grad/ops.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -97,7 +97,9 @@ private:
     return pool.front(); // an f32 argument
   }
   static Type elemType(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
-  static ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+  static ArrayRef<int64_t> shapeOf(Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  }
   static DType dtypeOf(Value v) { return *grad::dtypeFromElementType(elemType(v)); }
 
   grad::Shape randomShape() {
@@ -122,8 +124,8 @@ private:
 
   Value constant(const grad::Shape &shape, DType dtype) {
     OpAttrs attrs;
-    Tensor t = dtype == DType::i64 ? grad::zeros(shape, DType::i64)
-                                   : grad::randn(shape, rng(), dtype);
+    Tensor t =
+        dtype == DType::i64 ? grad::zeros(shape, DType::i64) : grad::randn(shape, rng(), dtype);
     attrs.value = std::make_shared<const Tensor>(t);
     return build(OpKind::Constant, {}, attrs);
   }
@@ -140,10 +142,10 @@ private:
   }
 
   void step() {
-    static const OpKind unary[] = {OpKind::Neg, OpKind::Exp, OpKind::Log, OpKind::Sqrt,
-                                   OpKind::Rsqrt, OpKind::Abs, OpKind::Tanh, OpKind::Sigmoid,
-                                   OpKind::Relu, OpKind::Gelu, OpKind::Sin, OpKind::Cos};
-    static const OpKind binary[] = {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div,
+    static const OpKind unary[] = {OpKind::Neg,   OpKind::Exp,  OpKind::Log,  OpKind::Sqrt,
+                                   OpKind::Rsqrt, OpKind::Abs,  OpKind::Tanh, OpKind::Sigmoid,
+                                   OpKind::Relu,  OpKind::Gelu, OpKind::Sin,  OpKind::Cos};
+    static const OpKind binary[] = {OpKind::Add,     OpKind::Sub,     OpKind::Mul, OpKind::Div,
                                     OpKind::Maximum, OpKind::Minimum, OpKind::Pow};
     Value x = pickFloat();
     grad::Shape shape(shapeOf(x));
@@ -344,9 +346,8 @@ TEST(FoldProperty, RandomGraphsEvaluateTheSameBeforeAndAfterFolding) {
   ctx.appendDialectRegistry(registry);
   ctx.loadAllAvailableDialects();
   // Keep expected warnings (unfoldable ops) off the test output; errors still fail the checks.
-  ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &d) {
-    return success(d.getSeverity() != DiagnosticSeverity::Error);
-  });
+  ScopedDiagnosticHandler quiet(
+      &ctx, [](Diagnostic &d) { return success(d.getSeverity() != DiagnosticSeverity::Error); });
 
   Totals totals;
   if (const char *only = std::getenv("GRAD_FOLD_PROPERTY_SEED")) {

@@ -2,13 +2,14 @@
 // layout, and one test per malformed-input error. Files made by numpy itself are covered by the
 // lit tests in test/lit/npy (grad-run reads numpy's files, numpy reads grad-run's, and `cmp`
 // checks the bytes are identical).
+#include "grad/npy.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 
 #include "grad/error.h"
-#include "grad/npy.h"
 #include "grad/ops.h"
 
 namespace {
@@ -47,9 +48,8 @@ std::string errorOf(const std::string& bytes) {
 
 TEST(Npy, WritesNumpysExactHeader) {
   Tensor t = grad::tensor(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
-  std::string expected =
-      npyHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }") +
-      rawBytes(std::vector<float>{1, 2, 3, 4, 5, 6});
+  std::string expected = npyHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }") +
+                         rawBytes(std::vector<float>{1, 2, 3, 4, 5, 6});
   EXPECT_EQ(grad::serialize_npy(t), expected);
   EXPECT_EQ(expected.size() % 64, 24u);  // header is 64 bytes, then 24 data bytes
 }
@@ -92,8 +92,9 @@ TEST(Npy, WritesNonContiguousViewsInRowMajorOrder) {
 }
 
 TEST(Npy, ReadsVersion2HeadersAndDoubleQuotes) {
-  std::string bytes = npyHeader("{\"descr\": \"<f8\", \"fortran_order\": False, \"shape\": (2,)}", 2) +
-                      rawBytes(std::vector<double>{0.25, -4.0});
+  std::string bytes =
+      npyHeader("{\"descr\": \"<f8\", \"fortran_order\": False, \"shape\": (2,)}", 2) +
+      rawBytes(std::vector<double>{0.25, -4.0});
   Tensor t = grad::parse_npy(bytes);
   EXPECT_EQ(t.shape(), (grad::Shape{2}));
   EXPECT_EQ(t.to_vector<double>(), (std::vector<double>{0.25, -4.0}));
