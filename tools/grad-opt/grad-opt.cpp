@@ -33,6 +33,10 @@
 #include "grad/Conversion/Passes.h"
 #define GRAD_OPT_HAS_CONVERSION_PASSES 1
 #endif
+#if __has_include("grad/Codegen/Pipeline.h")
+#include "grad/Codegen/Pipeline.h"
+#define GRAD_OPT_HAS_CODEGEN 1
+#endif
 
 int main(int argc, char **argv) {
   // Upstream passes our pipelines and lit tests use (canonicalize, cse, inline, symbol-dce, ...,
@@ -53,9 +57,15 @@ int main(int argc, char **argv) {
 #ifdef GRAD_OPT_HAS_CONVERSION_PASSES
   grad::registerGradConversionPasses();
 #endif
+#ifdef GRAD_OPT_HAS_CODEGEN
+  grad::registerCodegenPipelines(); // --grad-lower-to-llvm and the codegen passes
+#endif
 
   mlir::DialectRegistry registry;
   grad::registerGradDialects(registry);
+#ifdef GRAD_OPT_HAS_CODEGEN
+  grad::registerCodegenDialects(registry);
+#endif
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "grad optimizer driver\n", registry));
 }

@@ -1,16 +1,28 @@
-//===- GradToLinalg.cpp - grad ops -> linalg on tensors -------------------===//
+//===- GradToLinalg.cpp - the --grad-lower-to-linalg pass -----------------===//
 //
-// Implements --grad-lower-to-linalg (placeholder shell until the dialect lands).
+// Lowers every grad op to linalg/tensor/arith/math on tensors with the same
+// static shapes (patterns in ElementwiseToLinalg.cpp and
+// StructuredToLinalg.cpp). grad.fusion regions are inlined first: linalg's
+// elementwise fusion, run right after, merges their bodies into one
+// linalg.generic per kernel. An op without a lowering fails the pass with a
+// diagnostic naming it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "grad/Conversion/Passes.h"
 
+#include "ConversionUtils.h"
+
+#include "grad/Dialect/GradDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace grad {
@@ -21,12 +33,48 @@ namespace grad {
 using namespace mlir;
 
 namespace {
+
+/// Replaces each grad.fusion by a copy of its body (block arguments -> inputs,
+/// results -> the yielded values).
+void inlineFusions(ModuleOp module) {
+  SmallVector<grad::FusionOp> fusions;
+  module.walk([&](grad::FusionOp fusion) { fusions.push_back(fusion); });
+  for (grad::FusionOp fusion : fusions) {
+    OpBuilder b(fusion);
+    IRMapping mapping;
+    Block &body = fusion.getBody().front();
+    mapping.map(body.getArguments(), fusion.getInputs());
+    for (Operation &op : body.without_terminator())
+      b.clone(op, mapping);
+    SmallVector<Value> results;
+    for (Value v : fusion.getYield().getValues())
+      results.push_back(mapping.lookupOrDefault(v));
+    fusion->replaceAllUsesWith(results);
+    fusion->erase();
+  }
+}
+
 struct LowerToLinalg : grad::impl::GradLowerToLinalgBase<LowerToLinalg> {
-  void runOnOperation() override {}
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    inlineFusions(module);
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<grad::GradDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
+    RewritePatternSet patterns(&getContext());
+    grad::populateGradToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
 };
+
 } // namespace
 
-void grad::populateGradToLinalgPatterns(RewritePatternSet &) {}
+void grad::populateGradToLinalgPatterns(RewritePatternSet &patterns) {
+  populateElementwiseToLinalgPatterns(patterns);
+  populateStructuredToLinalgPatterns(patterns);
+}
 
 void grad::buildGradToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createGradLowerToLinalg());

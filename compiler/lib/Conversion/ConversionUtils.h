@@ -1,0 +1,38 @@
+//===- ConversionUtils.h - helpers of the grad -> linalg patterns -*- C++ -*-===//
+//
+// Shared by the pattern files of --grad-lower-to-linalg (private to lib/Conversion).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_LIB_CONVERSION_CONVERSIONUTILS_H
+#define GRAD_LIB_CONVERSION_CONVERSIONUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace grad {
+
+/// Computes one scalar result from the scalar inputs inside a linalg body.
+using ScalarBodyFn =
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// tensor.empty + an all-parallel linalg.generic with identity maps whose body
+/// yields `body(inputs...)`.
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType resultType, mlir::ValueRange inputs,
+                             ScalarBodyFn body);
+
+/// An arith.constant of scalar `type` (float or integer) with `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, double value);
+
+/// Patterns of ElementwiseToLinalg.cpp (unary, binary, cmp, select, convert).
+void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Patterns of StructuredToLinalg.cpp (constant, shape ops, reductions, matmul, gather).
+void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace grad
+
+#endif // GRAD_LIB_CONVERSION_CONVERSIONUTILS_H

@@ -1,0 +1,379 @@
+//===- StructuredToLinalg.cpp - shape ops, reductions, matmul -> linalg ---===//
+//
+// Patterns for the grad ops that are not elementwise: constant -> arith,
+// broadcast -> linalg.generic with a projected input map, reshape ->
+// tensor.collapse_shape/expand_shape (views after bufferization), transpose ->
+// linalg.transpose, slice -> tensor.extract_slice, concat -> insert_slices,
+// gather -> linalg.generic + tensor.extract, sum/mean/max -> reduction
+// generics, matmul -> linalg.matmul / linalg.batch_matmul.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConversionUtils.h"
+
+#include "grad/Dialect/GradDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace grad {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Reshapes `value` to `type` (same element count) with at most one collapse to
+/// 1-D and one expand; both are views after bufferization.
+Value reshapeTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source == type)
+    return value;
+  Value flat = value;
+  if (source.getRank() != 1) {
+    SmallVector<ReassociationIndices> all;
+    if (source.getRank() > 0) {
+      ReassociationIndices group;
+      for (int64_t d = 0; d < source.getRank(); ++d)
+        group.push_back(d);
+      all.push_back(group);
+    }
+    auto flatType = RankedTensorType::get({source.getNumElements()}, source.getElementType());
+    if (source.getRank() == 0) // tensor<T> -> tensor<1xT>
+      flat = b.create<tensor::ExpandShapeOp>(loc, flatType, value, all);
+    else
+      flat = b.create<tensor::CollapseShapeOp>(loc, flatType, value, all);
+  }
+  if (type.getRank() == 1)
+    return flat;
+  SmallVector<ReassociationIndices> all;
+  if (type.getRank() > 0) {
+    ReassociationIndices group;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      group.push_back(d);
+    all.push_back(group);
+    return b.create<tensor::ExpandShapeOp>(loc, type, flat, all);
+  }
+  return b.create<tensor::CollapseShapeOp>(loc, type, flat, all);
+}
+
+/// tensor.empty of `type` filled with `value`.
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
+  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+  return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// constant, broadcast, reshape, transpose, slice, concat
+//===----------------------------------------------------------------------===//
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, cast<TypedAttr>(op.getValue()));
+    return success();
+  }
+};
+
+struct BroadcastLowering : OpConversionPattern<BroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BroadcastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto operandType = cast<RankedTensorType>(op.getOperand().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    MLIRContext *ctx = rewriter.getContext();
+    // Operand dim i reads result index dims[i], or 0 when it is a size-1 dim
+    // being repeated.
+    SmallVector<AffineExpr> exprs;
+    for (auto [i, d] : llvm::enumerate(op.getDims())) {
+      bool repeated = operandType.getDimSize(i) == 1 && resultType.getDimSize(d) != 1;
+      exprs.push_back(repeated ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(d, ctx));
+    }
+    unsigned rank = resultType.getRank();
+    AffineMap inputMap = AffineMap::get(rank, 0, exprs, ctx);
+    Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), resultType.getShape(),
+                                                  resultType.getElementType());
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), resultType, adaptor.getOperand(), init,
+        ArrayRef<AffineMap>{inputMap, rewriter.getMultiDimIdentityMap(rank)}, iterators,
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getOperand(),
+                                     cast<RankedTensorType>(op.getType())));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init =
+        rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
+    auto transpose = rewriter.create<linalg::TransposeOp>(op.getLoc(), adaptor.getOperand(), init,
+                                                          op.getPerm());
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, type, adaptor.getOperand(), ValueRange(), ValueRange(), ValueRange(), op.getStarts(),
+        type.getShape(), op.getStrides());
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t axis = op.getAxis();
+    Value result =
+        rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
+    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    for (Value input : adaptor.getInputs()) {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      result = rewriter.create<tensor::InsertSliceOp>(op.getLoc(), input, result, ValueRange(),
+                                                      ValueRange(), ValueRange(), offsets,
+                                                      inputType.getShape(), strides);
+      offsets[axis] += inputType.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// gather
+//===----------------------------------------------------------------------===//
+
+/// result[n..., d...] = table[indices[n...], d...]. The compiled code cannot
+/// raise the eager kernel's error for an index outside [0, V): the read index is
+/// clamped (no out-of-bounds access) and the element is NaN for float tables
+/// (0 for integer tables), so a bad index is visible, never a crash.
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tableType = cast<RankedTensorType>(op.getTable().getType());
+    auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+    int64_t n = indicesType.getRank(), rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t d = 0; d < n; ++d)
+      indexExprs.push_back(getAffineDimExpr(d, ctx));
+    AffineMap indexMap = AffineMap::get(rank, 0, indexExprs, ctx);
+    Value init = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+    Value table = adaptor.getTable();
+    Type element = type.getElementType();
+    int64_t rows = tableType.getDimSize(0);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, type, adaptor.getIndices(), init,
+        ArrayRef<AffineMap>{indexMap, rewriter.getMultiDimIdentityMap(rank)}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row = args[0];
+          Value zero = b.create<arith::ConstantIntOp>(l, 0, 64);
+          Value last = b.create<arith::ConstantIntOp>(l, rows - 1, 64);
+          Value inRange = b.create<arith::AndIOp>(
+              l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, row, zero),
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, row, last));
+          Value clamped = b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, row, zero), last);
+          SmallVector<Value> coords{
+              b.create<arith::IndexCastOp>(l, b.getIndexType(), clamped)};
+          for (int64_t d = n; d < rank; ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, d));
+          Value v = b.create<tensor::ExtractOp>(l, table, coords);
+          Value bad = isa<FloatType>(element)
+                          ? scalarConstant(b, l, element, std::numeric_limits<double>::quiet_NaN())
+                          : scalarConstant(b, l, element, 0);
+          b.create<linalg::YieldOp>(l, Value(b.create<arith::SelectOp>(l, inRange, v, bad)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// sum, mean, max
+//===----------------------------------------------------------------------===//
+
+enum class ReduceKind { Sum, Mean, Max };
+
+template <typename OpTy, ReduceKind Kind>
+struct ReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto operandType = cast<RankedTensorType>(op.getOperand().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = operandType.getElementType();
+    bool isFloat = isa<FloatType>(element);
+    if (!isFloat && !element.isInteger(64))
+      return op.emitOpError() << "cannot lower a reduction of " << operandType;
+    unsigned rank = operandType.getRank();
+    llvm::SmallBitVector reduced(rank);
+    for (int64_t a : op.getAxes())
+      reduced.set(a);
+    if (reduced.none()) { // Reduces nothing: the operand itself.
+      rewriter.replaceOp(op, reshapeTo(rewriter, loc, adaptor.getOperand(), resultType));
+      return success();
+    }
+
+    // Reduce into the shape without the reduced dims; keepdim reshapes after.
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<int64_t> kept;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    int64_t count = 1;
+    for (unsigned d = 0; d < rank; ++d) {
+      if (reduced.test(d)) {
+        count *= operandType.getDimSize(d);
+        iterators.push_back(utils::IteratorType::reduction);
+      } else {
+        kept.push_back(operandType.getDimSize(d));
+        outExprs.push_back(getAffineDimExpr(d, ctx));
+        iterators.push_back(utils::IteratorType::parallel);
+      }
+    }
+    auto accType = RankedTensorType::get(kept, element);
+    double initValue = 0;
+    if (Kind == ReduceKind::Max)
+      initValue = isFloat ? -std::numeric_limits<double>::infinity()
+                          : static_cast<double>(std::numeric_limits<int64_t>::min());
+    Value init = isFloat || Kind != ReduceKind::Max
+                     ? scalarConstant(rewriter, loc, element, initValue)
+                     : Value(rewriter.create<arith::ConstantIntOp>(
+                           loc, std::numeric_limits<int64_t>::min(), 64));
+    Value acc = filled(rewriter, loc, accType, init);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, accType, adaptor.getOperand(), acc,
+        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
+                            AffineMap::get(rank, 0, outExprs, ctx)},
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v;
+          if (Kind == ReduceKind::Max)
+            v = isFloat ? Value(b.create<arith::MaximumFOp>(l, args[0], args[1]))
+                        : Value(b.create<arith::MaxSIOp>(l, args[0], args[1]));
+          else
+            v = isFloat ? Value(b.create<arith::AddFOp>(l, args[1], args[0]))
+                        : Value(b.create<arith::AddIOp>(l, args[1], args[0]));
+          b.create<linalg::YieldOp>(l, v);
+        });
+    Value result = generic.getResult(0);
+    if (Kind == ReduceKind::Mean) {
+      // sum * (1 / count), the scale rounded in the element type as the eager
+      // kernel computes it.
+      double scale = element.isF32() ? double(1.0f / static_cast<float>(count))
+                                     : 1.0 / static_cast<double>(count);
+      result = buildElementwise(rewriter, loc, accType, result,
+                                [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                  return b.create<arith::MulFOp>(
+                                      l, args[0], scalarConstant(b, l, element, scale));
+                                });
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, result, resultType));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// matmul
+//===----------------------------------------------------------------------===//
+
+/// [m,k]x[k,n] -> linalg.matmul; [b...,m,k]x[b...,k,n] -> batch dims collapsed
+/// into one, linalg.batch_matmul, expanded back.
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+    auto type = cast<RankedTensorType>(op.getType());
+    Type element = type.getElementType();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    int64_t rank = type.getRank();
+    if (rank == 2) {
+      Value acc = filled(rewriter, loc, type, zero);
+      rewriter.replaceOp(op, rewriter
+                                 .create<linalg::MatmulOp>(
+                                     loc, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, acc)
+                                 .getResult(0));
+      return success();
+    }
+    if (rank < 2)
+      return op.emitOpError() << "cannot lower a matmul producing " << type;
+    int64_t batch = 1;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      batch *= type.getDimSize(d);
+    auto as3d = [&](Value v, RankedTensorType t) -> Value {
+      auto flat = RankedTensorType::get({batch, t.getDimSize(rank - 2), t.getDimSize(rank - 1)},
+                                        t.getElementType());
+      if (rank == 3)
+        return v;
+      SmallVector<ReassociationIndices> groups(3);
+      for (int64_t d = 0; d < rank - 2; ++d)
+        groups[0].push_back(d);
+      groups[1].push_back(rank - 2);
+      groups[2].push_back(rank - 1);
+      return rewriter.create<tensor::CollapseShapeOp>(loc, flat, v, groups);
+    };
+    Value lhs = as3d(adaptor.getLhs(), lhsType), rhs = as3d(adaptor.getRhs(), rhsType);
+    auto type3d = RankedTensorType::get(
+        {batch, type.getDimSize(rank - 2), type.getDimSize(rank - 1)}, element);
+    Value acc = filled(rewriter, loc, type3d, zero);
+    Value result =
+        rewriter.create<linalg::BatchMatmulOp>(loc, ValueRange{lhs, rhs}, acc).getResult(0);
+    if (rank != 3) {
+      SmallVector<ReassociationIndices> groups(3);
+      for (int64_t d = 0; d < rank - 2; ++d)
+        groups[0].push_back(d);
+      groups[1].push_back(rank - 2);
+      groups[2].push_back(rank - 1);
+      result = rewriter.create<tensor::ExpandShapeOp>(loc, type, result, groups);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateStructuredToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, BroadcastLowering, ReshapeLowering, TransposeLowering,
+               SliceLowering, ConcatLowering, GatherLowering,
+               ReduceLowering<SumOp, ReduceKind::Sum>, ReduceLowering<MeanOp, ReduceKind::Mean>,
+               ReduceLowering<MaxOp, ReduceKind::Max>, MatmulLowering>(patterns.getContext());
+}
+
+} // namespace grad
