@@ -4,6 +4,7 @@
 // tracer infer result types from operands and attributes alone.
 #include "grad/Dialect/GradDialect.h"
 #include "grad/Dialect/OpTableBridge.h"
+#include "grad/Dialect/ShapeInference.h"
 
 #include "grad/error.h"
 
@@ -212,6 +213,19 @@ TEST_F(ShapeRules, InferringBuildersComputeResultTypes) {
             f32({3, 2}));
   EXPECT_EQ(builder.create<grad::CmpOp>(loc, "lt", a, b).getType(),
             grad::tensorTypeFor(&ctx, {2, 3}, grad::DType::b8));
+}
+
+TEST(NumpyBroadcastDims, AlignsTrailingDims) {
+  using V = SmallVector<int64_t>;
+  auto dims = [](ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+    return grad::numpyBroadcastDims(from, to, std::nullopt);
+  };
+  EXPECT_EQ(*dims({3}, {2, 3}), V({1}));
+  EXPECT_EQ(*dims({2, 1}, {4, 2, 5}), V({1, 2}));
+  EXPECT_EQ(*dims({}, {4, 2}), V({}));
+  EXPECT_EQ(*dims({1, 1}, {1, 1}), V({0, 1}));
+  EXPECT_TRUE(failed(dims({2}, {3})));
+  EXPECT_TRUE(failed(dims({2, 3}, {3})));
 }
 
 } // namespace
