@@ -42,7 +42,8 @@ using grad::OpAttrs;
 using grad::OpKind;
 using grad::Tensor;
 
-/// Builds one random function. All choices come from `rng`, so a seed reproduces the graph.
+/// Builds one random function (f32 arguments; f32, f64 and i64 values inside). All choices come
+/// from `rng`, so a seed reproduces the graph.
 class GraphGenerator {
 public:
   GraphGenerator(MLIRContext &ctx, uint64_t seed) : ctx(ctx), rng(seed), builder(&ctx) {}
@@ -124,8 +125,15 @@ private:
 
   Value constant(const grad::Shape &shape, DType dtype) {
     OpAttrs attrs;
-    Tensor t =
-        dtype == DType::i64 ? grad::zeros(shape, DType::i64) : grad::randn(shape, rng(), dtype);
+    Tensor t;
+    if (dtype == DType::i64) {
+      std::vector<int64_t> ints(grad::shape_numel(shape));
+      for (int64_t &v : ints)
+        v = uniform(-5, 5);
+      t = grad::tensor(ints, shape);
+    } else {
+      t = grad::randn(shape, rng(), dtype);
+    }
     attrs.value = std::make_shared<const Tensor>(t);
     return build(OpKind::Constant, {}, attrs);
   }
@@ -145,20 +153,23 @@ private:
     static const OpKind unary[] = {OpKind::Neg,   OpKind::Exp,  OpKind::Log,  OpKind::Sqrt,
                                    OpKind::Rsqrt, OpKind::Abs,  OpKind::Tanh, OpKind::Sigmoid,
                                    OpKind::Relu,  OpKind::Gelu, OpKind::Sin,  OpKind::Cos};
-    static const OpKind binary[] = {OpKind::Add,     OpKind::Sub,     OpKind::Mul, OpKind::Div,
-                                    OpKind::Maximum, OpKind::Minimum, OpKind::Pow};
-    Value x = pickFloat();
+    // The first five also take i64 operands.
+    static const OpKind binary[] = {OpKind::Add,     OpKind::Sub, OpKind::Mul, OpKind::Maximum,
+                                    OpKind::Minimum, OpKind::Div, OpKind::Pow};
+    // Mostly floats; i64 values (made by convert) take part in the ops defined on them.
+    Value x = uniform(0, 2) == 0 ? pick() : pickFloat();
+    bool isInt = dtypeOf(x) == DType::i64;
     grad::Shape shape(shapeOf(x));
     int rank = static_cast<int>(shape.size());
     OpAttrs attrs;
     switch (uniform(0, 11)) {
     case 0:
     case 1:
-      pool.push_back(build(unary[uniform(0, 11)], {x}));
+      pool.push_back(build(unary[uniform(0, 11)], {pickFloat()}));
       return;
     case 2:
     case 3:
-      pool.push_back(build(binary[uniform(0, 6)], {x, partnerFor(x)}));
+      pool.push_back(build(binary[uniform(0, isInt ? 4 : 6)], {x, partnerFor(x)}));
       return;
     case 4: { // broadcast: a new leading dim, and size-1 dims expanded to 3
       attrs.shape = {2};
@@ -178,8 +189,8 @@ private:
       if (attrs.axes.empty())
         attrs.axes.push_back(uniform(0, rank - 1));
       attrs.keepdim = uniform(0, 1);
-      OpKind kinds[] = {OpKind::Sum, OpKind::Mean, OpKind::Max};
-      pool.push_back(build(kinds[uniform(0, 2)], {x}, attrs));
+      OpKind kinds[] = {OpKind::Sum, OpKind::Max, OpKind::Mean};
+      pool.push_back(build(kinds[uniform(0, isInt ? 1 : 2)], {x}, attrs));
       return;
     }
     case 6: { // transpose (random permutation) or reshape (flatten / split)
@@ -196,7 +207,7 @@ private:
       return;
     }
     case 7: { // matmul [m,k] x [k,n]
-      if (rank != 2)
+      if (rank != 2 || isInt)
         return;
       Value rhs = constant({shape[1], uniform(1, 3)}, dtypeOf(x));
       for (int tries = 0; tries < 10; ++tries) {
@@ -244,8 +255,10 @@ private:
       }
       return;
     }
-    default: // convert f32 <-> f64
-      attrs.dtype = dtypeOf(x) == DType::f32 ? DType::f64 : DType::f32;
+    default: // convert f32 <-> f64, f32 -> i64 (truncation), i64 -> f32
+      attrs.dtype = dtypeOf(x) != DType::f32 ? DType::f32
+                    : uniform(0, 2) == 0     ? DType::i64
+                                             : DType::f64;
       pool.push_back(build(OpKind::Convert, {x}, attrs));
       return;
     }
@@ -274,6 +287,7 @@ private:
 
 struct Totals {
   int graphs = 0, opsBefore = 0, opsAfter = 0, graphsChanged = 0, graphsWithLiveOps = 0;
+  int intOps = 0; // ops with an i64 result, before folding
 };
 
 /// grad ops in `m`, and how many of them are not constants.
@@ -337,6 +351,11 @@ void checkOne(MLIRContext &ctx, uint64_t seed, int64_t maxElements, Totals &tota
   totals.opsAfter += opsAfter;
   totals.graphsChanged += opsAfter < opsBefore;
   totals.graphsWithLiveOps += liveAfter > 0;
+  module->walk([&](Operation *op) {
+    if (isa_and_nonnull<grad::GradDialect>(op->getDialect()) && op->getNumResults() == 1 &&
+        getElementTypeOrSelf(op->getResult(0).getType()).isInteger(64))
+      ++totals.intOps;
+  });
 }
 
 TEST(FoldProperty, RandomGraphsEvaluateTheSameBeforeAndAfterFolding) {
@@ -361,10 +380,11 @@ TEST(FoldProperty, RandomGraphsEvaluateTheSameBeforeAndAfterFolding) {
   EXPECT_EQ(totals.graphs, 300);
   EXPECT_GT(totals.graphsChanged, 100);
   EXPECT_GT(totals.graphsWithLiveOps, 100);
+  EXPECT_GT(totals.intOps, 100);
   std::printf("fold property: %d graphs, %d grad ops before, %d after; %d graphs changed, "
-              "%d keep non-constant ops\n",
+              "%d keep non-constant ops; %d i64 ops\n",
               totals.graphs, totals.opsBefore, totals.opsAfter, totals.graphsChanged,
-              totals.graphsWithLiveOps);
+              totals.graphsWithLiveOps, totals.intOps);
 }
 
 } // namespace
