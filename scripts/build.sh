@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${GRAD_BUILD_DIR:-build}
+# Paths under the checkout are hashed relative to it, so that ccache hits across clones.
+export CCACHE_BASEDIR="$(pwd)"
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE=${GRAD_BUILD_TYPE:-Release} \
