@@ -125,6 +125,7 @@ class SavedVariable {
 
  private:
   Tensor data_;
+  std::shared_ptr<Node> grad_fn_;  // history of a saved non-leaf input (see saved_variable.cpp)
   uint64_t saved_version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;

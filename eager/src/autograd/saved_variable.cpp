@@ -20,7 +20,14 @@ SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
   saved_version_ = t.version();
   requires_grad_ = is_output || t.requires_grad();  // outputs of a recording node require grad
   output_nr_ = t.output_nr();
-  data_ = is_output ? t.detach() : t;
+  if (is_output) {
+    data_ = t.detach();
+  } else if (std::shared_ptr<Node> fn = t.grad_fn()) {
+    data_ = t.detach();
+    grad_fn_ = std::move(fn);
+  } else {
+    data_ = t;
+  }
 }
 
 Tensor SavedVariable::unpack(Node* owner) const {
@@ -37,6 +44,11 @@ Tensor SavedVariable::unpack(Node* owner) const {
         "backward: a tensor saved by {} was modified in place: saved at version {}, now {} "
         "(shape {}, {}); use an out-of-place op or clone the tensor before changing it",
         owner->name(), saved_version_, now, shape_str(data_.shape()), dtype_name(data_.dtype())));
+  if (grad_fn_) {
+    Tensor t = data_.detach();
+    set_history(t, grad_fn_, output_nr_);
+    return t;
+  }
   if (!is_output_ || !requires_grad_) return data_;
   // Re-attach the output to its node (see Note [Saved outputs]).
   Tensor t = data_.detach();
@@ -47,6 +59,7 @@ Tensor SavedVariable::unpack(Node* owner) const {
 void SavedVariable::reset_data() {
   if (!was_defined_) return;
   data_ = Tensor();
+  grad_fn_.reset();
   released_ = true;
 }
 

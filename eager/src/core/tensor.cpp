@@ -281,6 +281,12 @@ void Tensor::retain_grad() {
 
 bool Tensor::retains_grad() const { return defined() && impl_->autograd && impl_->autograd->retains_grad; }
 
+void swap_tensor_contents(const Tensor& a, const Tensor& b) {
+  check_defined(a, "swap_tensor_contents");
+  check_defined(b, "swap_tensor_contents");
+  if (a.unsafe_impl() != b.unsafe_impl()) std::swap(*a.unsafe_impl(), *b.unsafe_impl());
+}
+
 Tensor Tensor::detach() const {
   GRAD_CHECK_DEFINED("detach");
   auto impl = std::make_shared<TensorImpl>();

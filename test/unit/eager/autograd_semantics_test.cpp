@@ -44,7 +44,7 @@ TEST(AutogradSemantics, S02_LeavesAndGradFnNames) {
   EXPECT_EQ(matmul(x, w).grad_fn()->name(), "MmBackward0");
   EXPECT_EQ(matmul(reshape(x, {1, 2, 3}), reshape(w, {1, 3, 4})).grad_fn()->name(), "BmmBackward0");
   EXPECT_EQ(sum(x).grad_fn()->name(), "SumBackward0");
-  EXPECT_EQ(sum(x, {1}).grad_fn()->name(), "SumBackward1");
+  EXPECT_EQ(sum(x, 1).grad_fn()->name(), "SumBackward1");
   EXPECT_EQ(mean(x).grad_fn()->name(), "MeanBackward0");
   EXPECT_EQ(transpose(x, 0, 1).grad_fn()->name(), "TransposeBackward0");
   EXPECT_EQ(reshape(x, {6}).grad_fn()->name(), "ViewBackward0");

@@ -89,21 +89,21 @@ TEST(Forward, Reductions) {
       for (int k = 0; k < 4; ++k) v.push_back(i * 100 + j * 10 + k);
   Tensor x = tensor(v, {2, 3, 4});
   EXPECT_EQ(sum(x).item<double>(), 2 * 3 * 4 * 0 + 12 * 100 + 8 * 30 + 6 * 6);
-  Tensor s1 = sum(x, {1});
+  Tensor s1 = sum(x, 1);
   EXPECT_EQ(s1.shape(), (Shape{2, 4}));
   expect_near(s1.to_vector<double>(), {30, 33, 36, 39, 330, 333, 336, 339});
   Tensor s02 = sum(x, {0, -1}, true);
   EXPECT_EQ(s02.shape(), (Shape{1, 3, 1}));
   // sum over i,k of i*100 + j*10 + k = 4*100 + 8*10*j + 2*6
   expect_near(s02.to_vector<double>(), {412, 492, 572});
-  expect_near(mean(x, {2}).to_vector<double>(), {1.5, 11.5, 21.5, 101.5, 111.5, 121.5});
+  expect_near(mean(x, 2).to_vector<double>(), {1.5, 11.5, 21.5, 101.5, 111.5, 121.5});
   expect_near(max(x, {0, 1}).to_vector<double>(), {120, 121, 122, 123});
   EXPECT_EQ(max(x).item<double>(), 123);
   // Over a transposed (strided) view: result[k][j] = sum_i x[i][j][k] = 100 + 20 j + 2 k.
   std::vector<double> want;
   for (int k = 0; k < 4; ++k)
     for (int j = 0; j < 3; ++j) want.push_back(100 + 20 * j + 2 * k);
-  expect_near(sum(transpose(x, 0, 2), {2}).to_vector<double>(), want);
+  expect_near(sum(transpose(x, 0, 2), 2).to_vector<double>(), want);
   EXPECT_EQ(sum(tensor(std::vector<int64_t>{1, 2, 3})).item<int64_t>(), 6);
   // logsumexp of large values does not overflow: log(e^1000 + e^1000) = 1000 + log 2.
   EXPECT_NEAR(logsumexp(tensor({1000.0, 1000.0})).item<double>(), 1000 + std::log(2.0), 1e-12);
