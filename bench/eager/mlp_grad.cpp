@@ -1,5 +1,5 @@
 // MLP 784-512-512-10 (ReLU), batch 256, f32, one thread, in grad's eager mode: the forward pass
-// alone, and a full training step (zero_grad, forward, cross_entropy, backward, SGD step).
+// alone, forward + backward, and a full training step (zero_grad, forward, cross_entropy, backward, SGD step).
 #include <benchmark/benchmark.h>
 
 #include "grad/autograd.h"
@@ -38,6 +38,16 @@ void BM_grad_mlp_forward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * bench::kBatch);
 }
 
+// Forward + loss + backward, no optimizer: train_step minus this is zero_grad + SGD step.
+void BM_grad_mlp_forward_backward(benchmark::State& state) {
+  Mlp mlp;
+  for (auto _ : state) {
+    mlp.model.zero_grad();
+    grad::cross_entropy(mlp.model.forward(mlp.x), mlp.labels).backward();
+  }
+  state.SetItemsProcessed(state.iterations() * bench::kBatch);
+}
+
 void BM_grad_mlp_train_step(benchmark::State& state) {
   Mlp mlp;
   grad::optim::SGD opt(mlp.model.parameters(), grad::optim::SGDOptions(0.01));
@@ -53,4 +63,5 @@ void BM_grad_mlp_train_step(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_grad_mlp_forward)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_grad_mlp_forward_backward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_grad_mlp_train_step)->Unit(benchmark::kMillisecond);

@@ -26,6 +26,15 @@ void BM_torch_mlp_forward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * bench::kBatch);
 }
 
+void BM_torch_mlp_forward_backward(benchmark::State& state) {
+  Mlp mlp;
+  for (auto _ : state) {
+    for (auto& p : mlp.model->parameters()) p.mutable_grad().reset();
+    torch::nn::functional::cross_entropy(mlp.model->forward(mlp.x), mlp.labels).backward();
+  }
+  state.SetItemsProcessed(state.iterations() * bench::kBatch);
+}
+
 void BM_torch_mlp_train_step(benchmark::State& state) {
   Mlp mlp;
   torch::optim::SGD opt(mlp.model->parameters(), torch::optim::SGDOptions(0.01));
@@ -43,4 +52,5 @@ void BM_torch_mlp_train_step(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_torch_mlp_forward)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_torch_mlp_forward_backward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_torch_mlp_train_step)->Unit(benchmark::kMillisecond);
