@@ -206,3 +206,75 @@ TEST(Models, HessianVectorProductUnderJit) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// An unchanged nn::Module under jit: parameters bound to traced arguments by functional_call.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+TEST(Models, NnModuleTrainsTheSameEagerAndJitted) {
+  auto makeModel = [] {
+    return nn::Sequential{nn::Linear(nn::LinearOptions(5, 8).seed(1).dtype(DType::f64)),
+                          nn::ReLU(),
+                          nn::Linear(nn::LinearOptions(8, 3).seed(2).dtype(DType::f64))};
+  };
+  nn::Sequential eagerModel = makeModel(), jitModel = makeModel();
+  Tensor x = randn({6, 5}, 40, DType::f64);
+  Tensor labels = tensor(std::vector<int64_t>{0, 2, 1, 1, 0, 2}, {6});
+
+  std::vector<Tensor> params = jitModel.parameters();
+  std::vector<int> argnums;
+  for (size_t i = 0; i < params.size(); ++i)
+    argnums.push_back(static_cast<int>(i) + 2);
+  int bodyRuns = 0;
+  TensorFn loss = [&](const std::vector<Tensor> &a) {
+    ++bodyRuns;
+    std::vector<Tensor> p(a.begin() + 2, a.end());
+    return functional_call(jitModel, p, [&] { return cross_entropy(jitModel.forward(a[0]), a[1]); });
+  };
+  auto step = jit(value_and_grad(loss, argnums));
+
+  for (int it = 0; it < 3; ++it) {
+    eagerModel.zero_grad();
+    Tensor eagerLoss = cross_entropy(eagerModel.forward(x), labels);
+    eagerLoss.backward();
+
+    std::vector<Tensor> args = {x, labels};
+    for (const Tensor &p : jitModel.parameters())
+      args.push_back(p);
+    auto [jitLoss, grads] = step(args);
+    expectAllClose(jitLoss, eagerLoss.detach(), 1e-12, 1e-12, "loss at step " + std::to_string(it));
+    std::vector<Tensor> eagerParams = eagerModel.parameters(), jitParams = jitModel.parameters();
+    ASSERT_EQ(grads.size(), eagerParams.size());
+    NoGradGuard noGrad;
+    for (size_t i = 0; i < grads.size(); ++i) {
+      expectAllClose(grads[i], eagerParams[i].grad(), 1e-10, 1e-12,
+                     "parameter " + std::to_string(i) + " at step " + std::to_string(it));
+      eagerParams[i].sub_(eagerParams[i].grad() * 0.1);
+      jitParams[i].sub_(grads[i] * 0.1);
+    }
+  }
+  EXPECT_EQ(bodyRuns, 1) << "in-place parameter updates must not retrace";
+  // The module's own parameters are concrete again after the trace.
+  for (const Tensor &p : jitModel.parameters())
+    EXPECT_FALSE(p.is_symbolic());
+}
+
+TEST(Models, FunctionalCallRejectsMismatchedParameters) {
+  nn::Linear layer(nn::LinearOptions(2, 2).seed(3));
+  try {
+    functional_call(layer, {zeros({3, 2})}, [&] { return layer.forward(ones({1, 2})); });
+    FAIL() << "a wrong parameter count must throw";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("has 2 parameters but 1"), std::string::npos) << e.what();
+  }
+  try {
+    functional_call(layer, {zeros({3, 2}), zeros({2})}, [&] { return layer.forward(ones({1, 2})); });
+    FAIL() << "a wrong shape must throw";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("[2,2] f32"), std::string::npos) << e.what();
+  }
+}
+
+} // namespace

@@ -5,6 +5,7 @@
 // This header needs no MLIR headers: the module lives behind an opaque implementation.
 #pragma once
 
+#include "grad/nn.h"
 #include "grad/tensor.h"
 
 #include <cstddef>
@@ -106,6 +107,40 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 } // namespace detail
+
+namespace detail {
+/// Binds a module's parameters to other tensors while alive (see functional_call).
+class ParameterBinding {
+public:
+  ParameterBinding(nn::Module &module, const std::vector<Tensor> &params);
+  ~ParameterBinding();
+  ParameterBinding(const ParameterBinding &) = delete;
+  ParameterBinding &operator=(const ParameterBinding &) = delete;
+
+private:
+  std::vector<std::pair<Tensor, Tensor>> swapped_;
+};
+} // namespace detail
+
+/// Runs `fn()` with `module`'s parameters (module.parameters() order) replaced by `params`, then
+/// restores them -- like torch.func.functional_call. This is how an unchanged nn::Module runs
+/// under grad::jit with its parameters as arguments of the jitted function:
+///
+///   auto step = grad::jit(grad::value_and_grad([&](const std::vector<Tensor>& a) {
+///     std::vector<Tensor> params(a.begin() + 2, a.end());
+///     return grad::functional_call(model, params, [&] {
+///       return grad::cross_entropy(model.forward(a[0]), a[1]); });
+///   }, {2, 3, 4, 5}));
+///   auto args = std::vector<Tensor>{x, labels};  // + model.parameters()
+///
+/// Each of `params` must be a symbolic tensor (a traced argument) or the module's own parameter;
+/// shapes and dtypes must match. Eagerly, call the module directly (its parameters are leaves).
+template <class F>
+auto functional_call(nn::Module &module, const std::vector<Tensor> &params, F &&fn)
+    -> decltype(fn()) {
+  detail::ParameterBinding binding(module, params);
+  return fn();
+}
 
 /// A traced function: one func.func in its own grad-dialect module.
 class TracedFunction {

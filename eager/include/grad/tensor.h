@@ -133,6 +133,11 @@ class Tensor {
 /// Prints str().
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
+/// Exchanges, in place, what the two handles' implementations hold (data, shape, autograd state,
+/// symbolic value): every other handle sharing `a`'s implementation now sees `b`'s tensor and vice
+/// versa. grad::functional_call uses it to run an unchanged nn::Module on traced parameters.
+void swap_tensor_contents(const Tensor& a, const Tensor& b);
+
 // ---- operators (scalars take the tensor's dtype) ----------------------------------------------
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
