@@ -127,6 +127,14 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     }
 
     for (Operation *op : toVectorize) {
+      // LLVM packs vector<Nxi1> into bits in memory, while i1 buffers hold one
+      // byte per element (scalar i1 loads/stores): ops that read or write i1
+      // tensors stay scalar. i1 values inside fused bodies are unaffected.
+      if (llvm::any_of(op->getOperandTypes(), [](Type t) {
+            auto shaped = dyn_cast<ShapedType>(t);
+            return shaped && shaped.getElementType().isInteger(1);
+          }))
+        continue;
       if (failed(linalg::vectorizeOpPrecondition(op)))
         continue; // Stays a (tiled) linalg op; becomes scalar loops.
       rewriter.setInsertionPoint(op);
