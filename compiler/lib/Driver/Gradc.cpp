@@ -28,6 +28,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -158,6 +159,18 @@ std::string defaultPrefix(StringRef output, StringRef input) {
 // Driver
 //===----------------------------------------------------------------------===//
 
+/// Stops a timing scope when its pass manager is destroyed (instrumentations are owned by the
+/// pass manager). MLIR calls the pipeline hooks only for nested pipelines, so destruction is
+/// the one reliable "the passes are over" signal for a pass manager created by a callee.
+class StopTimingWithPassManager : public PassInstrumentation {
+public:
+  explicit StopTimingWithPassManager(TimingScope &scope) : scope(scope) {}
+  ~StopTimingWithPassManager() override { scope.stop(); }
+
+private:
+  TimingScope &scope;
+};
+
 class Gradc {
 public:
   Gradc(const GradcOptions &options, StringRef inputPath, StringRef outputPath)
@@ -186,8 +199,11 @@ void Gradc::configurePassManager(PassManager &pm, TimingScope *parent, StringRef
                         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
   if (options.timePasses && parent) {
-    // The pass manager keeps a reference to the scope: it must outlive the run.
+    // The pass manager keeps a reference to the scope: it must outlive the run. The scope is
+    // stopped with the pass manager, so that work done after the passes by the same callee
+    // (LLVM translation and code generation) is not counted as pass time.
     phaseTimings.push_back(parent->nest(phase));
+    pm.addInstrumentation(std::make_unique<StopTimingWithPassManager>(phaseTimings.back()));
     pm.enableTiming(phaseTimings.back());
   }
 }
@@ -308,9 +324,9 @@ int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
   // the lowering passes are timed and printed like the graph passes.
   std::optional<TimingScope> codegenTiming;
   if (rootTiming)
-    codegenTiming.emplace(rootTiming->nest("lowering + LLVM code generation"));
+    codegenTiming.emplace(rootTiming->nest("lowering, LLVM translation, -O<n> and codegen"));
   codegen.configurePassManager = [&](PassManager &pm) {
-    configurePassManager(pm, codegenTiming ? &*codegenTiming : nullptr, "lowering passes");
+    configurePassManager(pm, codegenTiming ? &*codegenTiming : nullptr, "MLIR lowering passes");
   };
   LogicalResult emitted = failure();
   switch (options.emit) {

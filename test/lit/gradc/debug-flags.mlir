@@ -14,8 +14,8 @@
 // TIME: parse
 // TIME: graph passes
 // TIME: Canonicalizer
-// TIME: lowering + LLVM code generation
-// TIME: lowering passes
+// TIME: lowering, LLVM translation, -O<n> and codegen
+// TIME: MLIR lowering passes
 // TIME: OneShotBufferize
 
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
