@@ -2,16 +2,19 @@
 //
 //   grad-run FILE.mlir --fn=NAME --input=a.npy --input=b.npy [--output-dir=DIR] [--interpret]
 //
-// Parses FILE (or stdin for "-"), loads the inputs, runs @NAME, prints every output (header line
-// with dtype and shape, then numpy-style values) and writes out0.npy, out1.npy, ... into DIR.
-// Until the CPU backend exists every run uses the reference interpreter; runFunction() is the
-// one place where the compiled path will branch off. Any error is a message on stderr and exit
-// code 1 (parse errors as MLIR diagnostics with file:line:col), never a crash.
+// Parses FILE (or stdin for "-"), loads the inputs, checks them against @NAME's signature, runs
+// @NAME, prints every output (header line with dtype and shape, then numpy-style values) and
+// writes out0.npy, out1.npy, ... into DIR. By default the module is compiled for the host CPU and
+// run in-process (grad::CompiledModule); --interpret runs the reference interpreter instead.
+// runFunction() is the one branch point. Any error is a message on stderr and exit code 1 (parse
+// and compile errors as MLIR diagnostics with file:line:col), never a crash.
 //
 //===----------------------------------------------------------------------===//
 
 #include "TensorPrinter.h"
 
+#include "grad/Codegen/Jit.h"
+#include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/error.h"
@@ -23,6 +26,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -32,6 +36,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <exception>
+#include <functional>
+#include <optional>
 
 using namespace mlir;
 
@@ -48,7 +54,8 @@ llvm::cl::opt<std::string> outputDir("output-dir",
                                      llvm::cl::desc("Write out0.npy, out1.npy, ... here"),
                                      llvm::cl::value_desc("dir"));
 llvm::cl::opt<bool> useInterpreter(
-    "interpret", llvm::cl::desc("Run with the reference interpreter (currently always the case)"));
+    "interpret",
+    llvm::cl::desc("Run with the reference interpreter instead of JIT-compiled CPU code"));
 llvm::cl::opt<bool> quiet("quiet", llvm::cl::desc("Do not print the outputs"));
 llvm::cl::opt<int64_t>
     summarizeAbove("print-threshold", llvm::cl::init(1000),
@@ -59,16 +66,82 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Runs `fn`: the branch point between the reference interpreter and (later) compiled code.
-FailureOr<std::vector<grad::Tensor>> runFunction(func::FuncOp fn,
-                                                 llvm::ArrayRef<grad::Tensor> inputs) {
-  // No compiled backend yet: --interpret and the default both interpret.
-  return grad::interpret(fn, inputs);
+/// The name of a function of `module` that can reach itself through func.call, if any. Compiled
+/// code has no guard against unbounded recursion (it would overflow the stack), so grad-run
+/// rejects such modules on the compiled path; the interpreter reports them with a call-depth limit.
+std::optional<std::string> findRecursion(ModuleOp module) {
+  llvm::StringMap<llvm::SmallVector<llvm::StringRef>> callees;
+  for (auto fn : module.getOps<func::FuncOp>())
+    fn.walk([&](func::CallOp call) { callees[fn.getSymName()].push_back(call.getCallee()); });
+  // Depth-first search with the usual white/grey/black marking; a grey node reached again is a
+  // cycle.
+  llvm::StringMap<int> state; // 0 unvisited, 1 on the stack, 2 done
+  std::function<std::optional<std::string>(llvm::StringRef)> visit =
+      [&](llvm::StringRef name) -> std::optional<std::string> {
+    int &st = state[name];
+    if (st == 1)
+      return name.str();
+    if (st == 2)
+      return std::nullopt;
+    st = 1;
+    for (llvm::StringRef callee : callees.lookup(name))
+      if (std::optional<std::string> cycle = visit(callee))
+        return cycle;
+    state[name] = 2;
+    return std::nullopt;
+  };
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (std::optional<std::string> cycle = visit(fn.getSymName()))
+      return cycle;
+  return std::nullopt;
+}
+
+/// Runs `fn` of `module`: the branch point between the reference interpreter and compiled code.
+/// Failures have been reported (diagnostics or a message) when this returns failure.
+FailureOr<std::vector<grad::Tensor>> runFunction(ModuleOp module, func::FuncOp fn,
+                                                 const std::vector<grad::Tensor> &inputs) {
+  if (useInterpreter)
+    return grad::interpret(fn, inputs);
+  if (std::optional<std::string> cycle = findRecursion(module)) {
+    fail("@" + *cycle +
+         " is recursive: the compiled path does not support recursion "
+         "(--interpret runs the reference interpreter)");
+    return failure();
+  }
+  FailureOr<std::unique_ptr<grad::CompiledModule>> compiled = grad::CompiledModule::compile(module);
+  if (failed(compiled)) {
+    fail("cannot compile '" + inputFilename +
+         "' for the host CPU (--interpret runs the "
+         "reference interpreter)");
+    return failure();
+  }
+  std::string error;
+  FailureOr<std::vector<grad::Tensor>> outputs = (*compiled)->run(fn.getSymName(), inputs, &error);
+  if (failed(outputs))
+    fail(error);
+  return outputs;
+}
+
+/// Checks the inputs against `fn`'s signature, naming the argument and its file.
+bool checkInputs(func::FuncOp fn, const std::vector<grad::Tensor> &inputs) {
+  FunctionType type = fn.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(inputs)) {
+    if (grad::tensorMatchesType(t, type.getInput(i)))
+      continue;
+    std::string expected;
+    llvm::raw_string_ostream os(expected);
+    os << type.getInput(i);
+    fail("argument #" + llvm::Twine(i) + " of @" + functionName + " must be " + expected +
+         ", got " + grad::describeTensor(t) + " from '" + inputFiles[i] + "'");
+    return false;
+  }
+  return true;
 }
 
 int runMain() {
   DialectRegistry registry;
   grad::registerGradDialects(registry);
+  grad::registerCodegenDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -107,7 +180,9 @@ int runMain() {
     return fail(e.what());
   }
 
-  FailureOr<std::vector<grad::Tensor>> outputs = runFunction(fn, inputs);
+  if (!checkInputs(fn, inputs))
+    return 1;
+  FailureOr<std::vector<grad::Tensor>> outputs = runFunction(*module, fn, inputs);
   if (failed(outputs))
     return fail("running @" + functionName + " failed");
 

@@ -1,7 +1,11 @@
 // Unary and binary elementwise ops (f32) against numpy (test/tools/make_reference.py elementwise).
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py elementwise %t
 // RUN: grad-run %s --fn=elementwise --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=elementwise --interpret --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/interp | FileCheck %s
 // CHECK: all 3 outputs match
 
 func.func @elementwise(%x: tensor<3x4xf32>, %y: tensor<3x4xf32>)

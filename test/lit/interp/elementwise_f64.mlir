@@ -1,7 +1,11 @@
 // f64 elementwise ops against numpy in float64, with a tight tolerance.
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py elementwise_f64 %t
 // RUN: grad-run %s --fn=elementwise_f64 --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py --rtol=1e-12 --atol=1e-14 %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=elementwise_f64 --interpret --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py --rtol=1e-12 --atol=1e-14 %t %t/interp | FileCheck %s
 // CHECK: all 2 outputs match
 
 func.func @elementwise_f64(%x: tensor<2x5xf64>, %y: tensor<2x5xf64>)

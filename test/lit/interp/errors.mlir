@@ -8,12 +8,13 @@
 // RUN: not grad-run %s --fn=f 2>&1 | FileCheck %s --check-prefix=COUNT
 // COUNT: grad-run: error: @f takes 1 argument(s) but 0 --input file(s) were given
 //
+// Inputs are checked against the signature before either path runs.
 // RUN: not grad-run %s --fn=f --input=%t/f32_3.npy 2>&1 | FileCheck %s --check-prefix=SHAPE
-// SHAPE: error: interpreter: argument #0 of @f must be 'tensor<2x3xf32>', got f32[3]
-// SHAPE: grad-run: error: running @f failed
+// RUN: not grad-run %s --fn=f --interpret --input=%t/f32_3.npy 2>&1 | FileCheck %s --check-prefix=SHAPE
+// SHAPE: grad-run: error: argument #0 of @f must be tensor<2x3xf32>, got f32[3] from '{{.*}}f32_3.npy'
 //
 // RUN: not grad-run %s --fn=f --input=%t/f64_2x3.npy 2>&1 | FileCheck %s --check-prefix=DTYPE
-// DTYPE: error: interpreter: argument #0 of @f must be 'tensor<2x3xf32>', got f64[2,3]
+// DTYPE: grad-run: error: argument #0 of @f must be tensor<2x3xf32>, got f64[2,3] from '{{.*}}f64_2x3.npy'
 //
 // RUN: not grad-run %s --fn=f --input=%t/missing.npy 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: grad-run: error: load_npy: '{{.*}}missing.npy': cannot open the file for reading
@@ -21,13 +22,18 @@
 // RUN: not grad-run %t/nonexistent.mlir --fn=f 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: grad-run: error: cannot read '{{.*}}nonexistent.mlir'
 //
-// RUN: not grad-run %s --fn=recurse --input=%t/f32_2x3.npy 2>&1 | FileCheck %s --check-prefix=RECURSE
+// Recursion: the interpreter stops at a call-depth limit; the compiled path refuses it up front
+// (compiled code would overflow the stack).
+// RUN: not grad-run %s --fn=recurse --interpret --input=%t/f32_2x3.npy 2>&1 | FileCheck %s --check-prefix=RECURSE
 // RECURSE: error: interpreter: call depth exceeds 64 (unbounded recursion?) calling @recurse
+// RUN: not grad-run %s --fn=f --input=%t/f32_2x3.npy 2>&1 | FileCheck %s --check-prefix=RECURSE-JIT
+// RECURSE-JIT: grad-run: error: @recurse is recursive: the compiled path does not support recursion (--interpret runs the reference interpreter)
 //
-// RUN: not grad-run %s --fn=bad_gather 2>&1 | FileCheck %s --check-prefix=GATHER
+// Interpreter-only diagnostics: a kernel error at its op, an op outside the interpreter's set.
+// RUN: not grad-run %s --fn=bad_gather --interpret 2>&1 | FileCheck %s --check-prefix=GATHER
 // GATHER: errors.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'grad.gather' op evaluation failed: {{.*}}
 //
-// RUN: not grad-run %s --fn=unsupported --input=%t/f32_2x3.npy 2>&1 | FileCheck %s --check-prefix=UNSUP
+// RUN: not grad-run %s --fn=unsupported --interpret --input=%t/f32_2x3.npy 2>&1 | FileCheck %s --check-prefix=UNSUP
 // UNSUP: error: 'arith.addf' op interpreter: unsupported op
 
 func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {

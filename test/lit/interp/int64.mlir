@@ -1,8 +1,12 @@
 // i64 arithmetic and reduction: exact against numpy, and grad-run's .npy bytes are identical to
 // the file numpy writes for the same array (header and data).
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py int64 %t
 // RUN: grad-run %s --fn=int64 --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=int64 --interpret --input=%t/in0.npy --input=%t/in1.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/interp | FileCheck %s
 // RUN: cmp %t/ref0.npy %t/out/out0.npy
 // RUN: cmp %t/ref2.npy %t/out/out2.npy
 // CHECK: all 3 outputs match

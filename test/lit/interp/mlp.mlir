@@ -1,7 +1,11 @@
 // A two-layer MLP with a softmax head, all grad primitives, against numpy.
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py mlp %t
 // RUN: grad-run %s --fn=mlp --input=%t/in0.npy --input=%t/in1.npy --input=%t/in2.npy --input=%t/in3.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=mlp --interpret --input=%t/in0.npy --input=%t/in1.npy --input=%t/in2.npy --input=%t/in3.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/interp | FileCheck %s
 // CHECK: all 1 outputs match
 
 func.func @mlp(%x: tensor<4x3xf32>, %w1: tensor<3x5xf32>, %b1: tensor<5xf32>,

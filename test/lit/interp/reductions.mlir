@@ -1,7 +1,11 @@
 // sum / mean / max over some axes, with and without keepdim, and a full reduction to a 0-d tensor.
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py reductions %t
 // RUN: grad-run %s --fn=reductions --input=%t/in0.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=reductions --interpret --input=%t/in0.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/interp | FileCheck %s
 // CHECK: all 4 outputs match
 
 func.func @reductions(%x: tensor<2x3x4xf32>)

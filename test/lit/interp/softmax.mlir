@@ -1,7 +1,11 @@
 // Numerically stable softmax written with grad primitives (max, broadcast, sub, exp, sum, div).
+// Checked twice: JIT-compiled for the host CPU (grad-run's default) and with the reference
+// interpreter (--interpret).
 // RUN: rm -rf %t && %python_numpy %grad_src/test/tools/make_reference.py softmax %t
 // RUN: grad-run %s --fn=softmax --input=%t/in0.npy --output-dir=%t/out --quiet
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/out | FileCheck %s
+// RUN: grad-run %s --fn=softmax --interpret --input=%t/in0.npy --output-dir=%t/interp --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t %t/interp | FileCheck %s
 // CHECK: all 1 outputs match
 
 func.func @softmax(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
