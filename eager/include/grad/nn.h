@@ -84,19 +84,28 @@ class Module {
   bool training_ = true;
 };
 
-/// Options of Linear (libtorch's LinearOptions plus an init seed and a dtype).
-struct LinearOptions {
+/// Options of Linear (libtorch's LinearOptions plus an init seed and a dtype):
+/// LinearOptions(in, out).bias(false).seed(7).dtype(grad::kFloat64).
+class LinearOptions {
+ public:
   LinearOptions(int64_t in_features, int64_t out_features)
-      : in_features(in_features), out_features(out_features) {}
-  int64_t in_features;
-  int64_t out_features;
-  bool with_bias = true;
-  std::optional<uint64_t> init_seed;  ///< none: draw from nn::next_seed()
-  DType param_dtype = DType::f32;
+      : in_features_(in_features), out_features_(out_features) {}
+  LinearOptions& bias(bool v) { bias_ = v; return *this; }
+  /// Seed of the initialization; without one, Linear draws nn::next_seed().
+  LinearOptions& seed(uint64_t v) { seed_ = v; return *this; }
+  LinearOptions& dtype(DType v) { dtype_ = v; return *this; }
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+  bool bias() const { return bias_; }
+  std::optional<uint64_t> seed() const { return seed_; }
+  DType dtype() const { return dtype_; }
 
-  LinearOptions& bias(bool b) { with_bias = b; return *this; }
-  LinearOptions& seed(uint64_t s) { init_seed = s; return *this; }
-  LinearOptions& dtype(DType d) { param_dtype = d; return *this; }
+ private:
+  int64_t in_features_;
+  int64_t out_features_;
+  bool bias_ = true;
+  std::optional<uint64_t> seed_;
+  DType dtype_ = DType::f32;
 };
 
 /// y = x W^T + b with W [out, in], b [out]; x [..., in] -> [..., out]. Initialized like PyTorch:

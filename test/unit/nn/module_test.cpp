@@ -96,6 +96,13 @@ TEST(Module, ManualSeedMakesInitReproducible) {
   nn::Linear d(nn::LinearOptions(4, 3).seed(9));
   nn::Linear e(nn::LinearOptions(4, 3).seed(9));
   EXPECT_EQ(d.weight.to_vector<float>(), e.weight.to_vector<float>());
+  // A layer with an explicit seed does not draw from the generator.
+  nn::manual_seed(5);
+  nn::Linear f(4, 3);
+  nn::manual_seed(5);
+  nn::Linear pinned(nn::LinearOptions(4, 3).seed(1));
+  nn::Linear g(4, 3);
+  EXPECT_EQ(f.weight.to_vector<float>(), g.weight.to_vector<float>());
 }
 
 }  // namespace
