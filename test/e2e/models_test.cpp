@@ -278,3 +278,23 @@ TEST(Models, FunctionalCallRejectsMismatchedParameters) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// The native backend (CPU codegen JIT) runs the differentiated IR too.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+TEST(Models, MlpCrossEntropyNativeBackend) {
+  std::vector<Tensor> args = mlpArgs(DType::f64);
+  std::vector<int> argnums = {0, 2, 3, 4, 5};
+  auto [eagerValue, eagerGrads] = value_and_grad(mlpLoss, argnums)(args);
+  JitOptions options;
+  options.backend = JitBackend::Native;
+  auto [value, grads] = jit(value_and_grad(mlpLoss, argnums), options)(args);
+  expectAllClose(value, eagerValue, 1e-10, 1e-12, "value");
+  for (size_t i = 0; i < argnums.size(); ++i)
+    expectAllClose(grads[i], eagerGrads[i], 1e-9, 1e-12, "gradient " + std::to_string(i));
+}
+
+} // namespace
