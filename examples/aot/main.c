@@ -67,22 +67,22 @@ static int expect_error(const char* label, grad_status status) {
 }
 
 /* Allocates the outputs with `alloc`, runs `entry`, prints and frees the outputs. */
-#define RUN_ENTRY(name, inputs)                                                                 \
-  do {                                                                                          \
-    grad_tensor outputs[name##_num_outputs];                                                    \
-    grad_status status = name##_alloc_outputs(outputs);                                         \
-    if (!status)                                                                                \
-      status = name(inputs, outputs);                                                           \
-    if (status) {                                                                               \
-      fprintf(stderr, #name ": %s\n", grad_status_message(status));                             \
-      grad_status_free(status);                                                                 \
-      ok = 0;                                                                                   \
-      break;                                                                                    \
-    }                                                                                           \
-    for (int k = 0; k < name##_num_outputs; ++k) {                                              \
-      print_tensor(#name, k, &outputs[k]);                                                      \
-      grad_tensor_free(&outputs[k]);                                                            \
-    }                                                                                           \
+#define RUN_ENTRY(name, inputs)                                                                    \
+  do {                                                                                             \
+    grad_tensor outputs[name##_num_outputs];                                                       \
+    grad_status status = name##_alloc_outputs(outputs);                                            \
+    if (!status)                                                                                   \
+      status = name(inputs, outputs);                                                              \
+    if (status) {                                                                                  \
+      fprintf(stderr, #name ": %s\n", grad_status_message(status));                                \
+      grad_status_free(status);                                                                    \
+      ok = 0;                                                                                      \
+      break;                                                                                       \
+    }                                                                                              \
+    for (int k = 0; k < name##_num_outputs; ++k) {                                                 \
+      print_tensor(#name, k, &outputs[k]);                                                         \
+      grad_tensor_free(&outputs[k]);                                                               \
+    }                                                                                              \
   } while (0)
 
 int main(void) {

@@ -32,9 +32,8 @@ static void format_type(char* buffer, size_t size, grad_dtype dtype, int rank,
     snprintf(buffer + used, size - used, "]");
 }
 
-grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry,
-                                   const char* role, int index, grad_dtype dtype, int rank,
-                                   const int64_t* shape) {
+grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry, const char* role,
+                                   int index, grad_dtype dtype, int rank, const int64_t* shape) {
   if (!entry)
     entry = "<entry>";
   if (!role)
@@ -42,8 +41,8 @@ grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry,
   char expected[256];
   format_type(expected, sizeof(expected), dtype, rank, shape);
   if (!tensor)
-    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: %s %d: expected %s, got NULL",
-                            entry, role, index, expected);
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: %s %d: expected %s, got NULL", entry,
+                            role, index, expected);
   char actual[256];
   format_type(actual, sizeof(actual), tensor->dtype, tensor->rank, tensor->shape);
   const char* what = NULL;
@@ -64,8 +63,8 @@ grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry,
                             entry, role, index, what, expected, actual);
   if (bad_dim >= 0)
     return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
-                            "%s: %s %d: shape mismatch at dimension %d: expected %s, got %s",
-                            entry, role, index, bad_dim, expected, actual);
+                            "%s: %s %d: shape mismatch at dimension %d: expected %s, got %s", entry,
+                            role, index, bad_dim, expected, actual);
   if (!tensor->data && grad_tensor_nbytes(tensor) > 0)
     return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: %s %d: %s has a NULL data pointer",
                             entry, role, index, actual);

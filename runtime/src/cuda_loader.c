@@ -72,9 +72,9 @@ grad_status grad_cuda_driver_load_from(const char* path, grad_cuda_driver* out_d
     const char* name = NULL;
     if (driver.cuGetErrorName(result, &name) != 0 || !name)
       name = "unknown CUresult";
-    grad_status status = grad_status_make(
-        GRAD_STATUS_UNAVAILABLE, "CUDA driver %s loaded but cuInit failed: %s (%d)", path, name,
-        result);
+    grad_status status =
+        grad_status_make(GRAD_STATUS_UNAVAILABLE,
+                         "CUDA driver %s loaded but cuInit failed: %s (%d)", path, name, result);
     dlclose(library);
     return status;
   }

@@ -74,19 +74,17 @@ static grad_status init_descriptor(const char* function, grad_dtype dtype, int32
     return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: invalid dtype %d", function,
                             (int)dtype);
   if (rank < 0 || rank > GRAD_MAX_RANK)
-    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
-                            "%s: rank %d is outside [0, %d]", function, (int)rank, GRAD_MAX_RANK);
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: rank %d is outside [0, %d]",
+                            function, (int)rank, GRAD_MAX_RANK);
   if (rank > 0 && !shape)
-    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: shape is NULL for rank %d",
-                            function, (int)rank);
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: shape is NULL for rank %d", function,
+                            (int)rank);
   for (int32_t i = 0; i < rank; ++i)
     if (shape[i] < 0)
-      return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
-                              "%s: dimension %d is negative (%lld)", function, (int)i,
-                              (long long)shape[i]);
+      return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: dimension %d is negative (%lld)",
+                              function, (int)i, (long long)shape[i]);
   if (shape_numel(rank, shape) < 0)
-    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: element count overflows",
-                            function);
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: element count overflows", function);
   out_tensor->dtype = dtype;
   out_tensor->rank = rank;
   for (int32_t i = 0; i < rank; ++i)

@@ -122,9 +122,9 @@ struct CommandLine {
                                cl::init("sm_90"), cl::cat(category)};
   cl::opt<unsigned> optLevel{"O", cl::Prefix, cl::desc("Optimization level 0..3 (default 3)"),
                              cl::init(3), cl::cat(category)};
-  cl::opt<std::string> gradFunc{
-      "grad", cl::desc("Differentiate @FUNC (reverse mode) into @FUNC_grad"),
-      cl::value_desc("FUNC"), cl::cat(category)};
+  cl::opt<std::string> gradFunc{"grad",
+                                cl::desc("Differentiate @FUNC (reverse mode) into @FUNC_grad"),
+                                cl::value_desc("FUNC"), cl::cat(category)};
   cl::list<int64_t> gradArgnums{
       "grad-argnums",
       cl::desc("Arguments of --grad's function to differentiate (default: all float ones)"),
@@ -252,23 +252,21 @@ int Gradc::run() {
   }
   if (options.target != "host" || options.emit == EmitKind::Ptx) {
     emitError(fileStart) << "gradc: "
-                        << (options.target != "host" ? "--target=" + options.target
-                                                     : std::string("--emit=ptx"))
-                        << " is not supported yet (the NVPTX backend has not landed); use "
-                           "--target=host";
+                         << (options.target != "host" ? "--target=" + options.target
+                                                      : std::string("--emit=ptx"))
+                         << " is not supported yet (the NVPTX backend has not landed); use "
+                            "--target=host";
     return kGradcInputError;
   }
   if (!options.gradFunc.empty() && !module->lookupSymbol<func::FuncOp>(options.gradFunc)) {
-    emitError(fileStart) << "gradc: --grad=" << options.gradFunc
-                        << ": the module has no function @" << options.gradFunc;
+    emitError(fileStart) << "gradc: --grad=" << options.gradFunc << ": the module has no function @"
+                         << options.gradFunc;
     return kGradcInputError;
   }
 
-  if (failed(runGraphPasses(*module, options,
-                            [&](PassManager &pm) {
-                              configurePassManager(pm, rootTiming ? &*rootTiming : nullptr,
-                                                   "graph passes");
-                            })))
+  if (failed(runGraphPasses(*module, options, [&](PassManager &pm) {
+        configurePassManager(pm, rootTiming ? &*rootTiming : nullptr, "graph passes");
+      })))
     return kGradcInputError;
   phaseTimings.clear(); // the graph pass manager is gone: stop its timer
 
@@ -360,8 +358,12 @@ int runGradcMain(int argc, char **argv) {
   registerMLIRContextCLOptions();
 
   CommandLine cli;
-  if (cl::Option *timePasses = cl::getRegisteredOptions().lookup("time-passes"))
+  if (cl::Option *timePasses = cl::getRegisteredOptions().lookup("time-passes")) {
     timePasses->addCategory(cli.category);
+    timePasses->setHiddenFlag(cl::NotHidden);
+    timePasses->setDescription("Report the time of parsing, each pass and LLVM code generation "
+                               "(to stderr)");
+  }
   cl::HideUnrelatedOptions(cli.category);
   cl::ParseCommandLineOptions(
       argc, argv,

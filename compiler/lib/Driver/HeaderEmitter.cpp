@@ -52,8 +52,8 @@ struct Entry {
 
 FailureOr<CTensorType> toCType(func::FuncOp fn, Type type, StringRef role, unsigned index) {
   auto fail = [&](const Twine &why) {
-    fn.emitError() << "gradc --emit=header: " << role << " " << index << " of @"
-                   << fn.getSymName() << " has type " << type << ": " << why;
+    fn.emitError() << "gradc --emit=header: " << role << " " << index << " of @" << fn.getSymName()
+                   << " has type " << type << ": " << why;
     return failure();
   };
   auto tensor = dyn_cast<RankedTensorType>(type);
@@ -125,8 +125,8 @@ void emitDescriptor(raw_ostream &os, const CTensorType &t, StringRef var, String
 
 void emitShapeConstant(raw_ostream &os, const CTensorType &t, StringRef var) {
   if (!t.shape.empty())
-    os << "  static const int64_t " << var << "[" << t.shape.size() << "] = {"
-       << shapeList(t.shape) << "};\n";
+    os << "  static const int64_t " << var << "[" << t.shape.size() << "] = {" << shapeList(t.shape)
+       << "};\n";
 }
 
 void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
@@ -197,16 +197,16 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
     os << "  if (!inputs)\n    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, \"" << wrapper
        << ": inputs is NULL\");\n";
   if (!e.outputs.empty())
-    os << "  if (!outputs)\n    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, \""
-       << wrapper << ": outputs is NULL\");\n";
+    os << "  if (!outputs)\n    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, \"" << wrapper
+       << ": outputs is NULL\");\n";
   auto emitChecks = [&](ArrayRef<CTensorType> list, StringRef role, StringRef array,
                         StringRef shortName) {
     for (auto [i, t] : llvm::enumerate(list)) {
       std::string shape =
           t.shape.empty() ? std::string("NULL") : (shortName + std::to_string(i) + "_shape").str();
       os << "  status = grad_check_tensor_role(&" << array << "[" << i << "], \"" << wrapper
-         << "\", \"" << role << "\", " << i << ", " << t.dtypeEnum << ", " << t.shape.size()
-         << ", " << shape << ");\n  if (status)\n    return status;\n";
+         << "\", \"" << role << "\", " << i << ", " << t.dtypeEnum << ", " << t.shape.size() << ", "
+         << shape << ");\n  if (status)\n    return status;\n";
     }
   };
   emitChecks(e.inputs, "input", "inputs", "in");

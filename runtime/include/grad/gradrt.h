@@ -209,8 +209,7 @@ typedef struct grad_cuda_driver {
 /// and calls cuInit(0). On success *out_driver is filled (release with grad_cuda_driver_unload).
 /// Errors: UNAVAILABLE with "no CUDA driver found: <path> could not be loaded (<dlerror>)", a
 /// missing symbol, or cuInit failing (the message names the CUresult). Thread-safe.
-GRAD_RT_API grad_status grad_cuda_driver_load_from(const char* path,
-                                                   grad_cuda_driver* out_driver);
+GRAD_RT_API grad_status grad_cuda_driver_load_from(const char* path, grad_cuda_driver* out_driver);
 
 /// Closes a driver loaded by grad_cuda_driver_load_from and clears the struct.
 GRAD_RT_API void grad_cuda_driver_unload(grad_cuda_driver* driver);

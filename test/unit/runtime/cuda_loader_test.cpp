@@ -21,8 +21,8 @@ TEST(GradRtCuda, MissingLibraryGivesAClearStatus) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(grad_status_code(s), GRAD_STATUS_UNAVAILABLE);
   std::string message = grad_status_message(s);
-  EXPECT_TRUE(startsWith(message,
-                         "no CUDA driver found: /nonexistent/libcuda.so.1 could not be loaded ("))
+  EXPECT_TRUE(
+      startsWith(message, "no CUDA driver found: /nonexistent/libcuda.so.1 could not be loaded ("))
       << message;
   EXPECT_EQ(driver.library, nullptr);
   grad_status_free(s);

@@ -12,12 +12,18 @@ int main(void) {
   const int64_t s22[2] = {2, 2}, s3[1] = {3};
   grad_tensor in[5], out[mix_mix_num_outputs];
   grad_status st = grad_tensor_view(a, GRAD_DTYPE_F64, 2, s22, &in[0]);
-  if (!st) st = grad_tensor_view(n, GRAD_DTYPE_I64, 1, s3, &in[1]);
-  if (!st) st = grad_tensor_view(m, GRAD_DTYPE_B8, 1, s3, &in[2]);
-  if (!st) st = grad_tensor_view(u, GRAD_DTYPE_F32, 1, s3, &in[3]);
-  if (!st) st = grad_tensor_view(v, GRAD_DTYPE_F32, 1, s3, &in[4]);
-  if (!st) st = mix_mix_alloc_outputs(out);
-  if (!st) st = mix_mix(in, out);
+  if (!st)
+    st = grad_tensor_view(n, GRAD_DTYPE_I64, 1, s3, &in[1]);
+  if (!st)
+    st = grad_tensor_view(m, GRAD_DTYPE_B8, 1, s3, &in[2]);
+  if (!st)
+    st = grad_tensor_view(u, GRAD_DTYPE_F32, 1, s3, &in[3]);
+  if (!st)
+    st = grad_tensor_view(v, GRAD_DTYPE_F32, 1, s3, &in[4]);
+  if (!st)
+    st = mix_mix_alloc_outputs(out);
+  if (!st)
+    st = mix_mix(in, out);
   if (st) {
     printf("error: %s\n", grad_status_message(st));
     grad_status_free(st);
