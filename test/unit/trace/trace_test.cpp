@@ -250,3 +250,43 @@ TEST(Jit, DetachStopsTheGradientLikeEager) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Jit, ShapeErrorWhileTracingIsTheEagerError) {
+  auto bad = jit([](const std::vector<Tensor> &a) { return a[0] + a[1]; });
+  try {
+    bad({ones({2, 3}), ones({4})});
+    FAIL() << "non-broadcastable shapes must throw while tracing";
+  } catch (const Error &e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("[2,3]"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("[4]"), std::string::npos) << msg;
+  }
+  // The failed signature is not cached: a good call afterwards traces and runs.
+  EXPECT_EQ(bad({ones({2}), ones({2})}).to_vector<float>(), (std::vector<float>{2, 2}));
+  EXPECT_EQ(bad.cache_size(), 1u);
+}
+
+TEST(Jit, ValueAndGradOfANonScalarIsAClearError) {
+  TensorFn notScalar = [](const std::vector<Tensor> &a) { return a[0] * 2.0; };
+  try {
+    jit(value_and_grad(notScalar, {0}))({ones({3})});
+    FAIL() << "value_and_grad of a [3] result must throw";
+  } catch (const Error &e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("value_and_grad"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("one element"), std::string::npos) << msg;
+  }
+}
+
+TEST(Jit, SameTensorPassedTwiceGetsTwoGradients) {
+  // f(a, b) = sum(a * b) at a = b = x: df/da = b = x and df/db = a = x (as on the tape).
+  TensorFn f = [](const std::vector<Tensor> &a) { return sum(a[0] * a[1]); };
+  Tensor x = tensor(std::vector<double>{1, 2}, {2});
+  auto [v, g] = jit(value_and_grad(f, {0, 1}))({x, x});
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{1, 2}));
+  EXPECT_EQ(g[1].to_vector<double>(), (std::vector<double>{1, 2}));
+}
+
+} // namespace
