@@ -1,4 +1,5 @@
 // Elementwise kernels: unary math, binary arithmetic, comparisons, select, copy/convert, fill.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -119,6 +120,37 @@ Tensor binary_typed(OpKind kind, const Tensor& a, const Tensor& b) {
   throw Error(fmt::format("{}: no kernel for dtype {}", op_info(kind).name, dtype_name(dt)));
 }
 
+/// dst (contiguous) = src whose last two dims are transposed in memory: copied in square tiles
+/// so that both the reads and the writes stay within a few cache lines.
+void copy_transposed(const Tensor& dst, const Tensor& src) {
+  constexpr int64_t kTile = 32;
+  const size_t r = dst.shape().size();
+  const int64_t rows = dst.shape()[r - 2], cols = dst.shape()[r - 1];
+  const int64_t src_col_stride = src.strides()[r - 1];  // rows are contiguous in src
+  Shape batch(dst.shape().begin(), dst.shape().end() - 2);
+  std::vector<int64_t> dst_bs(dst.strides().begin(), dst.strides().end() - 2);
+  std::vector<int64_t> src_bs(src.strides().begin(), src.strides().end() - 2);
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* o = typed<T>(dst);
+    const T* in = typed<T>(src);
+    auto matrix = [&](T* po, const T* pi) {
+      for (int64_t i0 = 0; i0 < rows; i0 += kTile)
+        for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+          const int64_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) po[i * cols + j] = pi[i + j * src_col_stride];
+        }
+    };
+    for_each_row<2>(batch, {&dst_bs, &src_bs},
+                    [&](const std::array<int64_t, 2>& off, int64_t n,
+                        const std::array<int64_t, 2>& st) {
+                      for (int64_t b = 0; b < n; ++b)
+                        matrix(o + off[0] + b * st[0], in + off[1] + b * st[1]);
+                    });
+  });
+}
+
 }  // namespace
 
 Tensor unary(OpKind kind, const Tensor& x) {
@@ -169,12 +201,40 @@ Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const bool* c = typed<bool>(cond);
     const T* pa = typed<T>(a);
     const T* pb = typed<T>(b);
+    // Branch-free selects (the condition is data: a branch would mispredict half the time).
+    if (cond.is_contiguous() && a.is_contiguous() && b.is_contiguous()) {
+      for (int64_t i = 0, n = a.numel(); i < n; ++i) {
+        const T x = pa[i], y = pb[i];  // both loaded: lets the compiler emit a blend
+        o[i] = c[i] ? x : y;
+      }
+      return out;
+    }
     for_each_row<4>(a.shape(), {&out.strides(), &cond.strides(), &a.strides(), &b.strides()},
                     [&](const std::array<int64_t, 4>& off, int64_t n,
                         const std::array<int64_t, 4>& st) {
-                      for (int64_t i = 0; i < n; ++i)
-                        o[off[0] + i * st[0]] = c[off[1] + i * st[1]] ? pa[off[2] + i * st[2]]
-                                                                      : pb[off[3] + i * st[3]];
+                      T* po = o + off[0];
+                      const bool* pc = c + off[1];
+                      const T* x = pa + off[2];
+                      const T* y = pb + off[3];
+                      const int64_t so = st[0], sc = st[1], sx = st[2], sy = st[3];
+                      if (so == 1 && sc == 1 && sx == 1 && sy == 0) {
+                        const T yv = *y;
+                        for (int64_t i = 0; i < n; ++i) {
+                          const T xv = x[i];
+                          po[i] = pc[i] ? xv : yv;
+                        }
+                      } else if (so == 1 && sc == 1 && sx == 0 && sy == 1) {
+                        const T xv = *x;
+                        for (int64_t i = 0; i < n; ++i) {
+                          const T yv = y[i];
+                          po[i] = pc[i] ? xv : yv;
+                        }
+                      } else {
+                        for (int64_t i = 0; i < n; ++i) {
+                          const T xv = x[i * sx], yv = y[i * sy];
+                          po[i * so] = pc[i * sc] ? xv : yv;
+                        }
+                      }
                     });
     return out;
   });
@@ -184,6 +244,12 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
     std::memcpy(dst.unsafe_impl()->data(), src.unsafe_impl()->data(),
                 static_cast<size_t>(src.numel()) * dtype_size(src.dtype()));
+    return;
+  }
+  const size_t r = dst.shape().size();
+  if (r >= 2 && dst.dtype() == src.dtype() && dst.is_contiguous() &&
+      src.strides()[r - 1] != 1 && src.strides()[r - 2] == 1) {
+    copy_transposed(dst, src);
     return;
   }
   dispatch(dst.dtype(), [&](auto dtag) {

@@ -79,6 +79,11 @@ TEST(Forward, ComparisonsAndWhere) {
   EXPECT_EQ(eq(a, b).dtype(), DType::b8);
   expect_near(where(gt(a, b), a, b).to_vector<double>(), {3, 2, 3});
   expect_near(where(gt(a, 1.5), a, -1.0).to_vector<double>(), {-1, 2, 3});
+  expect_near(where(gt(a, 1.5), -1.0, a).to_vector<double>(), {1, -1, -1});
+  // Strided operands: a transposed condition and a broadcast row.
+  Tensor m = tensor({1.0, 2.0, 3.0, 4.0}, {2, 2});
+  expect_near(where(gt(transpose(m, 0, 1), 2.5), m, tensor({10.0, 20.0})).to_vector<double>(),
+              {10, 2, 10, 4});
 }
 
 TEST(Forward, Reductions) {

@@ -83,6 +83,19 @@ TEST(Tensor, ViewsShareStorage) {
   EXPECT_FALSE(reshape(t, {12}).shares_storage(base));
 }
 
+TEST(Tensor, TransposedCopiesAcrossTiles) {
+  // [2, 37, 45] with the last two dims swapped: exercises the tiled copy (tiles of 32, ragged
+  // edges, a batch dim) against index arithmetic written here.
+  Tensor x = arange(2 * 45 * 37, DType::f64).reshape({2, 45, 37});
+  Tensor t = transpose(x, 1, 2).contiguous();
+  ASSERT_EQ(t.shape(), (Shape{2, 37, 45}));
+  std::vector<double> v = t.to_vector<double>();
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 37; ++i)
+      for (int j = 0; j < 45; ++j)
+        ASSERT_EQ(v[(b * 37 + i) * 45 + j], b * 45 * 37 + j * 37 + i);
+}
+
 TEST(Tensor, DetachSharesStorageAndVersion) {
   Tensor x = tensor({1.0, 2.0}, {2}, true);
   Tensor d = x.detach();
