@@ -3,11 +3,11 @@
 
 Takes a valid grad module, applies seeded random edits that keep it close to valid (swap a
 dimension, an op name, an attribute value, a type; delete or duplicate a line or a token), runs
-`gradc --emit=mlir` (parse, verify, fold, and autodiff with --grad) on each mutant and fails if
-gradc dies from a signal or returns anything but 0 (accepted) or 1 (diagnostic), or if exit 1
-comes without a `file:line:col: error:` diagnostic.
+`gradc --emit=mlir` (parse, verify, fold, and autodiff with --grad) on each mutant, or the
+given --emit kind, and fails if gradc dies from a signal or returns anything but 0 (accepted),
+1 (diagnostic) or 2 (codegen diagnostic), or if exit 1/2 comes without a diagnostic.
 
-usage: fuzz_gradc.py GRADC INPUT.mlir COUNT SEED [--grad=FUNC]
+usage: fuzz_gradc.py GRADC INPUT.mlir COUNT SEED [gradc flags, e.g. --grad=FUNC --emit=obj]
 """
 import random
 import re
@@ -69,10 +69,12 @@ def main():
         text = original
         for _ in range(rng.randrange(1, 3)):
             text = mutate(text, rng)
-        run = subprocess.run([gradc, "-", "--emit=mlir"] + extra, input=text, capture_output=True,
+        emit = [] if any(a.startswith("--emit") for a in extra) else ["--emit=mlir"]
+        run = subprocess.run([gradc, "-"] + emit + extra, input=text, capture_output=True,
                              text=True, timeout=60)
-        ok = run.returncode in (0, 1)
-        if run.returncode == 1 and not re.search(r"(<stdin>:\d+:\d+: error:|^gradc: )",
+        # 2: lowering failed on a module the graph passes accepted (reported, not a crash).
+        ok = run.returncode in (0, 1, 2)
+        if run.returncode in (1, 2) and not re.search(r"(<stdin>:\d+:\d+: error:|^gradc: )",
                                                  run.stderr, re.M):
             ok = False
         if not ok:
@@ -80,9 +82,9 @@ def main():
             print(f"FAIL mutant {n}: exit {run.returncode}\n--- input ---\n{text}\n--- stderr ---\n"
                   f"{run.stderr[-2000:]}")
         else:
-            counts[run.returncode] += 1
+            counts[run.returncode] = counts.get(run.returncode, 0) + 1
     print(f"mutants: {count}, accepted: {counts[0]}, rejected with a diagnostic: {counts[1]}, "
-          f"failures: {failures}")
+          f"codegen errors: {counts.get(2, 0)}, failures: {failures}")
     return 1 if failures else 0
 
 
