@@ -54,7 +54,7 @@ Tensor mlpLoss(const std::vector<Tensor> &a) {
 }
 
 std::vector<Tensor> mlpArgs(DType dtype) {
-  return {randn({6, 8}, 1, dtype), tensor(std::vector<int64_t>{0, 3, 1, 1, 2, 3}, {6}),
+  return {randn({6, 8}, 1, dtype),        tensor(std::vector<int64_t>{0, 3, 1, 1, 2, 3}, {6}),
           randn({8, 16}, 2, dtype) * 0.5, randn({16}, 3, dtype) * 0.1,
           randn({16, 4}, 4, dtype) * 0.5, randn({4}, 5, dtype) * 0.1};
 }
@@ -100,13 +100,20 @@ Tensor transformerLoss(const std::vector<Tensor> &a) {
 
 std::vector<Tensor> transformerArgs(DType dt) {
   double s = 1.0 / std::sqrt(static_cast<double>(kD));
-  return {randn({kT, kD}, 10, dt),      randn({kT, kD}, 11, dt),
-          randn({kD, kD}, 12, dt) * s,  randn({kD, kD}, 13, dt) * s,
-          randn({kD, kD}, 14, dt) * s,  randn({kD, kD}, 15, dt) * s,
-          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1, randn({kD}, 17, dt) * 0.1,
-          randn({kD, kH}, 18, dt) * s,  randn({kH}, 19, dt) * 0.1,
-          randn({kH, kD}, 20, dt) * 0.25, randn({kD}, 21, dt) * 0.1,
-          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1, randn({kD}, 23, dt) * 0.1};
+  return {randn({kT, kD}, 10, dt),
+          randn({kT, kD}, 11, dt),
+          randn({kD, kD}, 12, dt) * s,
+          randn({kD, kD}, 13, dt) * s,
+          randn({kD, kD}, 14, dt) * s,
+          randn({kD, kD}, 15, dt) * s,
+          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1,
+          randn({kD}, 17, dt) * 0.1,
+          randn({kD, kH}, 18, dt) * s,
+          randn({kH}, 19, dt) * 0.1,
+          randn({kH, kD}, 20, dt) * 0.25,
+          randn({kD}, 21, dt) * 0.1,
+          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1,
+          randn({kD}, 23, dt) * 0.1};
 }
 
 TEST(Models, TransformerBlockF64) {
@@ -118,8 +125,8 @@ TEST(Models, TransformerBlockF64) {
 }
 
 TEST(Models, TransformerBlockF32) {
-  expectSameBothWays(transformerLoss, transformerArgs(DType::f32), {0, 2, 3, 4, 5, 6, 8, 10},
-                     1e-3, 1e-5);
+  expectSameBothWays(transformerLoss, transformerArgs(DType::f32), {0, 2, 3, 4, 5, 6, 8, 10}, 1e-3,
+                     1e-5);
 }
 
 //===----------------------------------------------------------------------===//
@@ -215,8 +222,7 @@ namespace {
 
 TEST(Models, NnModuleTrainsTheSameEagerAndJitted) {
   auto makeModel = [] {
-    return nn::Sequential{nn::Linear(nn::LinearOptions(5, 8).seed(1).dtype(DType::f64)),
-                          nn::ReLU(),
+    return nn::Sequential{nn::Linear(nn::LinearOptions(5, 8).seed(1).dtype(DType::f64)), nn::ReLU(),
                           nn::Linear(nn::LinearOptions(8, 3).seed(2).dtype(DType::f64))};
   };
   nn::Sequential eagerModel = makeModel(), jitModel = makeModel();
@@ -231,7 +237,8 @@ TEST(Models, NnModuleTrainsTheSameEagerAndJitted) {
   TensorFn loss = [&](const std::vector<Tensor> &a) {
     ++bodyRuns;
     std::vector<Tensor> p(a.begin() + 2, a.end());
-    return functional_call(jitModel, p, [&] { return cross_entropy(jitModel.forward(a[0]), a[1]); });
+    return functional_call(jitModel, p,
+                           [&] { return cross_entropy(jitModel.forward(a[0]), a[1]); });
   };
   auto step = jit(value_and_grad(loss, argnums));
 
@@ -270,7 +277,9 @@ TEST(Models, FunctionalCallRejectsMismatchedParameters) {
     EXPECT_NE(std::string(e.what()).find("has 2 parameters but 1"), std::string::npos) << e.what();
   }
   try {
-    functional_call(layer, {zeros({3, 2}), zeros({2})}, [&] { return layer.forward(ones({1, 2})); });
+    functional_call(layer, {zeros({3, 2}), zeros({2})}, [&] {
+      return layer.forward(ones({1, 2}));
+    });
     FAIL() << "a wrong shape must throw";
   } catch (const Error &e) {
     EXPECT_NE(std::string(e.what()).find("[2,2] f32"), std::string::npos) << e.what();

@@ -21,8 +21,8 @@ ParameterBinding::ParameterBinding(nn::Module &module, const std::vector<Tensor>
     const auto &[name, param] = own[i];
     const Tensor &given = params[i];
     if (!given.defined() || given.shape() != param.shape() || given.dtype() != param.dtype())
-      throw Error("functional_call: parameter '" + name + "' is " + shape_str(param.shape()) +
-                  " " + dtype_name(param.dtype()) + " but the tensor given for it is " +
+      throw Error("functional_call: parameter '" + name + "' is " + shape_str(param.shape()) + " " +
+                  dtype_name(param.dtype()) + " but the tensor given for it is " +
                   (given.defined() ? shape_str(given.shape()) + " " + dtype_name(given.dtype())
                                    : std::string("undefined")));
     if (given.is_same(param))

@@ -54,8 +54,7 @@ llvm::DenseSet<Value> findActiveValues(ArrayRef<Operation *> ops, ValueRange wrt
 } // namespace
 
 FailureOr<SmallVector<Value>> emitReverseSweep(IRSymbolicContext &ctx, ArrayRef<Operation *> ops,
-                                               ValueRange wrt, Value output,
-                                               Location requestLoc) {
+                                               ValueRange wrt, Value output, Location requestLoc) {
   auto outType = dyn_cast<RankedTensorType>(output.getType());
   if (!isFloatTensor(output.getType()) || !outType.hasStaticShape() ||
       outType.getNumElements() != 1) {

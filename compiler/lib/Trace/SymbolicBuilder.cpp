@@ -37,37 +37,20 @@ std::string describe(const Shape &shape, DType dtype) {
 }
 
 RankedTensorType tensorTypeOf(MLIRContext *ctx, const Shape &shape, DType dtype) {
-  Builder b(ctx);
-  Type elem;
-  switch (dtype) {
-  case DType::f32: elem = b.getF32Type(); break;
-  case DType::f64: elem = b.getF64Type(); break;
-  case DType::i64: elem = b.getI64Type(); break;
-  case DType::b8: elem = b.getI1Type(); break;
-  }
-  return RankedTensorType::get(shape, elem);
+  return tensorTypeFor(ctx, shape, dtype);
 }
 
 std::pair<Shape, DType> shapeAndDtypeOf(Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << type;
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape())
-    throw Error("trace: expected a statically shaped ranked tensor, got " + text);
-  Type elem = tensor.getElementType();
-  DType dtype;
-  if (elem.isF32())
-    dtype = DType::f32;
-  else if (elem.isF64())
-    dtype = DType::f64;
-  else if (elem.isInteger(64))
-    dtype = DType::i64;
-  else if (elem.isInteger(1))
-    dtype = DType::b8;
-  else
-    throw Error("trace: element type of " + text + " is not one of f32, f64, i64, i1");
-  return {Shape(tensor.getShape().begin(), tensor.getShape().end()), dtype};
+  FailureOr<DType> dtype =
+      tensor ? dtypeFromElementType(tensor.getElementType()) : FailureOr<DType>(failure());
+  if (!tensor || !tensor.hasStaticShape() || failed(dtype)) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << type;
+    throw Error("trace: expected a statically shaped tensor of f32, f64, i64 or i1, got " + text);
+  }
+  return {Shape(tensor.getShape().begin(), tensor.getShape().end()), *dtype};
 }
 
 namespace {
@@ -90,11 +73,9 @@ private:
 };
 } // namespace
 
-std::shared_ptr<SymbolicValue> IRSymbolicContext::emit(OpKind kind,
-                                                       const std::vector<Tensor> &inputs,
-                                                       const OpAttrs &attrs,
-                                                       const Shape &resultShape,
-                                                       DType resultDtype) {
+std::shared_ptr<SymbolicValue>
+IRSymbolicContext::emit(OpKind kind, const std::vector<Tensor> &inputs, const OpAttrs &attrs,
+                        const Shape &resultShape, DType resultDtype) {
   const char *name = op_info(kind).name;
   checkOpen(name);
   SmallVector<Value> operands;

@@ -64,8 +64,7 @@ func::FuncOp traceFunction(ModuleOp module, StringRef name, const detail::FlatFn
     argTypes.push_back(tensorTypeOf(ctx, t.shape(), t.dtype()));
   }
   OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-  auto func = moduleBuilder.create<func::FuncOp>(loc, name,
-                                                 FunctionType::get(ctx, argTypes, {}));
+  auto func = moduleBuilder.create<func::FuncOp>(loc, name, FunctionType::get(ctx, argTypes, {}));
   Block *entry = func.addEntryBlock();
   auto sctx = IRSymbolicContext::create(OpBuilder::atBlockEnd(entry), loc);
   try {

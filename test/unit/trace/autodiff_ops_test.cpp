@@ -85,8 +85,8 @@ std::vector<OpCase> allCases() {
   c.push_back(makeCase("pow_scalar", [](V x) { return pow(x[0], 3.0); }, {rnd(s, 13)}));
   c.push_back(makeCase("pow_tensor", [](V x) { return pow(x[0], x[1]); },
                        {uniform(s, 14, 0.5, 1.5), rnd(s, 15)}));
-  c.push_back(makeCase("add_broadcast", [](V x) { return add(x[0], x[1]); },
-                       {rnd(s, 16), rnd({4}, 17)}));
+  c.push_back(
+      makeCase("add_broadcast", [](V x) { return add(x[0], x[1]); }, {rnd(s, 16), rnd({4}, 17)}));
   c.push_back(makeCase("sub_broadcast", [](V x) { return sub(x[0], x[1]); },
                        {rnd({3, 1}, 18), rnd({1, 4}, 19)}));
   c.push_back(makeCase("mul_broadcast", [](V x) { return mul(x[0], x[1]); },
@@ -100,9 +100,15 @@ std::vector<OpCase> allCases() {
   c.push_back(makeCase("where_cmp",
                        [](V x) { return where(gt(x[0], x[1]), x[0] * x[1], exp(x[1])); },
                        {distinct(s, 28), distinct(s, 29)}));
-  c.push_back(makeCase("broadcast_to", [](V x) { return broadcast_to(x[0], {2, 3, 4}); },
+  c.push_back(makeCase("broadcast_to",
+                       [](V x) {
+                         return broadcast_to(x[0], {2, 3, 4});
+                       },
                        {rnd({3, 1}, 30)}));
-  c.push_back(makeCase("sum_axes", [](V x) { return sum(x[0], {0, 2}, true); },
+  c.push_back(makeCase("sum_axes",
+                       [](V x) {
+                         return sum(x[0], {0, 2}, true);
+                       },
                        {rnd({2, 3, 4}, 31)}));
   c.push_back(makeCase("mean", [](V x) { return mean(x[0], int64_t{1}); }, {rnd({2, 3, 4}, 32)}));
   c.push_back(makeCase("max_axis", [](V x) { return max(x[0], {1}); }, {distinct(s, 33)}));
@@ -115,23 +121,28 @@ std::vector<OpCase> allCases() {
   c.push_back(makeCase("matmul_broadcast_batch", [](V x) { return matmul(x[0], x[1]); },
                        {rnd({2, 3, 4}, 40), rnd({4, 5}, 41)}));
   c.push_back(makeCase("transpose", [](V x) { return transpose(x[0], 0, 1); }, {rnd(s, 42)}));
-  c.push_back(makeCase("permute", [](V x) { return permute(x[0], {2, 0, 1}); },
+  c.push_back(makeCase("permute",
+                       [](V x) {
+                         return permute(x[0], {2, 0, 1});
+                       },
                        {rnd({2, 3, 4}, 43)}));
   c.push_back(makeCase("reshape", [](V x) { return reshape(x[0], {2, 6}); }, {rnd(s, 44)}));
-  c.push_back(makeCase("squeeze_unsqueeze",
-                       [](V x) { return unsqueeze(squeeze(x[0], {1}), 0); }, {rnd({3, 1, 4}, 45)}));
+  c.push_back(makeCase("squeeze_unsqueeze", [](V x) { return unsqueeze(squeeze(x[0], {1}), 0); },
+                       {rnd({3, 1, 4}, 45)}));
   c.push_back(makeCase("slice", [](V x) { return slice(x[0], 1, 1, 4, 2); }, {rnd({3, 5}, 46)}));
-  c.push_back(makeCase("concat", [](V x) { return concat({x[0], x[1], x[0]}, 1); },
+  c.push_back(makeCase("concat",
+                       [](V x) {
+                         return concat({x[0], x[1], x[0]}, 1);
+                       },
                        {rnd({2, 3}, 47), rnd({2, 2}, 48)}));
   c.push_back(makeCase("embedding", [](V x) { return embedding(x[0], x[1]); },
                        {rnd({5, 3}, 49), tensor(std::vector<int64_t>{4, 0, 4, 2}, {4})}));
   c.push_back(makeCase("softmax", [](V x) { return softmax(x[0], 1); }, {rnd(s, 50)}));
   c.push_back(makeCase("log_softmax", [](V x) { return log_softmax(x[0], 0); }, {rnd(s, 51)}));
-  c.push_back(makeCase("layer_norm",
-                       [](V x) { return layer_norm(x[0], {4}, x[1], x[2]); },
+  c.push_back(makeCase("layer_norm", [](V x) { return layer_norm(x[0], {4}, x[1], x[2]); },
                        {rnd(s, 52), rnd({4}, 53), rnd({4}, 54)}));
-  c.push_back(makeCase("mse_loss", [](V x) { return mse_loss(x[0], x[1]); },
-                       {rnd(s, 55), rnd(s, 56)}));
+  c.push_back(
+      makeCase("mse_loss", [](V x) { return mse_loss(x[0], x[1]); }, {rnd(s, 55), rnd(s, 56)}));
   c.push_back(makeCase("cross_entropy", [](V x) { return cross_entropy(x[0], x[1]); },
                        {rnd(s, 57), tensor(std::vector<int64_t>{3, 0, 2}, {3})}));
   return c;

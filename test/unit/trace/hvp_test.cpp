@@ -37,8 +37,8 @@ TEST(AutodiffTwice, HessianVectorProductOfTheGradFunction) {
   // @h(x, v): f_grad's body inlined, then sum(grad * v).
   mlir::Type xType = fOp.getArgumentTypes()[0];
   mlir::OpBuilder mb = mlir::OpBuilder::atBlockEnd(module->getBody());
-  auto h = mb.create<mlir::func::FuncOp>(
-      fOp.getLoc(), "h", mlir::FunctionType::get(ctx.get(), {xType, xType}, {}));
+  auto h = mb.create<mlir::func::FuncOp>(fOp.getLoc(), "h",
+                                         mlir::FunctionType::get(ctx.get(), {xType, xType}, {}));
   mlir::Block *entry = h.addEntryBlock();
   mlir::IRMapping mapping;
   mapping.map(fGrad->getArgument(0), entry->getArgument(0));
@@ -70,8 +70,8 @@ TEST(AutodiffTwice, HessianVectorProductOfTheGradFunction) {
   EXPECT_NEAR(out[0].item<double>(), gv, 1e-12);
   std::vector<double> got = out[1].to_vector<double>();
   for (int i = 0; i < 4; ++i)
-    EXPECT_NEAR(got[i],
-                std::exp(xs[i]) * (2 + xs[i]) * vs[i] + 4 * s * vs[i] + 8 * xs[i] * xv, 1e-12)
+    EXPECT_NEAR(got[i], std::exp(xs[i]) * (2 + xs[i]) * vs[i] + 4 * s * vs[i] + 8 * xs[i] * xv,
+                1e-12)
         << i;
 }
 

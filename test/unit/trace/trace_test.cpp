@@ -33,9 +33,7 @@ size_t countOccurrences(const std::string &text, const std::string &needle) {
   return n;
 }
 
-std::vector<Tensor> mlpInputs() {
-  return {randn({4, 3}, 1), randn({3, 2}, 2), randn({2}, 3)};
-}
+std::vector<Tensor> mlpInputs() { return {randn({4, 3}, 1), randn({3, 2}, 2), randn({2}, 3)}; }
 
 Tensor mlp(const std::vector<Tensor> &a) { return relu(matmul(a[0], a[1]) + a[2]); }
 
@@ -86,7 +84,8 @@ TEST(Trace, CapturedConcreteTensorsBecomeConstants) {
 TEST(Trace, SavedFileParsesBackAndGradOptReadsIt) {
   std::vector<Tensor> in = mlpInputs();
   TracedFunction t = trace(mlp, in);
-  fs::path path = fs::temp_directory_path() / ("grad_trace_" + std::to_string(::getpid()) + ".mlir");
+  fs::path path =
+      fs::temp_directory_path() / ("grad_trace_" + std::to_string(::getpid()) + ".mlir");
   t.save(path.string());
 
   // In process: the file parses and verifies in a fresh context.
@@ -167,8 +166,7 @@ TEST(Trace, EscapedSymbolicTensorIsAnError) {
     Tensor y = escaped + 1.0;
     FAIL() << "using a symbolic tensor after its trace must throw";
   } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find("after its trace ended"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("after its trace ended"), std::string::npos) << e.what();
   }
 }
 

@@ -71,8 +71,7 @@ public:
   void close() { closed = true; }
 
 private:
-  IRSymbolicContext(mlir::OpBuilder builder, mlir::Location loc)
-      : builder(builder), loc(loc) {}
+  IRSymbolicContext(mlir::OpBuilder builder, mlir::Location loc) : builder(builder), loc(loc) {}
   void checkOpen(const char *what) const;
 
   mlir::OpBuilder builder;
