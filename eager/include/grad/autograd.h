@@ -37,7 +37,7 @@ struct Edge {
 /// A backward function: maps the gradients of a forward op's outputs to the gradients of its
 /// inputs (one per next edge). Nodes are neither copied nor moved.
 class Node : public std::enable_shared_from_this<Node> {
- public:
+public:
   Node();
   virtual ~Node();
   Node(const Node&) = delete;
@@ -76,10 +76,10 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Runs the hooks and retain_grad writes on `grads` (the engine calls this before apply()).
   void call_pre_hooks(std::vector<Tensor>& grads);
 
- protected:
+protected:
   std::vector<Edge> next_edges_;
 
- private:
+private:
   struct OutputMeta {
     Shape shape;
     DType dtype;
@@ -99,21 +99,21 @@ class Node : public std::enable_shared_from_this<Node> {
 /// The sink of a leaf requiring grad: adds the incoming gradient into variable().grad() (after
 /// the leaf's hooks). The leaf holds it weakly, it holds the leaf strongly.
 class AccumulateGrad : public Node {
- public:
+public:
   explicit AccumulateGrad(Tensor variable);
   std::string name() const override { return "AccumulateGrad"; }
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
   /// The leaf tensor this node accumulates into.
   const Tensor& variable() const { return variable_; }
 
- private:
+private:
   Tensor variable_;
 };
 
 /// A tensor saved for backward. Checks the version counter at unpack (an in-place change after
 /// saving is an error) and knows when backward freed it (retain_graph=false).
 class SavedVariable {
- public:
+public:
   SavedVariable() = default;
   /// `is_output`: `t` is an output of the node saving it (kept without grad_fn: no cycle).
   SavedVariable(const Tensor& t, bool is_output);
@@ -123,9 +123,9 @@ class SavedVariable {
   void reset_data();
   bool was_defined() const { return was_defined_; }
 
- private:
+private:
   Tensor data_;
-  std::shared_ptr<Node> grad_fn_;  // history of a saved non-leaf input (see saved_variable.cpp)
+  std::shared_ptr<Node> grad_fn_; // history of a saved non-leaf input (see saved_variable.cpp)
   uint64_t saved_version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
@@ -141,7 +141,7 @@ struct NoGradGuard {
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
 
- private:
+private:
   bool prev_;
 };
 
@@ -152,7 +152,7 @@ struct EnableGradGuard {
   EnableGradGuard(const EnableGradGuard&) = delete;
   EnableGradGuard& operator=(const EnableGradGuard&) = delete;
 
- private:
+private:
   bool prev_;
 };
 
@@ -168,7 +168,7 @@ struct AnomalyModeGuard {
   AnomalyModeGuard(const AnomalyModeGuard&) = delete;
   AnomalyModeGuard& operator=(const AnomalyModeGuard&) = delete;
 
- private:
+private:
   bool prev_;
 };
 bool is_anomaly_enabled();
@@ -181,4 +181,4 @@ std::vector<Tensor> autograd_grad(const std::vector<Tensor>& outputs,
                                   const std::vector<Tensor>& grad_outputs = {},
                                   bool retain_graph = false, bool create_graph = false);
 
-}  // namespace grad
+} // namespace grad

@@ -31,4 +31,4 @@ std::string shape_str(const Shape& shape);
 /// Product of the sizes (1 for a scalar).
 int64_t shape_numel(const Shape& shape);
 
-}  // namespace grad
+} // namespace grad

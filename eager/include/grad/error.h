@@ -9,8 +9,8 @@ namespace grad {
 
 /// Thrown by every eager operation on bad input (shape, dtype, autograd misuse).
 class Error : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
-}  // namespace grad
+} // namespace grad

@@ -34,7 +34,7 @@ namespace grad {
 
 /// The `ctx` of a custom function: tensors and data kept from forward for backward.
 class AutogradContext {
- public:
+public:
   /// Saves tensors for backward (inputs or outputs of forward); version-checked at unpack.
   void save_for_backward(std::vector<Tensor> to_save);
   /// The tensors given to save_for_backward, in order.
@@ -44,7 +44,7 @@ class AutogradContext {
   /// Arbitrary non-tensor data for backward (std::any_cast to read).
   std::unordered_map<std::string, std::any> saved_data;
 
- private:
+private:
   friend struct detail_function_access;
   std::vector<Tensor> to_save_;
   std::vector<SavedVariable> saved_;
@@ -70,16 +70,13 @@ inline void collect_tensors(std::vector<Tensor>& out, const Tensor& t) { out.pus
 inline void collect_tensors(std::vector<Tensor>& out, const std::vector<Tensor>& ts) {
   out.insert(out.end(), ts.begin(), ts.end());
 }
-template <class T>
-void collect_tensors(std::vector<Tensor>&, const T&) {}
+template <class T> void collect_tensors(std::vector<Tensor>&, const T&) {}
 
-}  // namespace detail
+} // namespace detail
 
 /// CRTP base of a custom function; see the file comment.
-template <class Derived>
-struct Function {
-  template <class... Args>
-  static auto apply(Args&&... args) {
+template <class Derived> struct Function {
+  template <class... Args> static auto apply(Args&&... args) {
     std::vector<Tensor> inputs;
     (detail::collect_tensors(inputs, args), ...);
     std::shared_ptr<Node> node =
@@ -101,4 +98,4 @@ struct Function {
   }
 };
 
-}  // namespace grad
+} // namespace grad

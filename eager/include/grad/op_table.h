@@ -17,9 +17,39 @@ namespace grad {
 
 /// The primitives. Binary ops and Select take same-shape operands; Broadcast makes shapes agree.
 enum class OpKind {
-  Constant, Neg, Exp, Log, Sqrt, Rsqrt, Abs, Tanh, Sigmoid, Relu, Gelu, Sin, Cos,
-  Add, Sub, Mul, Div, Maximum, Minimum, Pow, Cmp, Select, Broadcast, Sum, Mean, Max, Matmul,
-  Transpose, Reshape, Slice, Concat, Gather, Convert
+  Constant,
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Gelu,
+  Sin,
+  Cos,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Maximum,
+  Minimum,
+  Pow,
+  Cmp,
+  Select,
+  Broadcast,
+  Sum,
+  Mean,
+  Max,
+  Matmul,
+  Transpose,
+  Reshape,
+  Slice,
+  Concat,
+  Gather,
+  Convert
 };
 /// Number of OpKind values.
 inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Convert) + 1;
@@ -31,16 +61,16 @@ const char* predicate_name(CmpPredicate predicate);
 
 /// Attributes of a primitive; only the fields an op uses are meaningful.
 struct OpAttrs {
-  std::vector<int64_t> axes;  ///< Sum Mean Max: reduced axes, normalized (>= 0, sorted, unique)
-  bool keepdim = false;       ///< Sum Mean Max
-  std::vector<int64_t> perm;  ///< Transpose: full permutation, result dim i = operand dim perm[i]
-  std::vector<int64_t> dims;  ///< Broadcast: operand dim i -> result dim dims[i]
-  Shape shape;                ///< Broadcast / Reshape: result shape
-  CmpPredicate predicate = CmpPredicate::lt;  ///< Cmp
-  std::vector<int64_t> starts, limits, strides;  ///< Slice: per dim, limits exclusive, strides > 0
-  int64_t axis = 0;           ///< Concat axis (Gather always indexes axis 0 of the table)
-  DType dtype = DType::f32;   ///< Convert: target dtype
-  std::shared_ptr<const Tensor> value;  ///< Constant: the concrete payload
+  std::vector<int64_t> axes; ///< Sum Mean Max: reduced axes, normalized (>= 0, sorted, unique)
+  bool keepdim = false;      ///< Sum Mean Max
+  std::vector<int64_t> perm; ///< Transpose: full permutation, result dim i = operand dim perm[i]
+  std::vector<int64_t> dims; ///< Broadcast: operand dim i -> result dim dims[i]
+  Shape shape;               ///< Broadcast / Reshape: result shape
+  CmpPredicate predicate = CmpPredicate::lt;    ///< Cmp
+  std::vector<int64_t> starts, limits, strides; ///< Slice: per dim, limits exclusive, strides > 0
+  int64_t axis = 0;                    ///< Concat axis (Gather always indexes axis 0 of the table)
+  DType dtype = DType::f32;            ///< Convert: target dtype
+  std::shared_ptr<const Tensor> value; ///< Constant: the concrete payload
 };
 
 /// What a VJP rule sees. `inputs` and `output` are the forward values: concrete tensors on the
@@ -74,11 +104,11 @@ inline constexpr unsigned kSavesOutput = 1u << 7;
 /// One row of the op table.
 struct OpInfo {
   OpKind kind;
-  const char* name;           ///< "add": the grad dialect op mnemonic
-  const char* backward_name;  ///< "AddBackward0" (PyTorch naming)
-  int num_inputs;             ///< -1 = variadic (Concat)
-  VjpRule vjp;                ///< nullptr = not differentiable (Constant, Cmp)
-  unsigned saves = 0;         ///< kSaves* bits: forward values the VJP reads
+  const char* name;          ///< "add": the grad dialect op mnemonic
+  const char* backward_name; ///< "AddBackward0" (PyTorch naming)
+  int num_inputs;            ///< -1 = variadic (Concat)
+  VjpRule vjp;               ///< nullptr = not differentiable (Constant, Cmp)
+  unsigned saves = 0;        ///< kSaves* bits: forward values the VJP reads
 };
 
 /// The table row of `kind`.
@@ -100,4 +130,4 @@ Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attr
 const char* backward_node_name(OpKind kind, const std::vector<Tensor>& inputs,
                                const OpAttrs& attrs);
 
-}  // namespace grad
+} // namespace grad

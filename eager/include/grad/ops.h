@@ -120,4 +120,4 @@ Tensor gather(const Tensor& table, const Tensor& indices);
 /// [indices..., num_classes] in `dtype`: 1 where the class equals the index (cmp + convert).
 Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype = DType::f32);
 
-}  // namespace grad
+} // namespace grad

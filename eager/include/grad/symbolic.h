@@ -17,7 +17,7 @@ enum class OpKind;
 
 /// Opaque handle the tracer subclasses (it holds an mlir::Value).
 class SymbolicValue {
- public:
+public:
   virtual ~SymbolicValue() = default;
   /// The context (trace) this value belongs to.
   virtual SymbolicContext& context() const = 0;
@@ -25,7 +25,7 @@ class SymbolicValue {
 
 /// Implemented by the compiler's tracer.
 class SymbolicContext {
- public:
+public:
   virtual ~SymbolicContext() = default;
   /// Emit one primitive; inputs are symbolic (apply() lifts concrete ones first via lift()).
   /// The shape rule already ran: result_shape/result_dtype are what infer_result() returned.
@@ -36,8 +36,8 @@ class SymbolicContext {
   virtual std::shared_ptr<SymbolicValue> lift(const Tensor& concrete) = 0;
   /// detach() of a symbolic tensor: a value equal to `value` through which the compiler's
   /// autodiff passes no gradient. The default returns `value` (no stop-gradient marking).
-  virtual std::shared_ptr<SymbolicValue> stop_gradient(
-      const std::shared_ptr<SymbolicValue>& value) {
+  virtual std::shared_ptr<SymbolicValue>
+  stop_gradient(const std::shared_ptr<SymbolicValue>& value) {
     return value;
   }
 };
@@ -45,4 +45,4 @@ class SymbolicContext {
 /// Wraps a symbolic value as a Tensor of the given shape and dtype (no storage, no autograd).
 Tensor make_symbolic(Shape shape, DType dtype, std::shared_ptr<SymbolicValue> value);
 
-}  // namespace grad
+} // namespace grad

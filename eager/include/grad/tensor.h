@@ -22,7 +22,7 @@ struct TensorImpl;
 
 /// A multi-dimensional array. Undefined when default-constructed.
 class Tensor {
- public:
+public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl);
 
@@ -51,14 +51,11 @@ class Tensor {
 
   // ---- data -----------------------------------------------------------------------------------
   /// The value of a one-element tensor, converted to T (float, double, int64_t, int, bool).
-  template <class T>
-  T item() const;
+  template <class T> T item() const;
   /// Row-major copy of the elements, converted to T (float, double, int64_t, int, bool).
-  template <class T>
-  std::vector<T> to_vector() const;
+  template <class T> std::vector<T> to_vector() const;
   /// Pointer to element [0,...,0]; T must match dtype() exactly (float, double, int64_t, bool).
-  template <class T>
-  T* data_ptr() const;
+  template <class T> T* data_ptr() const;
   /// Version counter of the storage (shared by all views); bumped by every in-place op.
   uint64_t version() const;
   /// Human-readable text: values, shape, dtype, grad_fn / requires_grad.
@@ -126,7 +123,7 @@ class Tensor {
   TensorImpl* unsafe_impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
 
- private:
+private:
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -185,4 +182,4 @@ Tensor randn(Shape shape, uint64_t seed, DType dtype = DType::f32);
 /// Uniform samples in [0, 1); reproducible like randn.
 Tensor rand(Shape shape, uint64_t seed, DType dtype = DType::f32);
 
-}  // namespace grad
+} // namespace grad

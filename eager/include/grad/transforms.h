@@ -33,4 +33,4 @@ using SymbolicValueAndGradHook = std::function<std::pair<Tensor, std::vector<Ten
 /// Installs the hook (the compiler does this once at startup; an empty function removes it).
 void set_symbolic_value_and_grad_hook(SymbolicValueAndGradHook hook);
 
-}  // namespace grad
+} // namespace grad

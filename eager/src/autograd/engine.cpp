@@ -28,16 +28,19 @@ struct GradModeScope {
 };
 
 bool has_non_finite(const Tensor& t) {
-  if (t.is_symbolic() || !is_floating(t.dtype())) return false;
+  if (t.is_symbolic() || !is_floating(t.dtype()))
+    return false;
   NoGradGuard no_grad;
   for (double v : t.to_vector<double>())
-    if (!std::isfinite(v)) return true;
+    if (!std::isfinite(v))
+      return true;
   return false;
 }
 
 void check_anomaly(const Node& node, const std::vector<Tensor>& outputs) {
   for (size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i].defined() || !has_non_finite(outputs[i])) continue;
+    if (!outputs[i].defined() || !has_non_finite(outputs[i]))
+      continue;
     throw Error(fmt::format(
         "anomaly: {} returned NaN/Inf in the gradient of its input {} (shape {}, {}); forward "
         "op: {}",
@@ -53,7 +56,8 @@ void validate_outputs(const Node& node, std::vector<Tensor>& outputs) {
     throw Error(fmt::format("backward: {} returned {} gradients, expected {} (one per input)",
                             node.name(), outputs.size(), edges.size()));
   for (size_t i = 0; i < outputs.size(); ++i) {
-    if (!edges[i].is_valid() || !outputs[i].defined()) continue;
+    if (!edges[i].is_valid() || !outputs[i].defined())
+      continue;
     const Node& next = *edges[i].function;
     const Shape& expected = next.output_shape(edges[i].input_nr);
     if (outputs[i].shape() != expected)
@@ -68,7 +72,7 @@ void validate_outputs(const Node& node, std::vector<Tensor>& outputs) {
   }
 }
 
-}  // namespace
+} // namespace
 
 void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
                   bool keep_graph, bool create_graph, const std::vector<Edge>* capture,
@@ -88,7 +92,8 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->next_edges()) {
-      if (!e.is_valid()) continue;
+      if (!e.is_valid())
+        continue;
       ++deps[e.function.get()];
       if (!seen[e.function.get()]) {
         seen[e.function.get()] = true;
@@ -100,19 +105,21 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
   std::unordered_map<Node*, std::vector<Tensor>> buffers;
   auto add_to_buffer = [&](const Edge& e, const Tensor& g) {
     std::vector<Tensor>& buf = buffers[e.function.get()];
-    if (buf.empty()) buf.resize(e.function->num_outputs());
+    if (buf.empty())
+      buf.resize(e.function->num_outputs());
     Tensor& slot = buf[e.input_nr];
     slot = slot.defined() ? add(slot, g) : g;
   };
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, LaterFirst> ready;
   for (size_t i = 0; i < roots.size(); ++i) {
-    if (!roots[i].is_valid()) continue;
+    if (!roots[i].is_valid())
+      continue;
     add_to_buffer(roots[i], root_grads[i]);
   }
   for (const Edge& r : roots) {
     Node* n = r.function.get();
     if (r.is_valid() && deps[n] == 0) {
-      deps[n] = -1;  // queued
+      deps[n] = -1; // queued
       ready.push(r.function);
     }
   }
@@ -132,23 +139,29 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
       }
     }
     bool any = false;
-    for (const Tensor& g : grads) any |= g.defined();
+    for (const Tensor& g : grads)
+      any |= g.defined();
     std::vector<Tensor> outputs;
     bool skip = capture && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
     if (any && !skip) {
       outputs = node->apply(std::move(grads));
       if (dynamic_cast<AccumulateGrad*>(node.get()) == nullptr) {
         validate_outputs(*node, outputs);
-        if (is_anomaly_enabled()) check_anomaly(*node, outputs);
+        if (is_anomaly_enabled())
+          check_anomaly(*node, outputs);
       }
     }
-    if (!keep_graph) node->release_variables();
+    if (!keep_graph)
+      node->release_variables();
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
-      if (!e.is_valid()) continue;
-      if (i < outputs.size() && outputs[i].defined()) add_to_buffer(e, outputs[i]);
-      if (--deps[e.function.get()] == 0) ready.push(e.function);
+      if (!e.is_valid())
+        continue;
+      if (i < outputs.size() && outputs[i].defined())
+        add_to_buffer(e, outputs[i]);
+      if (--deps[e.function.get()] == 0)
+        ready.push(e.function);
     }
   }
 }
@@ -218,4 +231,4 @@ std::vector<Tensor> autograd_grad(const std::vector<Tensor>& outputs,
   return captured;
 }
 
-}  // namespace grad
+} // namespace grad

@@ -14,4 +14,4 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
                   bool keep_graph, bool create_graph, const std::vector<Edge>* capture,
                   std::vector<Tensor>* captured);
 
-}  // namespace grad
+} // namespace grad

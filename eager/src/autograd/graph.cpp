@@ -11,9 +11,11 @@ namespace grad {
 
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.unsafe_impl();
-  if (!impl || !impl->autograd || !impl->autograd->requires_grad) return Edge{};
+  if (!impl || !impl->autograd || !impl->autograd->requires_grad)
+    return Edge{};
   AutogradMeta& m = *impl->autograd;
-  if (m.grad_fn) return Edge{m.grad_fn, m.output_nr};
+  if (m.grad_fn)
+    return Edge{m.grad_fn, m.output_nr};
   std::shared_ptr<AccumulateGrad> acc = m.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);
@@ -25,7 +27,8 @@ Edge gradient_edge(const Tensor& t) {
 std::vector<Edge> collect_next_edges(const std::vector<Tensor>& inputs) {
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
-  for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));
+  for (const Tensor& t : inputs)
+    edges.push_back(gradient_edge(t));
   return edges;
 }
 
@@ -37,9 +40,10 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& node, uint32_t ou
 }
 
 void record_anomaly_site(Node& node, const char* forward_op, const Tensor& output) {
-  if (!is_anomaly_enabled()) return;
-  node.set_forward_op(fmt::format("{} ({}{})", forward_op, dtype_name(output.dtype()),
-                                  shape_str(output.shape())));
+  if (!is_anomaly_enabled())
+    return;
+  node.set_forward_op(
+      fmt::format("{} ({}{})", forward_op, dtype_name(output.dtype()), shape_str(output.shape())));
 }
 
 OpNode::OpNode(OpKind kind, const char* name, const std::vector<Tensor>& inputs,
@@ -52,12 +56,14 @@ OpNode::OpNode(OpKind kind, const char* name, const std::vector<Tensor>& inputs,
   input_dtypes_.reserve(n);
   needs_input_grad_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    if (i < 7 && (saves & (1u << i))) saved_inputs_[i] = SavedVariable(inputs[i], false);
+    if (i < 7 && (saves & (1u << i)))
+      saved_inputs_[i] = SavedVariable(inputs[i], false);
     input_shapes_.push_back(inputs[i].shape());
     input_dtypes_.push_back(inputs[i].dtype());
     needs_input_grad_[i] = inputs[i].requires_grad();
   }
-  if (saves & kSavesOutput) saved_output_ = SavedVariable(output, true);
+  if (saves & kSavesOutput)
+    saved_output_ = SavedVariable(output, true);
   add_output(output.shape(), output.dtype());
 }
 
@@ -72,8 +78,9 @@ std::vector<Tensor> OpNode::apply(std::vector<Tensor>&& grads) {
 }
 
 void OpNode::release_variables() {
-  for (SavedVariable& s : saved_inputs_) s.reset_data();
+  for (SavedVariable& s : saved_inputs_)
+    s.reset_data();
   saved_output_.reset_data();
 }
 
-}  // namespace grad
+} // namespace grad

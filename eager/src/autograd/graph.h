@@ -22,7 +22,7 @@ void record_anomaly_site(Node& node, const char* forward_op, const Tensor& outpu
 
 /// Backward node of one primitive: unpacks the saved values and calls the op's VJP rule.
 class OpNode : public Node {
- public:
+public:
   OpNode(OpKind kind, const char* name, const std::vector<Tensor>& inputs, const OpAttrs& attrs,
          const Tensor& output);
   std::string name() const override { return name_; }
@@ -30,15 +30,15 @@ class OpNode : public Node {
   void release_variables() override;
   OpKind kind() const { return kind_; }
 
- private:
+private:
   OpKind kind_;
   const char* name_;
   OpAttrs attrs_;
-  std::vector<SavedVariable> saved_inputs_;  // undefined entries: not read by the VJP
+  std::vector<SavedVariable> saved_inputs_; // undefined entries: not read by the VJP
   SavedVariable saved_output_;
   std::vector<Shape> input_shapes_;
   std::vector<DType> input_dtypes_;
   std::vector<bool> needs_input_grad_;
 };
 
-}  // namespace grad
+} // namespace grad

@@ -18,7 +18,7 @@ thread_local bool anomaly_enabled = false;
 Tensor accumulate(const Tensor& existing, const Tensor& incoming) {
   return existing.defined() ? add(existing, incoming) : incoming;
 }
-}  // namespace
+} // namespace
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 Node::~Node() = default;
@@ -43,7 +43,8 @@ void Node::add_retained_grad(uint32_t output_nr, std::weak_ptr<TensorImpl> tenso
 
 void Node::call_pre_hooks(std::vector<Tensor>& grads) {
   for (PreHook& h : pre_hooks_) {
-    if (h.output_nr >= grads.size() || !grads[h.output_nr].defined()) continue;
+    if (h.output_nr >= grads.size() || !grads[h.output_nr].defined())
+      continue;
     Tensor r = h.fn(grads[h.output_nr]);
     if (r.defined()) {
       if (r.shape() != grads[h.output_nr].shape())
@@ -54,7 +55,8 @@ void Node::call_pre_hooks(std::vector<Tensor>& grads) {
   }
   for (auto& [nr, weak] : retained_) {
     std::shared_ptr<TensorImpl> impl = weak.lock();
-    if (!impl || nr >= grads.size() || !grads[nr].defined()) continue;
+    if (!impl || nr >= grads.size() || !grads[nr].defined())
+      continue;
     const Tensor& g = grads[nr];
     AutogradMeta& m = impl->meta();
     m.grad = accumulate(m.grad, is_grad_enabled() ? g : g.detach());
@@ -67,11 +69,13 @@ AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable))
 
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   Tensor g = std::move(grads[0]);
-  if (!g.defined()) return {};
+  if (!g.defined())
+    return {};
   AutogradMeta& m = variable_.unsafe_impl()->meta();
   for (auto& hook : m.hooks) {
     Tensor r = hook(g);
-    if (r.defined()) g = r;
+    if (r.defined())
+      g = r;
   }
   if (is_grad_enabled()) {
     // create_graph: keep the history so the gradient itself can be differentiated.
@@ -100,4 +104,4 @@ AnomalyModeGuard::AnomalyModeGuard(bool enabled) : prev_(anomaly_enabled) {
 AnomalyModeGuard::~AnomalyModeGuard() { anomaly_enabled = prev_; }
 bool is_anomaly_enabled() { return anomaly_enabled; }
 
-}  // namespace grad
+} // namespace grad

@@ -14,11 +14,12 @@ namespace grad {
 // from the node doing the unpacking, so that create_graph still sees the right history.
 
 SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
-  if (!t.defined()) return;
+  if (!t.defined())
+    return;
   was_defined_ = true;
   is_output_ = is_output;
   saved_version_ = t.version();
-  requires_grad_ = is_output || t.requires_grad();  // outputs of a recording node require grad
+  requires_grad_ = is_output || t.requires_grad(); // outputs of a recording node require grad
   output_nr_ = t.output_nr();
   if (is_output) {
     data_ = t.detach();
@@ -31,7 +32,8 @@ SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
 }
 
 Tensor SavedVariable::unpack(Node* owner) const {
-  if (!was_defined_) return Tensor();
+  if (!was_defined_)
+    return Tensor();
   if (released_)
     throw Error(fmt::format(
         "backward: trying to backward through the graph a second time: the saved tensors of {} "
@@ -49,7 +51,8 @@ Tensor SavedVariable::unpack(Node* owner) const {
     set_history(t, grad_fn_, output_nr_);
     return t;
   }
-  if (!is_output_ || !requires_grad_) return data_;
+  if (!is_output_ || !requires_grad_)
+    return data_;
   // Re-attach the output to its node (see Note [Saved outputs]).
   Tensor t = data_.detach();
   set_history(t, owner->shared_from_this(), output_nr_);
@@ -57,10 +60,11 @@ Tensor SavedVariable::unpack(Node* owner) const {
 }
 
 void SavedVariable::reset_data() {
-  if (!was_defined_) return;
+  if (!was_defined_)
+    return;
   data_ = Tensor();
   grad_fn_.reset();
   released_ = true;
 }
 
-}  // namespace grad
+} // namespace grad

@@ -15,7 +15,7 @@ namespace grad::vjp {
 namespace {
 const Tensor& in(const VjpContext& ctx, size_t i) { return ctx.inputs[i]; }
 Tensor as_dtype(const Tensor& t, const Tensor& like) { return convert(t, like.dtype()); }
-}  // namespace
+} // namespace
 
 // ---- unary ------------------------------------------------------------------------------------
 std::vector<Tensor> neg(const VjpContext&, const Tensor& g) { return {-g}; }
@@ -55,7 +55,9 @@ std::vector<Tensor> gelu(const VjpContext& ctx, const Tensor& g) {
   Tensor d = (t + 1.0) * 0.5 + x * (1.0 - t * t) * (x2 * (3.0 * c) + 1.0) * (0.5 * k);
   return {g * d};
 }
-std::vector<Tensor> sin(const VjpContext& ctx, const Tensor& g) { return {g * grad::cos(in(ctx, 0))}; }
+std::vector<Tensor> sin(const VjpContext& ctx, const Tensor& g) {
+  return {g * grad::cos(in(ctx, 0))};
+}
 std::vector<Tensor> cos(const VjpContext& ctx, const Tensor& g) {
   return {-(g * grad::sin(in(ctx, 0)))};
 }
@@ -83,15 +85,21 @@ std::vector<Tensor> extremum(const VjpContext& ctx, const Tensor& g, bool is_max
   Tensor b_wins = as_dtype(is_max ? lt(a, b) : gt(a, b), a) + half_tie;
   return {ctx.needs(0) ? g * a_wins : Tensor(), ctx.needs(1) ? g * b_wins : Tensor()};
 }
-}  // namespace
-std::vector<Tensor> maximum(const VjpContext& ctx, const Tensor& g) { return extremum(ctx, g, true); }
-std::vector<Tensor> minimum(const VjpContext& ctx, const Tensor& g) { return extremum(ctx, g, false); }
+} // namespace
+std::vector<Tensor> maximum(const VjpContext& ctx, const Tensor& g) {
+  return extremum(ctx, g, true);
+}
+std::vector<Tensor> minimum(const VjpContext& ctx, const Tensor& g) {
+  return extremum(ctx, g, false);
+}
 std::vector<Tensor> pow(const VjpContext& ctx, const Tensor& g) {
   const Tensor& a = in(ctx, 0);
   const Tensor& b = in(ctx, 1);
   Tensor ga, gb;
-  if (ctx.needs(0)) ga = g * b * grad::pow(a, b - 1.0);
-  if (ctx.needs(1)) gb = g * ctx.output * grad::log(a);
+  if (ctx.needs(0))
+    ga = g * b * grad::pow(a, b - 1.0);
+  if (ctx.needs(1))
+    gb = g * ctx.output * grad::log(a);
   return {ga, gb};
 }
 std::vector<Tensor> select(const VjpContext& ctx, const Tensor& g) {
@@ -109,7 +117,8 @@ std::vector<Tensor> broadcast(const VjpContext& ctx, const Tensor& g) {
   size_t j = 0;
   for (int64_t d = 0; d < static_cast<int64_t>(a.shape.size()); ++d) {
     if (j < a.dims.size() && a.dims[j] == d) {
-      if (operand[j] == 1 && a.shape[d] != 1) axes.push_back(d);
+      if (operand[j] == 1 && a.shape[d] != 1)
+        axes.push_back(d);
       ++j;
     } else {
       axes.push_back(d);
@@ -121,7 +130,8 @@ std::vector<Tensor> broadcast(const VjpContext& ctx, const Tensor& g) {
 std::vector<Tensor> transpose(const VjpContext& ctx, const Tensor& g) {
   const auto& perm = ctx.attrs.perm;
   std::vector<int64_t> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < perm.size(); ++i)
+    inverse[perm[i]] = static_cast<int64_t>(i);
   return {permute(g, inverse)};
 }
 std::vector<Tensor> reshape(const VjpContext& ctx, const Tensor& g) {
@@ -135,7 +145,8 @@ std::vector<Tensor> slice(const VjpContext& ctx, const Tensor& g) {
   Tensor r = g;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
     int64_t start = a.starts[d], stride = a.strides[d], n = r.shape()[d];
-    if (n == shape[d]) continue;  // whole dim kept
+    if (n == shape[d])
+      continue; // whole dim kept
     if (stride > 1 && n > 0) {
       Tensor col = unsqueeze(r, d + 1);
       Shape zshape = col.shape();
@@ -158,7 +169,8 @@ std::vector<Tensor> slice(const VjpContext& ctx, const Tensor& g) {
       pad[d] = after;
       parts.push_back(zeros_bcast(pad, g));
     }
-    if (parts.size() > 1) r = grad::concat(parts, d);
+    if (parts.size() > 1)
+      r = grad::concat(parts, d);
   }
   return {r};
 }
@@ -175,7 +187,8 @@ std::vector<Tensor> concat(const VjpContext& ctx, const Tensor& g) {
 }
 std::vector<Tensor> convert(const VjpContext& ctx, const Tensor& g) {
   DType src = ctx.input_dtype(0);
-  if (!is_floating(src)) return {Tensor()};
+  if (!is_floating(src))
+    return {Tensor()};
   return {g.dtype() == src ? g : grad::convert(g, src)};
 }
 
@@ -188,10 +201,11 @@ Tensor expand_reduced(const VjpContext& ctx, const Tensor& g, std::vector<int64_
       normalize_axes(ctx.attrs.axes, static_cast<int64_t>(shape.size()), "reduction vjp");
   Shape kept = kept_shape(shape, axes);
   Tensor gk = g.shape() == kept ? g : grad::reshape(g, kept);
-  if (axes_out) *axes_out = axes;
+  if (axes_out)
+    *axes_out = axes;
   return gk.shape() == shape ? gk : broadcast_to(gk, shape);
 }
-}  // namespace
+} // namespace
 std::vector<Tensor> sum(const VjpContext& ctx, const Tensor& g) {
   return {expand_reduced(ctx, g, nullptr)};
 }
@@ -199,7 +213,8 @@ std::vector<Tensor> mean(const VjpContext& ctx, const Tensor& g) {
   std::vector<int64_t> axes;
   Tensor e = expand_reduced(ctx, g, &axes);
   int64_t count = 1;
-  for (int64_t a : axes) count *= ctx.input_shape(0)[a];
+  for (int64_t a : axes)
+    count *= ctx.input_shape(0)[a];
   return {e / static_cast<double>(count)};
 }
 std::vector<Tensor> max(const VjpContext& ctx, const Tensor& g) {
@@ -225,16 +240,17 @@ std::vector<Tensor> gather(const VjpContext& ctx, const Tensor& g) {
   // d table = onehot(indices, V)^T @ g: O(N V D) flops and an [N, V] mask. It is plain
   // elementwise + matmul IR, so the compiled path needs no scatter op; for large vocabularies a
   // scatter-add kernel would be cheaper (documented in docs/op-reference.md).
-  if (!ctx.needs(0)) return {Tensor(), Tensor()};
+  if (!ctx.needs(0))
+    return {Tensor(), Tensor()};
   const Shape& table = ctx.input_shape(0);
   const Tensor& indices = in(ctx, 1);
   int64_t v = table[0];
   int64_t n = indices.numel();
   int64_t row = shape_numel(table) / (v == 0 ? 1 : v);
-  Tensor onehot = one_hot(grad::reshape(indices, {n}), v, g.dtype());  // [N, V]
+  Tensor onehot = one_hot(grad::reshape(indices, {n}), v, g.dtype()); // [N, V]
   Tensor g2 = grad::reshape(g, {n, row});
-  Tensor gt = grad::matmul(grad::transpose(onehot, 0, 1), g2);  // [V, row]
+  Tensor gt = grad::matmul(grad::transpose(onehot, 0, 1), g2); // [V, row]
   return {grad::reshape(gt, table), Tensor()};
 }
 
-}  // namespace grad::vjp
+} // namespace grad::vjp

@@ -39,4 +39,4 @@ GRAD_DECLARE_VJP(gather)
 GRAD_DECLARE_VJP(convert)
 #undef GRAD_DECLARE_VJP
 
-}  // namespace grad::vjp
+} // namespace grad::vjp

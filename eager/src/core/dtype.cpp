@@ -7,20 +7,28 @@ namespace grad {
 
 const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "f32";
-    case DType::f64: return "f64";
-    case DType::i64: return "i64";
-    case DType::b8: return "b8";
+  case DType::f32:
+    return "f32";
+  case DType::f64:
+    return "f64";
+  case DType::i64:
+    return "i64";
+  case DType::b8:
+    return "b8";
   }
   return "?";
 }
 
 size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::f32: return 4;
-    case DType::f64: return 8;
-    case DType::i64: return 8;
-    case DType::b8: return 1;
+  case DType::f32:
+    return 4;
+  case DType::f64:
+    return 8;
+  case DType::i64:
+    return 8;
+  case DType::b8:
+    return 1;
   }
   return 1;
 }
@@ -30,7 +38,8 @@ bool is_floating(DType dtype) { return dtype == DType::f32 || dtype == DType::f6
 std::string shape_str(const Shape& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ',';
+    if (i)
+      s += ',';
     s += std::to_string(shape[i]);
   }
   s += ']';
@@ -39,8 +48,9 @@ std::string shape_str(const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    n *= d;
   return n;
 }
 
-}  // namespace grad
+} // namespace grad

@@ -14,17 +14,18 @@ namespace grad {
 namespace {
 
 Shape resolve_shape(Shape shape, size_t n, const char* op) {
-  if (shape.empty() && n != 1) return Shape{static_cast<int64_t>(n)};
+  if (shape.empty() && n != 1)
+    return Shape{static_cast<int64_t>(n)};
   if (shape_numel(shape) != static_cast<int64_t>(n))
     throw Error(fmt::format("{}: {} values do not fill shape {} ({} elements)", op, n,
                             shape_str(shape), shape_numel(shape)));
   return shape;
 }
 
-template <class T>
-Tensor from_data(const std::vector<T>& data, Shape shape, DType dtype) {
+template <class T> Tensor from_data(const std::vector<T>& data, Shape shape, DType dtype) {
   Tensor t = new_tensor(resolve_shape(std::move(shape), data.size(), "tensor"), dtype);
-  if (!data.empty()) std::memcpy(t.unsafe_impl()->data(), data.data(), data.size() * sizeof(T));
+  if (!data.empty())
+    std::memcpy(t.unsafe_impl()->data(), data.data(), data.size() * sizeof(T));
   return t;
 }
 
@@ -41,29 +42,31 @@ double uniform_open0(uint64_t seed, uint64_t counter) {
   return (static_cast<double>(bits >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
 
-template <class F>
-Tensor generate(Shape shape, DType dtype, const char* op, F value_at) {
+template <class F> Tensor generate(Shape shape, DType dtype, const char* op, F value_at) {
   if (!is_floating(dtype))
     throw Error(fmt::format("{}: dtype must be f32 or f64, got {}", op, dtype_name(dtype)));
   Tensor t = new_tensor(std::move(shape), dtype);
   kernels::dispatch_float(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = kernels::typed<T>(t);
-    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = static_cast<T>(value_at(i));
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      p[i] = static_cast<T>(value_at(i));
   });
   return t;
 }
 
-}  // namespace
+} // namespace
 
 Tensor tensor(std::vector<float> data, Shape shape, bool requires_grad) {
   Tensor t = from_data(data, std::move(shape), DType::f32);
-  if (requires_grad) t.requires_grad_();
+  if (requires_grad)
+    t.requires_grad_();
   return t;
 }
 Tensor tensor(std::vector<double> data, Shape shape, bool requires_grad) {
   Tensor t = from_data(data, std::move(shape), DType::f64);
-  if (requires_grad) t.requires_grad_();
+  if (requires_grad)
+    t.requires_grad_();
   return t;
 }
 Tensor tensor(std::vector<int64_t> data, Shape shape) {
@@ -81,7 +84,8 @@ Tensor tensor(std::initializer_list<int> data, Shape shape) {
 Tensor bool_tensor(std::vector<bool> data, Shape shape) {
   Tensor t = new_tensor(resolve_shape(std::move(shape), data.size(), "bool_tensor"), DType::b8);
   bool* p = t.data_ptr<bool>();
-  for (size_t i = 0; i < data.size(); ++i) p[i] = data[i];
+  for (size_t i = 0; i < data.size(); ++i)
+    p[i] = data[i];
   return t;
 }
 
@@ -99,7 +103,8 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 
 Tensor arange(int64_t n, DType dtype) {
-  if (n < 0) throw Error(fmt::format("arange: negative length {}", n));
+  if (n < 0)
+    throw Error(fmt::format("arange: negative length {}", n));
   Tensor t = new_tensor({n}, dtype);
   kernels::dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -107,7 +112,8 @@ Tensor arange(int64_t n, DType dtype) {
       throw Error("arange: dtype b8 is not supported");
     } else {
       T* p = kernels::typed<T>(t);
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(i);
+      for (int64_t i = 0; i < n; ++i)
+        p[i] = static_cast<T>(i);
     }
   });
   return t;
@@ -130,4 +136,4 @@ Tensor rand(Shape shape, uint64_t seed, DType dtype) {
   });
 }
 
-}  // namespace grad
+} // namespace grad

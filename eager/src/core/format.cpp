@@ -9,16 +9,19 @@
 namespace grad {
 namespace {
 
-constexpr int64_t kEdgeItems = 3;  // shown at each end of a long dim
-constexpr int64_t kMaxFull = 8;    // dims up to this size are printed whole
+constexpr int64_t kEdgeItems = 3; // shown at each end of a long dim
+constexpr int64_t kMaxFull = 8;   // dims up to this size are printed whole
 
 void print_values(std::ostringstream& os, const std::vector<double>& v, const Shape& shape,
                   size_t dim, int64_t offset, int64_t stride_elems, DType dtype) {
   if (dim == shape.size()) {
     double x = v[offset];
-    if (dtype == DType::b8) os << (x != 0 ? "true" : "false");
-    else if (dtype == DType::i64) os << static_cast<int64_t>(x);
-    else os << fmt::format("{:.6g}", x);
+    if (dtype == DType::b8)
+      os << (x != 0 ? "true" : "false");
+    else if (dtype == DType::i64)
+      os << static_cast<int64_t>(x);
+    else
+      os << fmt::format("{:.6g}", x);
     return;
   }
   int64_t n = shape[dim];
@@ -30,17 +33,20 @@ void print_values(std::ostringstream& os, const std::vector<double>& v, const Sh
       os << ", ...";
       i = n - kEdgeItems;
     }
-    if (i > 0) os << ", ";
+    if (i > 0)
+      os << ", ";
     print_values(os, v, shape, dim + 1, offset + i * inner, inner, dtype);
   }
   os << ']';
 }
 
-}  // namespace
+} // namespace
 
 std::string Tensor::str() const {
-  if (!defined()) return "tensor(undefined)";
-  if (is_symbolic()) throw_symbolic_read("str", *this);
+  if (!defined())
+    return "tensor(undefined)";
+  if (is_symbolic())
+    throw_symbolic_read("str", *this);
   std::ostringstream os;
   os << "tensor(";
   std::vector<double> values;
@@ -50,10 +56,12 @@ std::string Tensor::str() const {
   }
   print_values(os, values, shape(), 0, 0, numel(), dtype());
   os << ", shape=" << shape_str(shape()) << ", dtype=" << dtype_name(dtype());
-  if (auto fn = grad_fn()) os << ", grad_fn=<" << fn->name() << ">";
-  else if (requires_grad()) os << ", requires_grad=true";
+  if (auto fn = grad_fn())
+    os << ", grad_fn=<" << fn->name() << ">";
+  else if (requires_grad())
+    os << ", requires_grad=true";
   os << ')';
   return os.str();
 }
 
-}  // namespace grad
+} // namespace grad

@@ -23,11 +23,16 @@ enum class InplaceKind { Add, Sub, Mul, Div, Copy };
 
 const char* inplace_name(InplaceKind k) {
   switch (k) {
-    case InplaceKind::Add: return "add_";
-    case InplaceKind::Sub: return "sub_";
-    case InplaceKind::Mul: return "mul_";
-    case InplaceKind::Div: return "div_";
-    case InplaceKind::Copy: return "copy_";
+  case InplaceKind::Add:
+    return "add_";
+  case InplaceKind::Sub:
+    return "sub_";
+  case InplaceKind::Mul:
+    return "mul_";
+  case InplaceKind::Div:
+    return "div_";
+  case InplaceKind::Copy:
+    return "copy_";
   }
   return "?";
 }
@@ -49,14 +54,18 @@ void check_writable(const Tensor& self, const char* op) {
 
 Tensor compute(InplaceKind k, const Tensor& self, const Tensor& other) {
   switch (k) {
-    case InplaceKind::Add: return add(self, other);
-    case InplaceKind::Sub: return sub(self, other);
-    case InplaceKind::Mul: return mul(self, other);
-    case InplaceKind::Div: return div(self, other);
-    case InplaceKind::Copy: {
-      Tensor src = other.dtype() == self.dtype() ? other : convert(other, self.dtype());
-      return broadcast_to(src, self.shape());
-    }
+  case InplaceKind::Add:
+    return add(self, other);
+  case InplaceKind::Sub:
+    return sub(self, other);
+  case InplaceKind::Mul:
+    return mul(self, other);
+  case InplaceKind::Div:
+    return div(self, other);
+  case InplaceKind::Copy: {
+    Tensor src = other.dtype() == self.dtype() ? other : convert(other, self.dtype());
+    return broadcast_to(src, self.shape());
+  }
   }
   return Tensor();
 }
@@ -88,7 +97,8 @@ Tensor& inplace(Tensor& self, InplaceKind k, const Tensor& other) {
                             "is not supported; use the out-of-place op",
                             op, shape_str(self.shape())));
   // See Note [In-place and autograd]: snapshot the old value when the VJP reads it.
-  Tensor old = (k == InplaceKind::Mul || k == InplaceKind::Div) ? convert(self, self.dtype()) : self;
+  Tensor old =
+      (k == InplaceKind::Mul || k == InplaceKind::Div) ? convert(self, self.dtype()) : self;
   Tensor r = compute(k, old, other);
   if (r.shape() != self.shape())
     throw Error(fmt::format("{}: result shape {} differs from the in-place target shape {}", op,
@@ -107,7 +117,7 @@ Tensor scalar_for(const Tensor& self, double v) {
   return scalar_tensor(v, self.dtype());
 }
 
-}  // namespace
+} // namespace
 
 Tensor& Tensor::add_(const Tensor& o) { return inplace(*this, InplaceKind::Add, o); }
 Tensor& Tensor::add_(double o) { return inplace(*this, InplaceKind::Add, scalar_for(*this, o)); }
@@ -138,4 +148,4 @@ Tensor& Tensor::fill_(double value) {
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
-}  // namespace grad
+} // namespace grad

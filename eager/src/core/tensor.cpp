@@ -16,7 +16,8 @@ Storage::Storage(size_t n) : nbytes(n) {
   // 64-byte alignment for vector loads; aligned_alloc needs a size that is a multiple of it.
   size_t rounded = (n + 63) / 64 * 64;
   data = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!data) throw Error(fmt::format("out of memory allocating {} bytes", n));
+  if (!data)
+    throw Error(fmt::format("out of memory allocating {} bytes", n));
 }
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
@@ -32,8 +33,10 @@ std::vector<int64_t> contiguous_strides(const Shape& shape) {
 bool is_contiguous_layout(const Shape& shape, const std::vector<int64_t>& strides) {
   int64_t expected = 1;
   for (size_t i = shape.size(); i-- > 0;) {
-    if (shape[i] == 1) continue;
-    if (strides[i] != expected) return false;
+    if (shape[i] == 1)
+      continue;
+    if (strides[i] != expected)
+      return false;
     expected *= shape[i];
   }
   return true;
@@ -41,7 +44,8 @@ bool is_contiguous_layout(const Shape& shape, const std::vector<int64_t>& stride
 
 Tensor new_tensor(Shape shape, DType dtype) {
   for (int64_t d : shape)
-    if (d < 0) throw Error(fmt::format("invalid shape {}: negative size", shape_str(shape)));
+    if (d < 0)
+      throw Error(fmt::format("invalid shape {}: negative size", shape_str(shape)));
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = shape_numel(shape);
   impl->storage = std::make_shared<Storage>(static_cast<size_t>(impl->numel) * dtype_size(dtype));
@@ -73,7 +77,8 @@ void throw_symbolic_read(const char* op, const Tensor& t) {
 }
 
 void check_defined(const Tensor& t, const char* op) {
-  if (!t.defined()) throw Error(fmt::format("{}: undefined tensor", op));
+  if (!t.defined())
+    throw Error(fmt::format("{}: undefined tensor", op));
 }
 
 Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
@@ -126,7 +131,8 @@ const std::shared_ptr<SymbolicValue>& Tensor::symbolic() const {
 
 Tensor Tensor::contiguous() const {
   GRAD_CHECK_DEFINED("contiguous");
-  if (is_contiguous() || is_symbolic()) return *this;
+  if (is_contiguous() || is_symbolic())
+    return *this;
   // A copy that autograd sees as Convert to the same dtype (identity gradient).
   return convert(*this, impl_->dtype);
 }
@@ -137,37 +143,47 @@ uint64_t Tensor::version() const {
 }
 
 namespace {
-template <class T>
-constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::f32;
-  else if constexpr (std::is_same_v<T, double>) return DType::f64;
-  else if constexpr (std::is_same_v<T, int64_t>) return DType::i64;
-  else return DType::b8;
+template <class T> constexpr DType dtype_of() {
+  if constexpr (std::is_same_v<T, float>)
+    return DType::f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return DType::f64;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return DType::i64;
+  else
+    return DType::b8;
 }
 
-template <class T, class S>
-void convert_into(const Tensor& t, T* out) {
+template <class T, class S> void convert_into(const Tensor& t, T* out) {
   Tensor c = t.is_contiguous() ? t : t.contiguous();
   const S* src = reinterpret_cast<const S*>(c.unsafe_impl()->data());
-  for (int64_t i = 0, n = c.numel(); i < n; ++i) out[i] = static_cast<T>(src[i]);
+  for (int64_t i = 0, n = c.numel(); i < n; ++i)
+    out[i] = static_cast<T>(src[i]);
 }
 
-template <class T>
-void read_values(const Tensor& t, T* out) {
+template <class T> void read_values(const Tensor& t, T* out) {
   NoGradGuard no_grad;
   switch (t.dtype()) {
-    case DType::f32: convert_into<T, float>(t, out); break;
-    case DType::f64: convert_into<T, double>(t, out); break;
-    case DType::i64: convert_into<T, int64_t>(t, out); break;
-    case DType::b8: convert_into<T, bool>(t, out); break;
+  case DType::f32:
+    convert_into<T, float>(t, out);
+    break;
+  case DType::f64:
+    convert_into<T, double>(t, out);
+    break;
+  case DType::i64:
+    convert_into<T, int64_t>(t, out);
+    break;
+  case DType::b8:
+    convert_into<T, bool>(t, out);
+    break;
   }
 }
-}  // namespace
+} // namespace
 
-template <class T>
-T Tensor::item() const {
+template <class T> T Tensor::item() const {
   GRAD_CHECK_DEFINED("item");
-  if (is_symbolic()) throw_symbolic_read("item", *this);
+  if (is_symbolic())
+    throw_symbolic_read("item", *this);
   if (impl_->numel != 1)
     throw Error(fmt::format("item: tensor of shape {} has {} elements, expected one",
                             shape_str(impl_->shape), impl_->numel));
@@ -176,10 +192,10 @@ T Tensor::item() const {
   return value;
 }
 
-template <class T>
-std::vector<T> Tensor::to_vector() const {
+template <class T> std::vector<T> Tensor::to_vector() const {
   GRAD_CHECK_DEFINED("to_vector");
-  if (is_symbolic()) throw_symbolic_read("to_vector", *this);
+  if (is_symbolic())
+    throw_symbolic_read("to_vector", *this);
   if constexpr (std::is_same_v<T, bool>) {
     std::unique_ptr<bool[]> tmp(new bool[impl_->numel]);
     read_values<bool>(*this, tmp.get());
@@ -191,10 +207,10 @@ std::vector<T> Tensor::to_vector() const {
   }
 }
 
-template <class T>
-T* Tensor::data_ptr() const {
+template <class T> T* Tensor::data_ptr() const {
   GRAD_CHECK_DEFINED("data_ptr");
-  if (is_symbolic()) throw_symbolic_read("data_ptr", *this);
+  if (is_symbolic())
+    throw_symbolic_read("data_ptr", *this);
   if (dtype_of<T>() != impl_->dtype)
     throw Error(fmt::format("data_ptr: tensor has dtype {}, requested {}", dtype_name(impl_->dtype),
                             dtype_name(dtype_of<T>())));
@@ -232,7 +248,8 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
   if (requires_grad && !is_floating(impl_->dtype))
     throw Error(fmt::format("requires_grad_: only f32/f64 tensors can require grad, got {}",
                             dtype_name(impl_->dtype)));
-  if (requires_grad || impl_->autograd) impl_->meta().requires_grad = requires_grad;
+  if (requires_grad || impl_->autograd)
+    impl_->meta().requires_grad = requires_grad;
   return *this;
 }
 
@@ -256,7 +273,8 @@ void Tensor::set_grad(const Tensor& g) {
 
 void Tensor::zero_grad() {
   GRAD_CHECK_DEFINED("zero_grad");
-  if (impl_->autograd) impl_->autograd->grad = Tensor();
+  if (impl_->autograd)
+    impl_->autograd->grad = Tensor();
 }
 
 std::shared_ptr<Node> Tensor::grad_fn() const {
@@ -272,19 +290,24 @@ void Tensor::retain_grad() {
   GRAD_CHECK_DEFINED("retain_grad");
   if (!requires_grad())
     throw Error("retain_grad: called on a tensor that does not require grad");
-  if (is_leaf()) return;  // leaves keep their gradient anyway
+  if (is_leaf())
+    return; // leaves keep their gradient anyway
   AutogradMeta& m = impl_->meta();
-  if (m.retains_grad) return;
+  if (m.retains_grad)
+    return;
   m.retains_grad = true;
   m.grad_fn->add_retained_grad(m.output_nr, impl_);
 }
 
-bool Tensor::retains_grad() const { return defined() && impl_->autograd && impl_->autograd->retains_grad; }
+bool Tensor::retains_grad() const {
+  return defined() && impl_->autograd && impl_->autograd->retains_grad;
+}
 
 void swap_tensor_contents(const Tensor& a, const Tensor& b) {
   check_defined(a, "swap_tensor_contents");
   check_defined(b, "swap_tensor_contents");
-  if (a.unsafe_impl() != b.unsafe_impl()) std::swap(*a.unsafe_impl(), *b.unsafe_impl());
+  if (a.unsafe_impl() != b.unsafe_impl())
+    std::swap(*a.unsafe_impl(), *b.unsafe_impl());
 }
 
 Tensor Tensor::detach() const {
@@ -315,7 +338,8 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
 
 Tensor Tensor::to(DType dtype) const {
   GRAD_CHECK_DEFINED("to");
-  if (impl_->dtype == dtype) return *this;
+  if (impl_->dtype == dtype)
+    return *this;
   return convert(*this, dtype);
 }
 
@@ -324,7 +348,8 @@ Tensor Tensor::sum() const { return grad::sum(*this); }
 Tensor Tensor::mean() const { return grad::mean(*this); }
 
 Tensor make_symbolic(Shape shape, DType dtype, std::shared_ptr<SymbolicValue> value) {
-  if (!value) throw Error("make_symbolic: null symbolic value");
+  if (!value)
+    throw Error("make_symbolic: null symbolic value");
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = shape_numel(shape);
   impl->strides = contiguous_strides(shape);
@@ -336,4 +361,4 @@ Tensor make_symbolic(Shape shape, DType dtype, std::shared_ptr<SymbolicValue> va
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
 
-}  // namespace grad
+} // namespace grad

@@ -33,17 +33,17 @@ struct AutogradMeta {
   std::shared_ptr<Node> grad_fn;
   uint32_t output_nr = 0;
   std::weak_ptr<AccumulateGrad> grad_accumulator;
-  std::vector<std::function<Tensor(const Tensor&)>> hooks;  // leaf hooks (non-leaf: on grad_fn)
+  std::vector<std::function<Tensor(const Tensor&)>> hooks; // leaf hooks (non-leaf: on grad_fn)
 };
 
 struct TensorImpl {
-  std::shared_ptr<Storage> storage;  // null for symbolic tensors
+  std::shared_ptr<Storage> storage; // null for symbolic tensors
   Shape shape;
   std::vector<int64_t> strides;
   int64_t offset = 0;
   int64_t numel = 0;
   DType dtype = DType::f32;
-  bool is_view = false;  // made by a view op from another tensor (shares its storage)
+  bool is_view = false; // made by a view op from another tensor (shares its storage)
   std::shared_ptr<SymbolicValue> symbolic;
   std::unique_ptr<AutogradMeta> autograd;
 
@@ -51,7 +51,8 @@ struct TensorImpl {
     return static_cast<char*>(storage->data) + offset * static_cast<int64_t>(dtype_size(dtype));
   }
   AutogradMeta& meta() {
-    if (!autograd) autograd = std::make_unique<AutogradMeta>();
+    if (!autograd)
+      autograd = std::make_unique<AutogradMeta>();
     return *autograd;
   }
 };
@@ -69,4 +70,4 @@ Tensor make_view(const Tensor& base, Shape shape, std::vector<int64_t> strides, 
 /// Throws grad::Error("<op>: ...") if `t` is undefined.
 void check_defined(const Tensor& t, const char* op);
 
-}  // namespace grad
+} // namespace grad

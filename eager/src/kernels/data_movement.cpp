@@ -42,7 +42,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, const Shape& out_shap
   int64_t pos = 0;
   for (const Tensor& x : xs) {
     int64_t len = x.shape()[axis];
-    if (len == 0) continue;
+    if (len == 0)
+      continue;
     Tensor dst = make_view(out, x.shape(), out.strides(), pos * out.strides()[axis]);
     copy_into(dst, x);
     pos += len;
@@ -50,4 +51,4 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, const Shape& out_shap
   return out;
 }
 
-}  // namespace grad::kernels
+} // namespace grad::kernels

@@ -33,4 +33,4 @@ void copy_into(const Tensor& dst, const Tensor& src);
 /// Sets every element of `dst` (any layout) to `value`.
 void fill(const Tensor& dst, double value);
 
-}  // namespace grad::kernels
+} // namespace grad::kernels

@@ -37,13 +37,14 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t 
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
 
-}  // namespace
+} // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
   size_t r = a_in.shape().size();
   const int64_t m = a_in.shape()[r - 2], k = a_in.shape()[r - 1], n = b_in.shape()[r - 1];
   Tensor out = new_tensor(out_shape, a_in.dtype());
-  if (out.numel() == 0) return out;
+  if (out.numel() == 0)
+    return out;
   auto layout_of = [&](const Tensor& t, int64_t rows, int64_t cols) {
     const auto& st = t.strides();
     return blas_layout(rows, cols, st[r - 2], st[r - 1]);
@@ -67,7 +68,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
     const T* pb = typed<T>(b);
     T* pc = typed<T>(out);
     if (k == 0) {
-      for (int64_t i = 0, e = out.numel(); i < e; ++i) pc[i] = 0;
+      for (int64_t i = 0, e = out.numel(); i < e; ++i)
+        pc[i] = 0;
       return;
     }
     if (r == 2) {
@@ -79,15 +81,15 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
     std::vector<int64_t> sa(a.strides().begin(), a.strides().end() - 2);
     std::vector<int64_t> sb(b.strides().begin(), b.strides().end() - 2);
     std::vector<int64_t> sc(out.strides().begin(), out.strides().end() - 2);
-    for_each_row<3>(batch, {&sc, &sa, &sb},
-                    [&](const std::array<int64_t, 3>& off, int64_t cnt,
-                        const std::array<int64_t, 3>& st) {
-                      for (int64_t i = 0; i < cnt; ++i)
-                        gemm<T>(la->trans, lb->trans, m, n, k, pa + off[1] + i * st[1], la->ld,
-                                pb + off[2] + i * st[2], lb->ld, pc + off[0] + i * st[0], n);
-                    });
+    for_each_row<3>(
+        batch, {&sc, &sa, &sb},
+        [&](const std::array<int64_t, 3>& off, int64_t cnt, const std::array<int64_t, 3>& st) {
+          for (int64_t i = 0; i < cnt; ++i)
+            gemm<T>(la->trans, lb->trans, m, n, k, pa + off[1] + i * st[1], la->ld,
+                    pb + off[2] + i * st[2], lb->ld, pc + off[0] + i * st[0], n);
+        });
   });
   return out;
 }
 
-}  // namespace grad::kernels
+} // namespace grad::kernels

@@ -18,11 +18,13 @@ std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t ra
   std::vector<int64_t> out;
   if (axes.empty()) {
     out.resize(rank);
-    for (int64_t i = 0; i < rank; ++i) out[i] = i;
+    for (int64_t i = 0; i < rank; ++i)
+      out[i] = i;
     return out;
   }
   out.reserve(axes.size());
-  for (int64_t a : axes) out.push_back(normalize_axis(a, rank, op));
+  for (int64_t a : axes)
+    out.push_back(normalize_axis(a, rank, op));
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end())
     throw Error(fmt::format("{}: repeated axis in the reduction axes", op));
@@ -36,10 +38,13 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* op) {
 }
 
 bool axes_are_normalized(const std::vector<int64_t>& axes, int64_t rank) {
-  if (axes.empty()) return rank == 0;
+  if (axes.empty())
+    return rank == 0;
   for (size_t i = 0; i < axes.size(); ++i) {
-    if (axes[i] < 0 || axes[i] >= rank) return false;
-    if (i > 0 && axes[i] <= axes[i - 1]) return false;
+    if (axes[i] < 0 || axes[i] >= rank)
+      return false;
+    if (i > 0 && axes[i] <= axes[i - 1])
+      return false;
   }
   return true;
 }
@@ -57,58 +62,82 @@ Tensor broadcast_view(const Tensor& x, const OpAttrs& a) {
   const Shape& out = a.shape;
   std::vector<int64_t> strides(out.size(), 0);
   for (size_t i = 0; i < a.dims.size(); ++i)
-    if (x.shape()[i] == out[a.dims[i]]) strides[a.dims[i]] = x.strides()[i];
+    if (x.shape()[i] == out[a.dims[i]])
+      strides[a.dims[i]] = x.strides()[i];
   return make_view(x, out, std::move(strides), x.storage_offset());
 }
 
-Tensor run_kernel(OpKind kind, const std::vector<Tensor>& in, const OpAttrs& a,
-                  const Shape& shape, DType dtype) {
+Tensor run_kernel(OpKind kind, const std::vector<Tensor>& in, const OpAttrs& a, const Shape& shape,
+                  DType dtype) {
   switch (kind) {
-    case OpKind::Constant: return a.value->detach();
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Rsqrt: case OpKind::Abs: case OpKind::Tanh: case OpKind::Sigmoid:
-    case OpKind::Relu: case OpKind::Gelu: case OpKind::Sin: case OpKind::Cos:
-      return kernels::unary(kind, in[0]);
-    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
-    case OpKind::Maximum: case OpKind::Minimum: case OpKind::Pow:
-      return kernels::binary(kind, in[0], in[1]);
-    case OpKind::Cmp: return kernels::compare(a.predicate, in[0], in[1]);
-    case OpKind::Select: return kernels::select(in[0], in[1], in[2]);
-    case OpKind::Broadcast: return broadcast_view(in[0], a);
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
-      return kernels::reduce(kind, in[0], a.axes, shape);
-    case OpKind::Matmul: return kernels::matmul(in[0], in[1], shape);
-    case OpKind::Transpose: {
-      std::vector<int64_t> strides(a.perm.size());
-      for (size_t i = 0; i < a.perm.size(); ++i) strides[i] = in[0].strides()[a.perm[i]];
-      return make_view(in[0], shape, std::move(strides), in[0].storage_offset());
+  case OpKind::Constant:
+    return a.value->detach();
+  case OpKind::Neg:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Rsqrt:
+  case OpKind::Abs:
+  case OpKind::Tanh:
+  case OpKind::Sigmoid:
+  case OpKind::Relu:
+  case OpKind::Gelu:
+  case OpKind::Sin:
+  case OpKind::Cos:
+    return kernels::unary(kind, in[0]);
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Pow:
+    return kernels::binary(kind, in[0], in[1]);
+  case OpKind::Cmp:
+    return kernels::compare(a.predicate, in[0], in[1]);
+  case OpKind::Select:
+    return kernels::select(in[0], in[1], in[2]);
+  case OpKind::Broadcast:
+    return broadcast_view(in[0], a);
+  case OpKind::Sum:
+  case OpKind::Mean:
+  case OpKind::Max:
+    return kernels::reduce(kind, in[0], a.axes, shape);
+  case OpKind::Matmul:
+    return kernels::matmul(in[0], in[1], shape);
+  case OpKind::Transpose: {
+    std::vector<int64_t> strides(a.perm.size());
+    for (size_t i = 0; i < a.perm.size(); ++i)
+      strides[i] = in[0].strides()[a.perm[i]];
+    return make_view(in[0], shape, std::move(strides), in[0].storage_offset());
+  }
+  case OpKind::Reshape: {
+    Tensor src = in[0];
+    if (!src.is_contiguous()) {
+      src = new_tensor(src.shape(), src.dtype());
+      kernels::copy_into(src, in[0]);
     }
-    case OpKind::Reshape: {
-      Tensor src = in[0];
-      if (!src.is_contiguous()) {
-        src = new_tensor(src.shape(), src.dtype());
-        kernels::copy_into(src, in[0]);
-      }
-      return make_view(src, shape, contiguous_strides(shape), src.storage_offset());
+    return make_view(src, shape, contiguous_strides(shape), src.storage_offset());
+  }
+  case OpKind::Slice: {
+    const Tensor& x = in[0];
+    int64_t offset = x.storage_offset();
+    std::vector<int64_t> strides(shape.size());
+    for (size_t d = 0; d < shape.size(); ++d) {
+      offset += a.starts[d] * x.strides()[d];
+      strides[d] = x.strides()[d] * a.strides[d];
     }
-    case OpKind::Slice: {
-      const Tensor& x = in[0];
-      int64_t offset = x.storage_offset();
-      std::vector<int64_t> strides(shape.size());
-      for (size_t d = 0; d < shape.size(); ++d) {
-        offset += a.starts[d] * x.strides()[d];
-        strides[d] = x.strides()[d] * a.strides[d];
-      }
-      return make_view(x, shape, std::move(strides), offset);
-    }
-    case OpKind::Concat:
-      return kernels::concat(in, normalize_axis(a.axis, in[0].dim(), "concat"), shape);
-    case OpKind::Gather: return kernels::gather(in[0], in[1], shape);
-    case OpKind::Convert: {
-      Tensor out = new_tensor(shape, dtype);
-      kernels::copy_into(out, in[0]);
-      return out;
-    }
+    return make_view(x, shape, std::move(strides), offset);
+  }
+  case OpKind::Concat:
+    return kernels::concat(in, normalize_axis(a.axis, in[0].dim(), "concat"), shape);
+  case OpKind::Gather:
+    return kernels::gather(in[0], in[1], shape);
+  case OpKind::Convert: {
+    Tensor out = new_tensor(shape, dtype);
+    kernels::copy_into(out, in[0]);
+    return out;
+  }
   }
   throw Error("apply: unknown op kind");
 }
@@ -127,8 +156,7 @@ Tensor emit_symbolic(OpKind kind, const std::vector<Tensor>& inputs, const OpAtt
     if (!t.is_symbolic()) {
       lifted.push_back(make_symbolic(t.shape(), t.dtype(), ctx->lift(t)));
     } else if (&t.symbolic()->context() != ctx) {
-      throw Error(fmt::format("{}: operands come from two different traces",
-                              op_info(kind).name));
+      throw Error(fmt::format("{}: operands come from two different traces", op_info(kind).name));
     } else {
       lifted.push_back(t);
     }
@@ -136,7 +164,7 @@ Tensor emit_symbolic(OpKind kind, const std::vector<Tensor>& inputs, const OpAtt
   return make_symbolic(shape, dtype, ctx->emit(kind, lifted, attrs, shape, dtype));
 }
 
-}  // namespace
+} // namespace
 
 Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attrs) {
   const OpInfo& info = op_info(kind);
@@ -163,12 +191,13 @@ Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attr
     a = &normalized;
   }
   auto [shape, dtype] = infer_impl(kind, TensorOperands{inputs}, *a);
-  if (symbolic) return emit_symbolic(kind, inputs, *a, shape, dtype);
+  if (symbolic)
+    return emit_symbolic(kind, inputs, *a, shape, dtype);
 
   Tensor out = run_kernel(kind, inputs, *a, shape, dtype);
   if (requires_grad && info.vjp && is_floating(dtype) && is_grad_enabled()) {
-    auto node = std::make_shared<OpNode>(kind, backward_node_name(kind, inputs, *a), inputs, *a,
-                                         out);
+    auto node =
+        std::make_shared<OpNode>(kind, backward_node_name(kind, inputs, *a), inputs, *a, out);
     node->set_next_edges(collect_next_edges(inputs));
     set_history(out, node, 0);
     record_anomaly_site(*node, info.name, out);
@@ -176,4 +205,4 @@ Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attr
   return out;
 }
 
-}  // namespace grad
+} // namespace grad

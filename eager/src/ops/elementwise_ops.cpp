@@ -27,22 +27,25 @@ void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
   if (a.dtype() != b.dtype())
     throw Error(fmt::format("{}: dtypes {} and {} differ (shapes {} and {}); grad does not "
                             "promote implicitly, convert one operand with .to()",
-                            op, dtype_name(a.dtype()), dtype_name(b.dtype()),
-                            shape_str(a.shape()), shape_str(b.shape())));
+                            op, dtype_name(a.dtype()), dtype_name(b.dtype()), shape_str(a.shape()),
+                            shape_str(b.shape())));
 }
 
 Tensor binary(OpKind kind, const Tensor& a, const Tensor& b, const OpAttrs& attrs = {}) {
   const char* op = kind == OpKind::Cmp ? predicate_name(attrs.predicate) : op_info(kind).name;
-  if (!a.defined() || !b.defined()) throw Error(fmt::format("{}: undefined operand", op));
+  if (!a.defined() || !b.defined())
+    throw Error(fmt::format("{}: undefined operand", op));
   check_same_dtype(a, b, op);
-  if (a.shape() == b.shape()) return apply(kind, {a, b}, attrs);
+  if (a.shape() == b.shape())
+    return apply(kind, {a, b}, attrs);
   Shape s = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor x = lift_like(a, b), y = lift_like(b, a);
   return apply(kind, {broadcast_to(x, s), broadcast_to(y, s)}, attrs);
 }
 
 Tensor binary_scalar(OpKind kind, const Tensor& a, double b, const OpAttrs& attrs = {}) {
-  if (!a.defined()) throw Error(fmt::format("{}: undefined operand", op_info(kind).name));
+  if (!a.defined())
+    throw Error(fmt::format("{}: undefined operand", op_info(kind).name));
   return apply(kind, {a, broadcast_to(scalar_like(b, a), a.shape())}, attrs);
 }
 
@@ -57,7 +60,7 @@ Tensor compare(CmpPredicate p, const Tensor& a, double b) {
   return binary_scalar(OpKind::Cmp, a, b, attrs);
 }
 
-}  // namespace
+} // namespace
 
 Tensor neg(const Tensor& x) { return apply(OpKind::Neg, {x}); }
 Tensor exp(const Tensor& x) { return apply(OpKind::Exp, {x}); }
@@ -97,23 +100,27 @@ Tensor ge(const Tensor& a, double b) { return compare(CmpPredicate::ge, a, b); }
 Tensor eq(const Tensor& a, double b) { return compare(CmpPredicate::eq, a, b); }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  if (!cond.defined() || !a.defined() || !b.defined()) throw Error("where: undefined operand");
+  if (!cond.defined() || !a.defined() || !b.defined())
+    throw Error("where: undefined operand");
   if (cond.dtype() != DType::b8)
     throw Error(fmt::format("where: condition must have dtype b8, got {} (shape {})",
                             dtype_name(cond.dtype()), shape_str(cond.shape())));
   check_same_dtype(a, b, "where");
-  Shape s = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+  Shape s =
+      broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   const Tensor& sym = cond.is_symbolic() ? cond : a.is_symbolic() ? a : b;
-  return apply(OpKind::Select, {broadcast_to(lift_like(cond, sym), s),
-                                broadcast_to(lift_like(a, sym), s),
-                                broadcast_to(lift_like(b, sym), s)});
+  return apply(OpKind::Select,
+               {broadcast_to(lift_like(cond, sym), s), broadcast_to(lift_like(a, sym), s),
+                broadcast_to(lift_like(b, sym), s)});
 }
 Tensor where(const Tensor& cond, const Tensor& a, double b) {
-  if (!a.defined()) throw Error("where: undefined operand");
+  if (!a.defined())
+    throw Error("where: undefined operand");
   return where(cond, a, scalar_like(b, a));
 }
 Tensor where(const Tensor& cond, double a, const Tensor& b) {
-  if (!b.defined()) throw Error("where: undefined operand");
+  if (!b.defined())
+    throw Error("where: undefined operand");
   return where(cond, scalar_like(a, b), b);
 }
 
@@ -136,4 +143,4 @@ Tensor operator/(double a, const Tensor& b) {
 }
 Tensor operator-(const Tensor& a) { return neg(a); }
 
-}  // namespace grad
+} // namespace grad

@@ -7,7 +7,8 @@
 namespace grad {
 
 Tensor lift_like(const Tensor& t, const Tensor& like) {
-  if (!like.is_symbolic() || t.is_symbolic()) return t;
+  if (!like.is_symbolic() || t.is_symbolic())
+    return t;
   return make_symbolic(t.shape(), t.dtype(), like.symbolic()->context().lift(t));
 }
 
@@ -21,8 +22,9 @@ Tensor zeros_bcast(const Shape& shape, const Tensor& like) {
 
 Shape kept_shape(const Shape& in, const std::vector<int64_t>& axes) {
   Shape kept = in;
-  for (int64_t a : axes) kept[a] = 1;
+  for (int64_t a : axes)
+    kept[a] = 1;
   return kept;
 }
 
-}  // namespace grad
+} // namespace grad

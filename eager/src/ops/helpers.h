@@ -16,4 +16,4 @@ Tensor zeros_bcast(const Shape& shape, const Tensor& like);
 /// Input shape with the reduced `axes` (normalized) set to 1.
 Shape kept_shape(const Shape& in, const std::vector<int64_t>& axes);
 
-}  // namespace grad
+} // namespace grad

@@ -42,176 +42,191 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
           shape_str(ops.shape(j))));
   };
   switch (kind) {
-    case OpKind::Constant:
-      if (!attrs.value || !attrs.value->defined())
-        throw Error("constant: missing value attribute");
-      return {attrs.value->shape(), attrs.value->dtype()};
-    case OpKind::Neg:
-    case OpKind::Abs:
-    case OpKind::Relu:
-      if (ops.dtype(0) == DType::b8)
-        throw Error(fmt::format("{}: not defined for dtype b8 (shape {})", name,
-                                shape_str(ops.shape(0))));
-      return {ops.shape(0), ops.dtype(0)};
-    case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Rsqrt:
-    case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Gelu: case OpKind::Sin:
-    case OpKind::Cos:
+  case OpKind::Constant:
+    if (!attrs.value || !attrs.value->defined())
+      throw Error("constant: missing value attribute");
+    return {attrs.value->shape(), attrs.value->dtype()};
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Relu:
+    if (ops.dtype(0) == DType::b8)
+      throw Error(
+          fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(0))));
+    return {ops.shape(0), ops.dtype(0)};
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Rsqrt:
+  case OpKind::Tanh:
+  case OpKind::Sigmoid:
+  case OpKind::Gelu:
+  case OpKind::Sin:
+  case OpKind::Cos:
+    require_float(0);
+    return {ops.shape(0), ops.dtype(0)};
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+    require_same(0, 1);
+    if (ops.dtype(0) == DType::b8)
+      throw Error(
+          fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(0))));
+    return {ops.shape(0), ops.dtype(0)};
+  case OpKind::Div:
+  case OpKind::Pow:
+    require_same(0, 1);
+    require_float(0);
+    return {ops.shape(0), ops.dtype(0)};
+  case OpKind::Cmp:
+    require_same(0, 1);
+    return {ops.shape(0), DType::b8};
+  case OpKind::Select:
+    if (ops.dtype(0) != DType::b8)
+      throw Error(
+          fmt::format("select: condition must have dtype b8, got {}", dtype_name(ops.dtype(0))));
+    if (ops.shape(0) != ops.shape(1))
+      throw Error(fmt::format("select: condition shape {} differs from operand shape {}",
+                              shape_str(ops.shape(0)), shape_str(ops.shape(1))));
+    require_same(1, 2);
+    return {ops.shape(1), ops.dtype(1)};
+  case OpKind::Broadcast: {
+    const Shape& in = ops.shape(0);
+    const Shape& out = attrs.shape;
+    if (attrs.dims.size() != in.size())
+      throw Error(fmt::format("broadcast: dims has {} entries for an operand of rank {}",
+                              attrs.dims.size(), in.size()));
+    int64_t prev = -1;
+    for (size_t i = 0; i < in.size(); ++i) {
+      int64_t d = attrs.dims[i];
+      if (d <= prev || d >= static_cast<int64_t>(out.size()))
+        throw Error(fmt::format("broadcast: dims must be increasing and below the result rank {}",
+                                out.size()));
+      if (in[i] != out[d] && in[i] != 1)
+        throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}", shape_str(in),
+                                shape_str(out)));
+      prev = d;
+    }
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Sum:
+  case OpKind::Mean:
+  case OpKind::Max: {
+    const Shape& in = ops.shape(0);
+    int64_t rank = static_cast<int64_t>(in.size());
+    std::vector<int64_t> axes = normalize_axes(attrs.axes, rank, name);
+    if (kind == OpKind::Mean)
       require_float(0);
-      return {ops.shape(0), ops.dtype(0)};
-    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Maximum:
-    case OpKind::Minimum:
-      require_same(0, 1);
-      if (ops.dtype(0) == DType::b8)
-        throw Error(fmt::format("{}: not defined for dtype b8 (shape {})", name,
-                                shape_str(ops.shape(0))));
-      return {ops.shape(0), ops.dtype(0)};
-    case OpKind::Div:
-    case OpKind::Pow:
-      require_same(0, 1);
-      require_float(0);
-      return {ops.shape(0), ops.dtype(0)};
-    case OpKind::Cmp:
-      require_same(0, 1);
-      return {ops.shape(0), DType::b8};
-    case OpKind::Select:
-      if (ops.dtype(0) != DType::b8)
-        throw Error(fmt::format("select: condition must have dtype b8, got {}",
-                                dtype_name(ops.dtype(0))));
-      if (ops.shape(0) != ops.shape(1))
-        throw Error(fmt::format("select: condition shape {} differs from operand shape {}",
-                                shape_str(ops.shape(0)), shape_str(ops.shape(1))));
-      require_same(1, 2);
-      return {ops.shape(1), ops.dtype(1)};
-    case OpKind::Broadcast: {
-      const Shape& in = ops.shape(0);
-      const Shape& out = attrs.shape;
-      if (attrs.dims.size() != in.size())
-        throw Error(fmt::format("broadcast: dims has {} entries for an operand of rank {}",
-                                attrs.dims.size(), in.size()));
-      int64_t prev = -1;
-      for (size_t i = 0; i < in.size(); ++i) {
-        int64_t d = attrs.dims[i];
-        if (d <= prev || d >= static_cast<int64_t>(out.size()))
-          throw Error(fmt::format("broadcast: dims must be increasing and below the result rank {}",
-                                  out.size()));
-        if (in[i] != out[d] && in[i] != 1)
-          throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}", shape_str(in),
-                                  shape_str(out)));
-        prev = d;
-      }
-      return {out, ops.dtype(0)};
+    if (ops.dtype(0) == DType::b8)
+      throw Error(fmt::format("{}: not defined for dtype b8", name));
+    Shape out;
+    for (int64_t d = 0; d < rank; ++d) {
+      bool reduced = std::binary_search(axes.begin(), axes.end(), d);
+      if (reduced && kind == OpKind::Max && in[d] == 0)
+        throw Error(
+            fmt::format("max: cannot reduce the empty dim {} of shape {}", d, shape_str(in)));
+      if (!reduced)
+        out.push_back(in[d]);
+      else if (attrs.keepdim)
+        out.push_back(1);
     }
-    case OpKind::Sum:
-    case OpKind::Mean:
-    case OpKind::Max: {
-      const Shape& in = ops.shape(0);
-      int64_t rank = static_cast<int64_t>(in.size());
-      std::vector<int64_t> axes = normalize_axes(attrs.axes, rank, name);
-      if (kind == OpKind::Mean) require_float(0);
-      if (ops.dtype(0) == DType::b8)
-        throw Error(fmt::format("{}: not defined for dtype b8", name));
-      Shape out;
-      for (int64_t d = 0; d < rank; ++d) {
-        bool reduced = std::binary_search(axes.begin(), axes.end(), d);
-        if (reduced && kind == OpKind::Max && in[d] == 0)
-          throw Error(fmt::format("max: cannot reduce the empty dim {} of shape {}", d,
-                                  shape_str(in)));
-        if (!reduced) out.push_back(in[d]);
-        else if (attrs.keepdim) out.push_back(1);
-      }
-      return {out, ops.dtype(0)};
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Matmul: {
+    const Shape& a = ops.shape(0);
+    const Shape& b = ops.shape(1);
+    if (a.size() < 2 || a.size() != b.size() || !std::equal(a.begin(), a.end() - 2, b.begin()) ||
+        a[a.size() - 1] != b[b.size() - 2])
+      throw Error(fmt::format("matmul: shapes {} and {} are not compatible ([..., m, k] x "
+                              "[..., k, n] with equal batch dims)",
+                              shape_str(a), shape_str(b)));
+    require_float(0);
+    if (ops.dtype(0) != ops.dtype(1))
+      throw Error(fmt::format("matmul: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
+                              dtype_name(ops.dtype(1))));
+    Shape out = a;
+    out.back() = b.back();
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Transpose: {
+    const Shape& in = ops.shape(0);
+    if (attrs.perm.size() != in.size())
+      throw Error(fmt::format("transpose: perm has {} entries for shape {}", attrs.perm.size(),
+                              shape_str(in)));
+    std::vector<bool> seen(in.size(), false);
+    Shape out(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+      int64_t p = attrs.perm[i];
+      if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
+        throw Error(fmt::format("transpose: perm is not a permutation of {} dims", in.size()));
+      seen[p] = true;
+      out[i] = in[p];
     }
-    case OpKind::Matmul: {
-      const Shape& a = ops.shape(0);
-      const Shape& b = ops.shape(1);
-      if (a.size() < 2 || a.size() != b.size() ||
-          !std::equal(a.begin(), a.end() - 2, b.begin()) || a[a.size() - 1] != b[b.size() - 2])
-        throw Error(fmt::format("matmul: shapes {} and {} are not compatible ([..., m, k] x "
-                                "[..., k, n] with equal batch dims)",
-                                shape_str(a), shape_str(b)));
-      require_float(0);
-      if (ops.dtype(0) != ops.dtype(1))
-        throw Error(fmt::format("matmul: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
-                                dtype_name(ops.dtype(1))));
-      Shape out = a;
-      out.back() = b.back();
-      return {out, ops.dtype(0)};
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Reshape:
+    for (int64_t d : attrs.shape)
+      if (d < 0)
+        throw Error(fmt::format("reshape: invalid result shape {}", shape_str(attrs.shape)));
+    if (shape_numel(attrs.shape) != shape_numel(ops.shape(0)))
+      throw Error(fmt::format("reshape: cannot reshape {} ({} elements) to {}",
+                              shape_str(ops.shape(0)), shape_numel(ops.shape(0)),
+                              shape_str(attrs.shape)));
+    return {attrs.shape, ops.dtype(0)};
+  case OpKind::Slice: {
+    const Shape& in = ops.shape(0);
+    size_t r = in.size();
+    if (attrs.starts.size() != r || attrs.limits.size() != r || attrs.strides.size() != r)
+      throw Error(fmt::format("slice: starts/limits/strides need {} entries each for shape {}", r,
+                              shape_str(in)));
+    Shape out(r);
+    for (size_t d = 0; d < r; ++d) {
+      int64_t s = attrs.starts[d], l = attrs.limits[d], st = attrs.strides[d];
+      if (st <= 0 || s < 0 || l < s || l > in[d])
+        throw Error(fmt::format("slice: invalid range [{}:{}:{}] for dim {} of shape {}", s, l, st,
+                                d, shape_str(in)));
+      out[d] = (l - s + st - 1) / st;
     }
-    case OpKind::Transpose: {
-      const Shape& in = ops.shape(0);
-      if (attrs.perm.size() != in.size())
-        throw Error(fmt::format("transpose: perm has {} entries for shape {}", attrs.perm.size(),
-                                shape_str(in)));
-      std::vector<bool> seen(in.size(), false);
-      Shape out(in.size());
-      for (size_t i = 0; i < in.size(); ++i) {
-        int64_t p = attrs.perm[i];
-        if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
-          throw Error(fmt::format("transpose: perm is not a permutation of {} dims", in.size()));
-        seen[p] = true;
-        out[i] = in[p];
-      }
-      return {out, ops.dtype(0)};
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Concat: {
+    if (ops.size() == 0)
+      throw Error("concat: needs at least one operand");
+    const Shape& first = ops.shape(0);
+    int64_t axis = normalize_axis(attrs.axis, static_cast<int64_t>(first.size()), name);
+    Shape out = first;
+    for (size_t i = 1; i < ops.size(); ++i) {
+      const Shape& s = ops.shape(i);
+      bool ok = s.size() == first.size();
+      for (size_t d = 0; ok && d < s.size(); ++d)
+        if (static_cast<int64_t>(d) != axis && s[d] != first[d])
+          ok = false;
+      if (!ok)
+        throw Error(fmt::format("concat: shapes {} and {} differ outside axis {}", shape_str(first),
+                                shape_str(s), axis));
+      if (ops.dtype(i) != ops.dtype(0))
+        throw Error(fmt::format("concat: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
+                                dtype_name(ops.dtype(i))));
+      out[axis] += s[axis];
     }
-    case OpKind::Reshape:
-      for (int64_t d : attrs.shape)
-        if (d < 0)
-          throw Error(fmt::format("reshape: invalid result shape {}", shape_str(attrs.shape)));
-      if (shape_numel(attrs.shape) != shape_numel(ops.shape(0)))
-        throw Error(fmt::format("reshape: cannot reshape {} ({} elements) to {}",
-                                shape_str(ops.shape(0)), shape_numel(ops.shape(0)),
-                                shape_str(attrs.shape)));
-      return {attrs.shape, ops.dtype(0)};
-    case OpKind::Slice: {
-      const Shape& in = ops.shape(0);
-      size_t r = in.size();
-      if (attrs.starts.size() != r || attrs.limits.size() != r || attrs.strides.size() != r)
-        throw Error(fmt::format("slice: starts/limits/strides need {} entries each for shape {}",
-                                r, shape_str(in)));
-      Shape out(r);
-      for (size_t d = 0; d < r; ++d) {
-        int64_t s = attrs.starts[d], l = attrs.limits[d], st = attrs.strides[d];
-        if (st <= 0 || s < 0 || l < s || l > in[d])
-          throw Error(fmt::format("slice: invalid range [{}:{}:{}] for dim {} of shape {}", s, l,
-                                  st, d, shape_str(in)));
-        out[d] = (l - s + st - 1) / st;
-      }
-      return {out, ops.dtype(0)};
-    }
-    case OpKind::Concat: {
-      if (ops.size() == 0) throw Error("concat: needs at least one operand");
-      const Shape& first = ops.shape(0);
-      int64_t axis = normalize_axis(attrs.axis, static_cast<int64_t>(first.size()), name);
-      Shape out = first;
-      for (size_t i = 1; i < ops.size(); ++i) {
-        const Shape& s = ops.shape(i);
-        bool ok = s.size() == first.size();
-        for (size_t d = 0; ok && d < s.size(); ++d)
-          if (static_cast<int64_t>(d) != axis && s[d] != first[d]) ok = false;
-        if (!ok)
-          throw Error(fmt::format("concat: shapes {} and {} differ outside axis {}",
-                                  shape_str(first), shape_str(s), axis));
-        if (ops.dtype(i) != ops.dtype(0))
-          throw Error(fmt::format("concat: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
-                                  dtype_name(ops.dtype(i))));
-        out[axis] += s[axis];
-      }
-      return {out, ops.dtype(0)};
-    }
-    case OpKind::Gather: {
-      const Shape& table = ops.shape(0);
-      if (table.empty()) throw Error("gather: the table must have at least one dim");
-      if (ops.dtype(1) != DType::i64)
-        throw Error(fmt::format("gather: indices must have dtype i64, got {}",
-                                dtype_name(ops.dtype(1))));
-      Shape out = ops.shape(1);
-      out.insert(out.end(), table.begin() + 1, table.end());
-      return {out, ops.dtype(0)};
-    }
-    case OpKind::Convert:
-      return {ops.shape(0), attrs.dtype};
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Gather: {
+    const Shape& table = ops.shape(0);
+    if (table.empty())
+      throw Error("gather: the table must have at least one dim");
+    if (ops.dtype(1) != DType::i64)
+      throw Error(
+          fmt::format("gather: indices must have dtype i64, got {}", dtype_name(ops.dtype(1))));
+    Shape out = ops.shape(1);
+    out.insert(out.end(), table.begin() + 1, table.end());
+    return {out, ops.dtype(0)};
+  }
+  case OpKind::Convert:
+    return {ops.shape(0), attrs.dtype};
   }
   throw Error("unknown op kind");
 }
 
-}  // namespace grad
+} // namespace grad

@@ -51,57 +51,70 @@ const OpInfo kOpTable[kNumOpKinds] = {
     {OpKind::Gather, "gather", "EmbeddingBackward0", 2, vjp::gather, kIn1},
     {OpKind::Convert, "convert", "ToCopyBackward0", 1, vjp::convert, 0},
 };
-}  // namespace
+} // namespace
 
 const OpInfo& op_info(OpKind kind) { return kOpTable[static_cast<int>(kind)]; }
 
 std::optional<OpKind> op_kind_from_name(std::string_view mnemonic) {
   for (const OpInfo& info : kOpTable)
-    if (mnemonic == info.name) return info.kind;
+    if (mnemonic == info.name)
+      return info.kind;
   return std::nullopt;
 }
 
 const char* predicate_name(CmpPredicate p) {
   switch (p) {
-    case CmpPredicate::lt: return "lt";
-    case CmpPredicate::le: return "le";
-    case CmpPredicate::gt: return "gt";
-    case CmpPredicate::ge: return "ge";
-    case CmpPredicate::eq: return "eq";
+  case CmpPredicate::lt:
+    return "lt";
+  case CmpPredicate::le:
+    return "le";
+  case CmpPredicate::gt:
+    return "gt";
+  case CmpPredicate::ge:
+    return "ge";
+  case CmpPredicate::eq:
+    return "eq";
   }
   return "?";
 }
 
 const Shape& VjpContext::input_shape(size_t i) const {
-  if (i < inputs.size() && inputs[i].defined()) return inputs[i].shape();
-  if (input_shapes && i < input_shapes->size()) return (*input_shapes)[i];
+  if (i < inputs.size() && inputs[i].defined())
+    return inputs[i].shape();
+  if (input_shapes && i < input_shapes->size())
+    return (*input_shapes)[i];
   throw Error(fmt::format("vjp: the shape of input {} is not available", i));
 }
 
 DType VjpContext::input_dtype(size_t i) const {
-  if (i < inputs.size() && inputs[i].defined()) return inputs[i].dtype();
-  if (input_dtypes && i < input_dtypes->size()) return (*input_dtypes)[i];
+  if (i < inputs.size() && inputs[i].defined())
+    return inputs[i].dtype();
+  if (input_dtypes && i < input_dtypes->size())
+    return (*input_dtypes)[i];
   throw Error(fmt::format("vjp: the dtype of input {} is not available", i));
 }
 
 const char* backward_node_name(OpKind kind, const std::vector<Tensor>& inputs,
                                const OpAttrs& attrs) {
   switch (kind) {
-    case OpKind::Sum:
-    case OpKind::Mean: {
-      bool all = attrs.axes.empty() || inputs.empty() ||
-                 static_cast<int64_t>(attrs.axes.size()) == inputs[0].dim();
-      if (kind == OpKind::Sum) return all && !attrs.keepdim ? "SumBackward0" : "SumBackward1";
-      return all && !attrs.keepdim ? "MeanBackward0" : "MeanBackward1";
-    }
-    case OpKind::Matmul:
-      return !inputs.empty() && inputs[0].dim() > 2 ? "BmmBackward0" : "MmBackward0";
-    case OpKind::Transpose: {
-      int moved = 0;
-      for (size_t i = 0; i < attrs.perm.size(); ++i) moved += attrs.perm[i] != static_cast<int64_t>(i);
-      return moved == 2 ? "TransposeBackward0" : "PermuteBackward0";
-    }
-    default: return op_info(kind).backward_name;
+  case OpKind::Sum:
+  case OpKind::Mean: {
+    bool all = attrs.axes.empty() || inputs.empty() ||
+               static_cast<int64_t>(attrs.axes.size()) == inputs[0].dim();
+    if (kind == OpKind::Sum)
+      return all && !attrs.keepdim ? "SumBackward0" : "SumBackward1";
+    return all && !attrs.keepdim ? "MeanBackward0" : "MeanBackward1";
+  }
+  case OpKind::Matmul:
+    return !inputs.empty() && inputs[0].dim() > 2 ? "BmmBackward0" : "MmBackward0";
+  case OpKind::Transpose: {
+    int moved = 0;
+    for (size_t i = 0; i < attrs.perm.size(); ++i)
+      moved += attrs.perm[i] != static_cast<int64_t>(i);
+    return moved == 2 ? "TransposeBackward0" : "PermuteBackward0";
+  }
+  default:
+    return op_info(kind).backward_name;
   }
 }
 
@@ -113,7 +126,7 @@ struct VectorOperands {
   const Shape& shape(size_t i) const { return shapes[i]; }
   DType dtype(size_t i) const { return dtypes[i]; }
 };
-}  // namespace
+} // namespace
 
 std::pair<Shape, DType> infer_result(OpKind kind, const std::vector<Shape>& shapes,
                                      const std::vector<DType>& dtypes, const OpAttrs& attrs) {
@@ -123,4 +136,4 @@ std::pair<Shape, DType> infer_result(OpKind kind, const std::vector<Shape>& shap
   return infer_impl(kind, VectorOperands{shapes, dtypes}, attrs);
 }
 
-}  // namespace grad
+} // namespace grad

@@ -14,7 +14,7 @@ Tensor reduce(OpKind kind, const Tensor& x, std::vector<int64_t> axes, bool keep
   attrs.keepdim = keepdim;
   return apply(kind, {x}, attrs);
 }
-}  // namespace
+} // namespace
 
 Tensor sum(const Tensor& x, std::vector<int64_t> axes, bool keepdim) {
   return reduce(OpKind::Sum, x, std::move(axes), keepdim);
@@ -36,16 +36,19 @@ Tensor max(const Tensor& x, int64_t axis, bool keepdim) {
 }
 
 Tensor logsumexp(const Tensor& x, std::vector<int64_t> axes, bool keepdim) {
-  if (!x.defined()) throw Error("logsumexp: undefined tensor");
+  if (!x.defined())
+    throw Error("logsumexp: undefined tensor");
   std::vector<int64_t> norm = normalize_axes(axes, x.dim(), "logsumexp");
   // Subtracting the (detached) max keeps exp() from overflowing; its gradient would cancel.
   Tensor m = max(x, norm, /*keepdim=*/true).detach();
   Tensor r = log(sum(exp(x - m), norm, /*keepdim=*/true)) + m;
-  if (keepdim) return r;
+  if (keepdim)
+    return r;
   Shape out;
   for (int64_t d = 0; d < x.dim(); ++d)
-    if (!std::binary_search(norm.begin(), norm.end(), d)) out.push_back(x.shape()[d]);
+    if (!std::binary_search(norm.begin(), norm.end(), d))
+      out.push_back(x.shape()[d]);
   return reshape(r, out);
 }
 
-}  // namespace grad
+} // namespace grad

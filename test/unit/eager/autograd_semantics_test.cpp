@@ -26,8 +26,8 @@ TEST(AutogradSemantics, S01_RequiresGradPropagation) {
     NoGradGuard g;
     EXPECT_FALSE((a + b).requires_grad());
   }
-  EXPECT_FALSE(gt(b, 0.0).requires_grad());        // b8 results never require grad
-  EXPECT_FALSE(b.to(DType::i64).requires_grad());  // neither do integer results
+  EXPECT_FALSE(gt(b, 0.0).requires_grad());       // b8 results never require grad
+  EXPECT_FALSE(b.to(DType::i64).requires_grad()); // neither do integer results
 }
 
 // 2. Leaves have no grad_fn; results get PyTorch-named grad_fns.
@@ -105,7 +105,7 @@ TEST(AutogradSemantics, S05_RetainGrad) {
   h.retain_grad();
   sum(h * h + k).backward();
   EXPECT_FALSE(k.grad().defined());
-  EXPECT_EQ(vec(h.grad()), (std::vector<double>{6.0, 12.0}));  // 2h
+  EXPECT_EQ(vec(h.grad()), (std::vector<double>{6.0, 12.0})); // 2h
   EXPECT_EQ(vec(x.grad()), (std::vector<double>{18.0 + 5.0, 36.0 + 5.0}));
 }
 
@@ -114,7 +114,7 @@ TEST(AutogradSemantics, S06_RetainGraph) {
   Tensor x = tensor({1.0, 2.0}, {2}, true);
   Tensor y = sum(x * x);
   y.backward(Tensor(), /*retain_graph=*/true);
-  y.backward();  // allowed: the first kept the buffers
+  y.backward(); // allowed: the first kept the buffers
   EXPECT_EQ(vec(x.grad()), (std::vector<double>{4.0, 8.0}));
   try {
     y.backward();
@@ -136,7 +136,7 @@ TEST(AutogradSemantics, S07_NoGradDetachRequiresGrad) {
     EXPECT_EQ(y.grad_fn(), nullptr);
     bool other_thread = false;
     std::thread([&] { other_thread = is_grad_enabled(); }).join();
-    EXPECT_TRUE(other_thread);  // thread-local
+    EXPECT_TRUE(other_thread); // thread-local
   }
   EXPECT_TRUE(is_grad_enabled());
   Tensor d = (x * 2.0).detach();
@@ -148,8 +148,8 @@ TEST(AutogradSemantics, S07_NoGradDetachRequiresGrad) {
   x.requires_grad_(false);
   EXPECT_FALSE((x * 2.0).requires_grad());
   Tensor non_leaf = tensor({1.0}, {}, true) * 2.0;
-  EXPECT_THROW(non_leaf.requires_grad_(false), Error);  // only leaves switch
-  EXPECT_THROW(arange(3, DType::i64).requires_grad_(), Error);  // only floats require grad
+  EXPECT_THROW(non_leaf.requires_grad_(false), Error);         // only leaves switch
+  EXPECT_THROW(arange(3, DType::i64).requires_grad_(), Error); // only floats require grad
 }
 
 // 8. Custom functions with save_for_backward.
@@ -166,7 +166,7 @@ struct Cube : Function<Cube> {
   }
 };
 
-struct SplitHalves : Function<SplitHalves> {  // two outputs, saves an output
+struct SplitHalves : Function<SplitHalves> { // two outputs, saves an output
   static std::vector<Tensor> forward(AutogradContext* ctx, const Tensor& x) {
     Tensor e = exp(x);
     ctx->save_for_backward({e});
@@ -187,7 +187,7 @@ TEST(AutogradSemantics, S08_CustomFunction) {
   EXPECT_EQ(vec(x.grad()), (std::vector<double>{1.5, 6.0}));
   x.zero_grad();
   std::vector<Tensor> outs = SplitHalves::apply(x);
-  sum(outs[0]).backward();  // grads[1] arrives as zeros
+  sum(outs[0]).backward(); // grads[1] arrives as zeros
   EXPECT_NEAR(x.grad().to_vector<double>()[1], std::exp(2.0), 1e-12);
   // Without grad mode the function just runs.
   NoGradGuard g;
@@ -198,15 +198,16 @@ TEST(AutogradSemantics, S08_CustomFunction) {
 TEST(AutogradSemantics, S09_VersionCounter) {
   Tensor w = tensor({1.0, 2.0}, {2}, true);
   Tensor x = tensor({3.0, 4.0});
-  Tensor y = sum(x * w);  // MulBackward0 saves x
+  Tensor y = sum(x * w); // MulBackward0 saves x
   x.mul_(2.0);
   try {
     y.backward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "a tensor saved by MulBackward0 was modified in place: saved at version 0, now 1"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "a tensor saved by MulBackward0 was modified in place: saved at version 0, now 1"),
+        std::string::npos)
         << e.what();
   }
   // Changing a tensor that no rule saved is fine: add saves nothing.
@@ -235,11 +236,11 @@ TEST(AutogradSemantics, S09_VersionCounter) {
 TEST(AutogradSemantics, S09b_InplaceOnNonLeafRebasesHistory) {
   Tensor x = tensor({1.0, 2.0}, {2}, true);
   Tensor h = x * 3.0;
-  h.mul_(x);  // h = 3 x^2; the old h is snapshotted for MulBackward0
+  h.mul_(x); // h = 3 x^2; the old h is snapshotted for MulBackward0
   EXPECT_EQ(h.grad_fn()->name(), "MulBackward0");
   EXPECT_EQ(h.version(), 1u);
   sum(h).backward();
-  EXPECT_EQ(vec(x.grad()), (std::vector<double>{6.0, 12.0}));  // 6 x
+  EXPECT_EQ(vec(x.grad()), (std::vector<double>{6.0, 12.0})); // 6 x
   // h.mul_(h) saves h itself as the other operand: caught like in PyTorch.
   Tensor k = x * 3.0;
   k.mul_(k);
@@ -249,7 +250,7 @@ TEST(AutogradSemantics, S09b_InplaceOnNonLeafRebasesHistory) {
 // 10. create_graph records the backward pass: higher-order gradients.
 TEST(AutogradSemantics, S10_CreateGraph) {
   Tensor x = tensor({0.5, 2.0}, {2}, true);
-  Tensor y = sum(x * x * x);  // dy/dx = 3x^2, d2y/dx2 = 6x
+  Tensor y = sum(x * x * x); // dy/dx = 3x^2, d2y/dx2 = 6x
   y.backward(Tensor(), false, /*create_graph=*/true);
   Tensor g = x.grad();
   EXPECT_TRUE(g.requires_grad());
@@ -275,10 +276,10 @@ TEST(AutogradSemantics, S11_Hooks) {
   Tensor seen;
   x.register_hook([&](const Tensor& g) {
     seen = g;
-    return Tensor();  // observe only
+    return Tensor(); // observe only
   });
   Tensor h = x * 2.0;
-  h.register_hook([](const Tensor& g) { return g * 10.0; });  // replace
+  h.register_hook([](const Tensor& g) { return g * 10.0; }); // replace
   sum(h * h).backward();
   // dL/dh = 2h = [4, 8], hook -> [40, 80], dL/dx = 2 * that.
   EXPECT_EQ(vec(seen), (std::vector<double>{80.0, 160.0}));
@@ -290,7 +291,7 @@ TEST(AutogradSemantics, S11_Hooks) {
 TEST(AutogradSemantics, S12_AnomalyMode) {
   AnomalyModeGuard anomaly;
   Tensor x = tensor({0.0, 1.0}, {2}, true);
-  Tensor y = sum(sqrt(x));  // d sqrt / dx at 0 = inf
+  Tensor y = sum(sqrt(x)); // d sqrt / dx at 0 = inf
   try {
     y.backward();
     FAIL() << "expected an error";
@@ -311,9 +312,9 @@ TEST(Autograd, ValueAndGrad) {
   Tensor x = tensor({1.0, 2.0}), w = tensor({3.0, 4.0});
   auto [value, grads] = value_and_grad(f, {0, 1})({x, w});
   EXPECT_EQ(value.item<double>(), 3.0 + 16.0);
-  EXPECT_EQ(vec(grads[0]), (std::vector<double>{6.0, 16.0}));  // 2 x w
-  EXPECT_EQ(vec(grads[1]), (std::vector<double>{1.0, 4.0}));   // x^2
-  EXPECT_FALSE(x.requires_grad());  // the caller's tensors are untouched
+  EXPECT_EQ(vec(grads[0]), (std::vector<double>{6.0, 16.0})); // 2 x w
+  EXPECT_EQ(vec(grads[1]), (std::vector<double>{1.0, 4.0}));  // x^2
+  EXPECT_FALSE(x.requires_grad());                            // the caller's tensors are untouched
   EXPECT_FALSE(x.grad().defined());
   // Works under NoGradGuard too, and gives zeros for an unused argument.
   NoGradGuard g;
@@ -335,5 +336,5 @@ TEST(Autograd, GraphIsFreedWithoutCycles) {
   EXPECT_TRUE(node.expired());
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad

@@ -9,9 +9,11 @@
 namespace grad {
 namespace {
 
-void expect_near(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-12) {
+void expect_near(const std::vector<double>& got, const std::vector<double>& want,
+                 double tol = 1e-12) {
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
 }
 
 TEST(Forward, UnaryClosedForms) {
@@ -19,7 +21,8 @@ TEST(Forward, UnaryClosedForms) {
   Tensor x = tensor(xs);
   auto check = [&](Tensor (*op)(const Tensor&), double (*ref)(double)) {
     std::vector<double> want;
-    for (double v : xs) want.push_back(ref(v));
+    for (double v : xs)
+      want.push_back(ref(v));
     expect_near(op(x).to_vector<double>(), want, 1e-15);
   };
   check(neg, [](double v) { return -v; });
@@ -42,7 +45,7 @@ TEST(Forward, UnaryClosedForms) {
 TEST(Forward, SigmoidIsStableForLargeInputs) {
   std::vector<float> s = sigmoid(tensor({-1000.f, -100.f, 100.f, 1000.f})).to_vector<float>();
   EXPECT_EQ(s[0], 0.f);
-  EXPECT_GT(s[1], 0.f);  // exp(-100) ~ 3.7e-44 is a float denormal, not 0 and not NaN
+  EXPECT_GT(s[1], 0.f); // exp(-100) ~ 3.7e-44 is a float denormal, not 0 and not NaN
   EXPECT_EQ(s[2], 1.f);
   EXPECT_EQ(s[3], 1.f);
 }
@@ -91,7 +94,8 @@ TEST(Forward, Reductions) {
   std::vector<double> v;
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 4; ++k) v.push_back(i * 100 + j * 10 + k);
+      for (int k = 0; k < 4; ++k)
+        v.push_back(i * 100 + j * 10 + k);
   Tensor x = tensor(v, {2, 3, 4});
   EXPECT_EQ(sum(x).item<double>(), 2 * 3 * 4 * 0 + 12 * 100 + 8 * 30 + 6 * 6);
   Tensor s1 = sum(x, 1);
@@ -107,7 +111,8 @@ TEST(Forward, Reductions) {
   // Over a transposed (strided) view: result[k][j] = sum_i x[i][j][k] = 100 + 20 j + 2 k.
   std::vector<double> want;
   for (int k = 0; k < 4; ++k)
-    for (int j = 0; j < 3; ++j) want.push_back(100 + 20 * j + 2 * k);
+    for (int j = 0; j < 3; ++j)
+      want.push_back(100 + 20 * j + 2 * k);
   expect_near(sum(transpose(x, 0, 2), 2).to_vector<double>(), want);
   EXPECT_EQ(sum(tensor(std::vector<int64_t>{1, 2, 3})).item<int64_t>(), 6);
   // logsumexp of large values does not overflow: log(e^1000 + e^1000) = 1000 + log 2.
@@ -127,12 +132,13 @@ TEST(Forward, Matmul) {
   EXPECT_EQ(mv.shape(), (Shape{2}));
   expect_near(mv.to_vector<double>(), {-2, -2});
   // Batched with broadcast batch dims: [2,1,2,3] x [3,3,2] -> [2,3,2,2].
-  Tensor ab = matmul(broadcast_to(reshape(a, {1, 1, 2, 3}), {2, 1, 2, 3}),
-                     broadcast_to(b, {3, 3, 2}));
+  Tensor ab =
+      matmul(broadcast_to(reshape(a, {1, 1, 2, 3}), {2, 1, 2, 3}), broadcast_to(b, {3, 3, 2}));
   EXPECT_EQ(ab.shape(), (Shape{2, 3, 2, 2}));
   std::vector<double> got = ab.to_vector<double>();
   for (int i = 0; i < 6; ++i)
-    expect_near(std::vector<double>(got.begin() + 4 * i, got.begin() + 4 * i + 4), {58, 64, 139, 154});
+    expect_near(std::vector<double>(got.begin() + 4 * i, got.begin() + 4 * i + 4),
+                {58, 64, 139, 154});
   // f32 through sgemm.
   EXPECT_EQ(matmul(a.to(DType::f32), b.to(DType::f32)).to_vector<float>(),
             (std::vector<float>{58, 64, 139, 154}));
@@ -148,10 +154,12 @@ TEST(Forward, ShapeOps) {
   EXPECT_EQ(unsqueeze(x, -1).shape(), (Shape{6, 1}));
   Tensor c = concat({m, m * 10.0}, 0);
   expect_near(c.to_vector<double>(), {0, 1, 2, 3, 4, 5, 0, 10, 20, 30, 40, 50});
-  expect_near(concat({m, m * 10.0}, -1).to_vector<double>(), {0, 1, 2, 0, 10, 20, 3, 4, 5, 30, 40, 50});
+  expect_near(concat({m, m * 10.0}, -1).to_vector<double>(),
+              {0, 1, 2, 0, 10, 20, 3, 4, 5, 30, 40, 50});
   expect_near(slice(x, 0, 1, 6, 2).to_vector<double>(), {1, 3, 5});
   expect_near(slice(x, 0, -2, 100).to_vector<double>(), {4, 5});
-  expect_near(broadcast_to(tensor({1.0, 2.0}, {2, 1}), {2, 3}).to_vector<double>(), {1, 1, 1, 2, 2, 2});
+  expect_near(broadcast_to(tensor({1.0, 2.0}, {2, 1}), {2, 3}).to_vector<double>(),
+              {1, 1, 1, 2, 2, 2});
   Tensor table = tensor({0.0, 1.0, 10.0, 11.0, 20.0, 21.0}, {3, 2});
   Tensor e = embedding(table, tensor(std::vector<int64_t>{2, 0, 2, 1}, {2, 2}));
   EXPECT_EQ(e.shape(), (Shape{2, 2, 2}));
@@ -170,14 +178,15 @@ TEST(Forward, NnComposites) {
                -std::log(3.0)});
   // cross_entropy = mean(-log_softmax[label]).
   Tensor labels = tensor(std::vector<int64_t>{2, 0});
-  EXPECT_NEAR(cross_entropy(x, labels).item<double>(),
-              ((std::log(z) - 3) + std::log(3.0)) / 2, 1e-12);
+  EXPECT_NEAR(cross_entropy(x, labels).item<double>(), ((std::log(z) - 3) + std::log(3.0)) / 2,
+              1e-12);
   EXPECT_NEAR(mse_loss(tensor({1.0, 2.0}), tensor({3.0, 2.0})).item<double>(), 2.0, 1e-15);
   // layer_norm of [1,2,3]: mean 2, var 2/3.
-  Tensor ln = layer_norm(tensor({1.0, 2.0, 3.0}), {}, tensor({2.0, 2.0, 2.0}), tensor({1.0, 1.0, 1.0}), 0.0);
+  Tensor ln = layer_norm(tensor({1.0, 2.0, 3.0}), {}, tensor({2.0, 2.0, 2.0}),
+                         tensor({1.0, 1.0, 1.0}), 0.0);
   double s = 1 / std::sqrt(2.0 / 3.0);
   expect_near(ln.to_vector<double>(), {1 - 2 * s, 1, 1 + 2 * s});
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad

@@ -36,14 +36,16 @@ inline ::testing::AssertionResult gradcheck(const Fn& fn, const std::vector<Tens
   std::vector<int> which = opt.inputs;
   if (which.empty())
     for (size_t i = 0; i < args.size(); ++i)
-      if (args[i].dtype() == DType::f64) which.push_back(static_cast<int>(i));
+      if (args[i].dtype() == DType::f64)
+        which.push_back(static_cast<int>(i));
 
   // Fixed weights for scalarizing the output.
   Tensor probe;
   {
     NoGradGuard no_grad;
     std::vector<Tensor> plain;
-    for (const Tensor& a : args) plain.push_back(a.detach());
+    for (const Tensor& a : args)
+      plain.push_back(a.detach());
     probe = fn(plain);
   }
   Tensor w = randn(probe.shape(), 12345, DType::f64);
@@ -51,8 +53,10 @@ inline ::testing::AssertionResult gradcheck(const Fn& fn, const std::vector<Tens
 
   // Analytic gradients through the tape.
   std::vector<Tensor> leaves;
-  for (const Tensor& a : args) leaves.push_back(a.detach());
-  for (int i : which) leaves[i].requires_grad_(true);
+  for (const Tensor& a : args)
+    leaves.push_back(a.detach());
+  for (int i : which)
+    leaves[i].requires_grad_(true);
   Tensor value = scalar(leaves);
   if (!value.requires_grad())
     return ::testing::AssertionFailure() << "output does not depend on the checked inputs";
@@ -70,22 +74,25 @@ inline ::testing::AssertionResult gradcheck(const Fn& fn, const std::vector<Tens
         std::vector<double> v = base;
         v[j] += delta;
         std::vector<Tensor> xs;
-        for (const Tensor& a : args) xs.push_back(a.detach());
+        for (const Tensor& a : args)
+          xs.push_back(a.detach());
         xs[i] = tensor(v, args[i].shape());
         NoGradGuard no_grad;
         return scalar(xs).item<double>();
       };
       double numeric = (eval(opt.eps) - eval(-opt.eps)) / (2 * opt.eps);
       double err = std::abs(numeric - an[j]);
-      if (err > opt.atol + opt.rtol * std::abs(numeric) && !(std::isnan(numeric) && std::isnan(an[j]))) {
+      if (err > opt.atol + opt.rtol * std::abs(numeric) &&
+          !(std::isnan(numeric) && std::isnan(an[j]))) {
         if (bad++ < 5)
-          failures << "\n  input " << i << " element " << j << ": analytic " << an[j]
-                   << " numeric " << numeric << " (|diff| " << err << ")";
+          failures << "\n  input " << i << " element " << j << ": analytic " << an[j] << " numeric "
+                   << numeric << " (|diff| " << err << ")";
       }
     }
   }
-  if (bad) return ::testing::AssertionFailure() << bad << " mismatched elements" << failures.str();
+  if (bad)
+    return ::testing::AssertionFailure() << bad << " mismatched elements" << failures.str();
   return ::testing::AssertionSuccess();
 }
 
-}  // namespace grad::testing
+} // namespace grad::testing

@@ -49,7 +49,8 @@ TEST(Gradcheck, BinaryOpsBroadcast) {
   EXPECT_TRUE(gradcheck([](const V& v) { return sub(v[1], v[0]); }, {a, s}));
   EXPECT_TRUE(gradcheck([](const V& v) { return div(v[0], v[1]); }, {a, pos({3, 1}, 11)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return maximum(v[0], v[1]); }, {a, row}));
-  EXPECT_TRUE(gradcheck([](const V& v) { return mul(v[0], v[1]); }, {r({3, 1}, 12), r({1, 4}, 13)}));
+  EXPECT_TRUE(
+      gradcheck([](const V& v) { return mul(v[0], v[1]); }, {r({3, 1}, 12), r({1, 4}, 13)}));
 }
 
 TEST(Gradcheck, ScalarOperandsAndPow) {
@@ -97,15 +98,19 @@ TEST(Gradcheck, MaxReductionTiesSplitEqually) {
 }
 
 TEST(Gradcheck, Matmul) {
-  EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({3, 4}, 19), r({4, 2}, 20)}));
+  EXPECT_TRUE(
+      gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({3, 4}, 19), r({4, 2}, 20)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); },
                         {r({2, 3, 4}, 21), r({2, 4, 5}, 22)}));
   // Batch broadcasting, 3-D x 2-D, and 1-D operands (numpy rules).
   EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); },
                         {r({2, 1, 3, 4}, 23), r({3, 4, 2}, 24)}));
-  EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({2, 3, 4}, 25), r({4, 2}, 26)}));
-  EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({4}, 27), r({4, 2}, 28)}));
-  EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({3, 4}, 29), r({4}, 30)}));
+  EXPECT_TRUE(
+      gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({2, 3, 4}, 25), r({4, 2}, 26)}));
+  EXPECT_TRUE(
+      gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({4}, 27), r({4, 2}, 28)}));
+  EXPECT_TRUE(
+      gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({3, 4}, 29), r({4}, 30)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return matmul(v[0], v[1]); }, {r({4}, 31), r({4}, 32)}));
   // Transposed views go to BLAS as transpose flags.
   EXPECT_TRUE(gradcheck([](const V& v) { return matmul(transpose(v[0], 0, 1), v[1]); },
@@ -121,8 +126,11 @@ TEST(Gradcheck, ShapeOps) {
   EXPECT_TRUE(gradcheck([](const V& v) { return broadcast_to(v[0], {5, 3, 4}); }, {r({3, 1}, 36)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return squeeze(v[0]); }, {r({3, 1, 2}, 37)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return unsqueeze(v[0], 1); }, {r({3, 2}, 38)}));
-  EXPECT_TRUE(gradcheck([](const V& v) { return concat({v[0], v[1], v[0]}, 1); },
-                        {r({2, 3}, 39), r({2, 2}, 40)}));
+  EXPECT_TRUE(gradcheck(
+      [](const V& v) {
+        return concat({v[0], v[1], v[0]}, 1);
+      },
+      {r({2, 3}, 39), r({2, 2}, 40)}));
   EXPECT_TRUE(gradcheck([](const V& v) { return slice(v[0], 1, 1, 3); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return slice(v[0], 2, 0, 4, 2); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return slice(slice(v[0], 0, 1, 7, 3), 1, -2, 3); },
@@ -153,8 +161,8 @@ TEST(Gradcheck, CompositeChains) {
       {r({4, 3}, 48), r({3, 2}, 49), r({2}, 50)}));
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad
 
 namespace grad {
 namespace {
@@ -163,7 +171,8 @@ using V = std::vector<Tensor>;
 
 TEST(Gradcheck, ViewCopiesAndSumTo) {
   Tensor x = randn({3, 4}, 51, DType::f64);
-  EXPECT_TRUE(testing::gradcheck([](const V& v) { return transpose(v[0], 0, 1).contiguous(); }, {x}));
+  EXPECT_TRUE(
+      testing::gradcheck([](const V& v) { return transpose(v[0], 0, 1).contiguous(); }, {x}));
   EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {1, 4}); }, {x}));
   EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {3, 1}); }, {x}));
   EXPECT_TRUE(testing::gradcheck([](const V& v) { return sum_to(v[0], {4}); }, {x}));
@@ -185,14 +194,18 @@ TEST(Gradcheck, SecondOrderThroughVjpRules) {
       {"softmax", [](const V& v) { return softmax(v[0], 1); }},
       {"logsumexp", [](const V& v) { return logsumexp(v[0], {0}); }},
       {"layer_norm", [](const V& v) { return layer_norm(v[0]); }},
-      {"slice/concat", [](const V& v) { return concat({slice(v[0], 1, 0, 3, 2), v[0] * v[0]}, 1); }},
+      {"slice/concat",
+       [](const V& v) {
+         return concat({slice(v[0], 1, 0, 3, 2), v[0] * v[0]}, 1);
+       }},
   };
   for (auto& [name, fn] : fns) {
     // First derivative as a function: x -> d/dx sum(fn(x) * w), kept differentiable.
     testing::Fn first = [fn = fn](const V& v) {
       Tensor x = v[0];
       bool leaf = !x.requires_grad();
-      if (leaf) x = x.detach().requires_grad_();
+      if (leaf)
+        x = x.detach().requires_grad_();
       EnableGradGuard enable;
       Tensor y = fn({x});
       Tensor w = randn(y.shape(), 99, DType::f64);
@@ -202,5 +215,5 @@ TEST(Gradcheck, SecondOrderThroughVjpRules) {
   }
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad

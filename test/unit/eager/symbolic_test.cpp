@@ -12,19 +12,19 @@ namespace {
 class FakeContext;
 
 class FakeValue : public SymbolicValue {
- public:
+public:
   FakeValue(FakeContext& ctx, int id) : ctx_(ctx), id_(id) {}
   SymbolicContext& context() const override;
   int id() const { return id_; }
 
- private:
+private:
   FakeContext& ctx_;
   int id_;
 };
 
 /// Records "name(operand ids) -> shape dtype" per emitted op and "lift shape" per constant.
 class FakeContext : public SymbolicContext {
- public:
+public:
   std::shared_ptr<SymbolicValue> emit(OpKind kind, const std::vector<Tensor>& inputs,
                                       const OpAttrs& attrs, const Shape& shape,
                                       DType dtype) override {
@@ -35,7 +35,8 @@ class FakeContext : public SymbolicContext {
       line += (i ? "," : "") + std::to_string(static_cast<FakeValue&>(*inputs[i].symbolic()).id());
     }
     line += ") -> " + shape_str(shape) + " " + dtype_name(dtype);
-    if (kind == OpKind::Sum) line += " axes=" + shape_str(attrs.axes);
+    if (kind == OpKind::Sum)
+      line += " axes=" + shape_str(attrs.axes);
     log.push_back(line);
     return std::make_shared<FakeValue>(*this, next_id++);
   }
@@ -56,31 +57,27 @@ SymbolicContext& FakeValue::context() const { return ctx_; }
 TEST(Symbolic, PrimitivesAreEmittedWithInferredShapes) {
   FakeContext ctx;
   NoGradGuard tracing;
-  Tensor x = ctx.arg({2, 3});  // id 0
-  Tensor w = ctx.arg({3, 4});  // id 1
-  Tensor b = ctx.arg({4});     // id 2
+  Tensor x = ctx.arg({2, 3}); // id 0
+  Tensor w = ctx.arg({3, 4}); // id 1
+  Tensor b = ctx.arg({4});    // id 2
   Tensor y = relu(matmul(x, w) + b);
   EXPECT_TRUE(y.is_symbolic());
   EXPECT_EQ(y.shape(), (Shape{2, 4}));
-  EXPECT_EQ(ctx.log, (std::vector<std::string>{"matmul(0,1) -> [2,4] f32",
-                                               "broadcast(2) -> [2,4] f32",
-                                               "add(3,4) -> [2,4] f32",
-                                               "relu(5) -> [2,4] f32"}));
+  EXPECT_EQ(ctx.log,
+            (std::vector<std::string>{"matmul(0,1) -> [2,4] f32", "broadcast(2) -> [2,4] f32",
+                                      "add(3,4) -> [2,4] f32", "relu(5) -> [2,4] f32"}));
 }
 
 TEST(Symbolic, ConcreteOperandsAreLiftedAndScalarsStayScalars) {
   FakeContext ctx;
   NoGradGuard tracing;
-  Tensor x = ctx.arg({2, 3});        // id 0
-  Tensor c = ones({3});              // a captured weight
-  Tensor y = sum(x * c * 2.0, -1);    // scalar 2.0: a 0-d constant broadcast, not a [2,3] one
+  Tensor x = ctx.arg({2, 3});      // id 0
+  Tensor c = ones({3});            // a captured weight
+  Tensor y = sum(x * c * 2.0, -1); // scalar 2.0: a 0-d constant broadcast, not a [2,3] one
   EXPECT_EQ(y.shape(), (Shape{2}));
-  EXPECT_EQ(ctx.log, (std::vector<std::string>{"lift [3] f32",
-                                               "broadcast(1) -> [2,3] f32",
-                                               "mul(0,2) -> [2,3] f32",
-                                               "lift [] f32",
-                                               "broadcast(4) -> [2,3] f32",
-                                               "mul(3,5) -> [2,3] f32",
+  EXPECT_EQ(ctx.log, (std::vector<std::string>{"lift [3] f32", "broadcast(1) -> [2,3] f32",
+                                               "mul(0,2) -> [2,3] f32", "lift [] f32",
+                                               "broadcast(4) -> [2,3] f32", "mul(3,5) -> [2,3] f32",
                                                "sum(6) -> [2] f32 axes=[1]"}));
 }
 
@@ -92,12 +89,13 @@ TEST(Symbolic, CompositesDecomposeIntoPrimitives) {
   Tensor loss = cross_entropy(logits, labels);
   EXPECT_EQ(loss.shape(), Shape{});
   std::vector<std::string> names;
-  for (const std::string& l : ctx.log) names.push_back(l.substr(0, l.find('(')));
+  for (const std::string& l : ctx.log)
+    names.push_back(l.substr(0, l.find('(')));
   // No gather: the one-hot pick is cmp + select + sum.
   EXPECT_EQ(std::count(names.begin(), names.end(), "gather"), 0);
   EXPECT_GE(std::count(names.begin(), names.end(), "cmp"), 1);
   EXPECT_GE(std::count(names.begin(), names.end(), "select"), 1);
-  EXPECT_GE(std::count(names.begin(), names.end(), "max"), 1);  // stable logsumexp
+  EXPECT_GE(std::count(names.begin(), names.end(), "max"), 1); // stable logsumexp
 }
 
 TEST(Symbolic, VjpRulesRunOnSymbolicTensors) {
@@ -134,7 +132,8 @@ TEST(Symbolic, VjpRulesRunOnSymbolicTensors) {
   Tensor gs = op_info(OpKind::Slice).vjp(sctx, ctx.arg({3}))[0];
   EXPECT_EQ(gs.shape(), (Shape{6}));
   for (const std::string& l : ctx.log)
-    if (l.rfind("lift", 0) == 0) EXPECT_EQ(l, "lift [] f32");
+    if (l.rfind("lift", 0) == 0)
+      EXPECT_EQ(l, "lift [] f32");
 }
 
 TEST(Symbolic, ReadingValuesIsAClearError) {
@@ -172,5 +171,5 @@ TEST(Symbolic, ValueAndGradNeedsTheCompilerHook) {
   set_symbolic_value_and_grad_hook(nullptr);
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad

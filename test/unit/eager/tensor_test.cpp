@@ -20,14 +20,14 @@ TEST(Tensor, FactoriesAndMetadata) {
   EXPECT_TRUE(t.is_contiguous());
   EXPECT_EQ(t.to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_FALSE(Tensor().defined());
-  EXPECT_EQ(tensor({7.0}).dim(), 0);  // one value, no shape: a scalar
+  EXPECT_EQ(tensor({7.0}).dim(), 0); // one value, no shape: a scalar
   EXPECT_EQ(tensor({7.0}).item<double>(), 7.0);
   EXPECT_EQ(tensor({1.0, 2.0}).shape(), (Shape{2}));
   EXPECT_EQ(zeros({2, 2}, DType::i64).to_vector<int64_t>(), (std::vector<int64_t>{0, 0, 0, 0}));
   EXPECT_EQ(ones({3}).to_vector<float>(), (std::vector<float>{1, 1, 1}));
   EXPECT_EQ(full({2}, 2.5, DType::f64).to_vector<double>(), (std::vector<double>{2.5, 2.5}));
   EXPECT_EQ(arange(4, DType::i64).to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2, 3}));
-  EXPECT_EQ(tensor({3.5f}).item<int>(), 3);  // item converts
+  EXPECT_EQ(tensor({3.5f}).item<int>(), 3); // item converts
   EXPECT_EQ(*t.data_ptr<float>(), 1.f);
   EXPECT_THROW(t.data_ptr<double>(), Error);
 }
@@ -41,12 +41,14 @@ TEST(Tensor, RandomIsReproducibleAndPlausible) {
   std::vector<double> v = randn({20000}, 7, DType::f64).to_vector<double>();
   double m = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
   double var = 0;
-  for (double x : v) var += (x - m) * (x - m);
+  for (double x : v)
+    var += (x - m) * (x - m);
   var /= v.size();
   EXPECT_NEAR(m, 0.0, 0.03);
   EXPECT_NEAR(var, 1.0, 0.05);
   std::vector<double> u = rand({20000}, 7, DType::f64).to_vector<double>();
-  for (double x : u) ASSERT_TRUE(x >= 0.0 && x < 1.0);
+  for (double x : u)
+    ASSERT_TRUE(x >= 0.0 && x < 1.0);
   EXPECT_NEAR(std::accumulate(u.begin(), u.end(), 0.0) / u.size(), 0.5, 0.01);
 }
 
@@ -57,12 +59,12 @@ TEST(Tensor, ViewsShareStorage) {
   Tensor s = slice(m, 1, 1, 3);
   Tensor u = unsqueeze(m, 0);
   Tensor b = broadcast_to(slice(m, 0, 0, 1), {5, 4});
-  for (const Tensor* v : {&m, &t, &s, &u, &b}) EXPECT_TRUE(v->shares_storage(base));
+  for (const Tensor* v : {&m, &t, &s, &u, &b})
+    EXPECT_TRUE(v->shares_storage(base));
   EXPECT_FALSE(t.is_contiguous());
   EXPECT_EQ(t.strides(), (std::vector<int64_t>{1, 4}));
   EXPECT_EQ(b.strides()[0], 0);
-  EXPECT_EQ(t.to_vector<double>(),
-            (std::vector<double>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
+  EXPECT_EQ(t.to_vector<double>(), (std::vector<double>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
   EXPECT_EQ(s.to_vector<double>(), (std::vector<double>{1, 2, 5, 6, 9, 10}));
   // Writing through a view is seen by the base, and the version counter is shared.
   uint64_t v0 = base.version();
@@ -111,7 +113,7 @@ TEST(Tensor, InplaceOps) {
   x.add_(tensor({1.f, 1.f, 1.f})).mul_(2.0).sub_(1.0).div_(tensor({1.f}, {1}));
   EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{3, 5, 7}));
   EXPECT_EQ(x.version(), 4u);
-  x.copy_(tensor({9.0}));  // broadcast + convert f64 -> f32
+  x.copy_(tensor({9.0})); // broadcast + convert f64 -> f32
   EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{9, 9, 9}));
   x.zero_();
   EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0, 0, 0}));
@@ -131,5 +133,5 @@ TEST(Tensor, ConversionAndPrinting) {
             "tensor([0, 1, 2, ..., 17, 18, 19], shape=[20], dtype=i64)");
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad
