@@ -1,5 +1,6 @@
 // MLP 784-512-512-10 (ReLU), batch 256, f32, one thread, in grad's eager mode: the forward pass
-// alone, forward + backward, and a full training step (zero_grad, forward, cross_entropy, backward, SGD step).
+// alone, forward + backward, and a full training step (zero_grad, forward, cross_entropy, backward,
+// SGD step).
 #include <benchmark/benchmark.h>
 
 #include "grad/autograd.h"
@@ -14,11 +15,10 @@ using grad::Tensor;
 namespace nn = grad::nn;
 
 struct Mlp {
-  nn::Sequential model{nn::Linear(nn::LinearOptions(bench::kIn, bench::kHidden).seed(1)),
-                       nn::ReLU(),
-                       nn::Linear(nn::LinearOptions(bench::kHidden, bench::kHidden).seed(2)),
-                       nn::ReLU(),
-                       nn::Linear(nn::LinearOptions(bench::kHidden, bench::kClasses).seed(3))};
+  nn::Sequential model{
+      nn::Linear(nn::LinearOptions(bench::kIn, bench::kHidden).seed(1)), nn::ReLU(),
+      nn::Linear(nn::LinearOptions(bench::kHidden, bench::kHidden).seed(2)), nn::ReLU(),
+      nn::Linear(nn::LinearOptions(bench::kHidden, bench::kClasses).seed(3))};
   Tensor x = grad::randn({bench::kBatch, bench::kIn}, 7);
   Tensor labels;
   Mlp() {

@@ -8,12 +8,11 @@ namespace {
 
 struct Mlp {
   torch::nn::Sequential model{torch::nn::Linear(bench::kIn, bench::kHidden), torch::nn::ReLU(),
-                              torch::nn::Linear(bench::kHidden, bench::kHidden),
-                              torch::nn::ReLU(),
+                              torch::nn::Linear(bench::kHidden, bench::kHidden), torch::nn::ReLU(),
                               torch::nn::Linear(bench::kHidden, bench::kClasses)};
   torch::Tensor x = torch::randn({bench::kBatch, bench::kIn});
-  torch::Tensor labels = torch::arange(bench::kBatch, torch::kLong).mul(7).remainder(
-      bench::kClasses);
+  torch::Tensor labels =
+      torch::arange(bench::kBatch, torch::kLong).mul(7).remainder(bench::kClasses);
 };
 
 void BM_torch_mlp_forward(benchmark::State& state) {
@@ -41,8 +40,8 @@ void BM_torch_mlp_train_step(benchmark::State& state) {
   for (auto _ : state) {
     // set_to_none, as grad's zero_grad does (libtorch 1.13's zero_grad() zeroes in place).
     for (auto& p : mlp.model->parameters()) p.mutable_grad().reset();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(mlp.model->forward(mlp.x),
-                                                              mlp.labels);
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(mlp.model->forward(mlp.x), mlp.labels);
     loss.backward();
     opt.step();
   }

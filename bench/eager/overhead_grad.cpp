@@ -25,8 +25,12 @@ void run_binary(benchmark::State& state, const grad::Shape& shape, Op op) {
   }
 }
 
-void BM_grad_add(benchmark::State& s) { run_binary(s, {4}, [](auto& a, auto& b) { return a + b; }); }
-void BM_grad_mul(benchmark::State& s) { run_binary(s, {4}, [](auto& a, auto& b) { return a * b; }); }
+void BM_grad_add(benchmark::State& s) {
+  run_binary(s, {4}, [](auto& a, auto& b) { return a + b; });
+}
+void BM_grad_mul(benchmark::State& s) {
+  run_binary(s, {4}, [](auto& a, auto& b) { return a * b; });
+}
 void BM_grad_matmul(benchmark::State& s) {
   run_binary(s, {2, 2}, [](auto& a, auto& b) { return grad::matmul(a, b); });
 }

@@ -4,11 +4,11 @@
 // > 1). On a shared machine the CPU-time ratio is the steadier one: both sides run one thread.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "peer.h"

@@ -38,13 +38,13 @@ inline Dataset make(int64_t n_per_class, uint64_t seed, double noise = 0.03) {
   for (int64_t cls = 0; cls < 2; ++cls) {
     const double sign = cls == 0 ? 1.0 : -1.0;
     for (int64_t i = 0; i < n_per_class; ++i) {
-      const double theta = 0.5 + 3.0 * kPi * (static_cast<double>(i) + 0.5) /
-                                     static_cast<double>(n_per_class);
+      const double theta =
+          0.5 + 3.0 * kPi * (static_cast<double>(i) + 0.5) / static_cast<double>(n_per_class);
       const double r = theta / max_theta;
-      xy.push_back(static_cast<float>(sign * r * std::cos(theta) +
-                                      noise * (2.0 * uniform01(state) - 1.0)));
-      xy.push_back(static_cast<float>(sign * r * std::sin(theta) +
-                                      noise * (2.0 * uniform01(state) - 1.0)));
+      xy.push_back(
+          static_cast<float>(sign * r * std::cos(theta) + noise * (2.0 * uniform01(state) - 1.0)));
+      xy.push_back(
+          static_cast<float>(sign * r * std::sin(theta) + noise * (2.0 * uniform01(state) - 1.0)));
       labels.push_back(cls);
     }
   }

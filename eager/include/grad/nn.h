@@ -90,10 +90,19 @@ class LinearOptions {
  public:
   LinearOptions(int64_t in_features, int64_t out_features)
       : in_features_(in_features), out_features_(out_features) {}
-  LinearOptions& bias(bool v) { bias_ = v; return *this; }
+  LinearOptions& bias(bool v) {
+    bias_ = v;
+    return *this;
+  }
   /// Seed of the initialization; without one, Linear draws nn::next_seed().
-  LinearOptions& seed(uint64_t v) { seed_ = v; return *this; }
-  LinearOptions& dtype(DType v) { dtype_ = v; return *this; }
+  LinearOptions& seed(uint64_t v) {
+    seed_ = v;
+    return *this;
+  }
+  LinearOptions& dtype(DType v) {
+    dtype_ = v;
+    return *this;
+  }
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }
   bool bias() const { return bias_; }
@@ -187,9 +196,9 @@ class Sequential : public Module {
   Sequential() = default;
   /// Sequential{Linear(2, 8), ReLU(), ...}: each argument is a module value or a shared_ptr.
   template <class... Ms>
-    requires(sizeof...(Ms) > 0 &&
-             !(sizeof...(Ms) == 1 && (std::is_same_v<std::decay_t<Ms>, Sequential> && ...)))
-  explicit Sequential(Ms&&... modules) {
+  requires(sizeof...(Ms) > 0 &&
+           !(sizeof...(Ms) == 1 && (std::is_same_v<std::decay_t<Ms>, Sequential> &&
+                                    ...))) explicit Sequential(Ms&&... modules) {
     (push_back(std::forward<Ms>(modules)), ...);
   }
 
@@ -197,13 +206,12 @@ class Sequential : public Module {
   void push_back(std::shared_ptr<Module> module);
   /// Appends a copy of a module value (shares its parameter tensors).
   template <class M>
-    requires std::is_base_of_v<Module, std::decay_t<M>>
+  requires std::is_base_of_v<Module, std::decay_t<M>>
   void push_back(M&& module) {
-    push_back(std::shared_ptr<Module>(
-        std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
+    push_back(std::shared_ptr<Module>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
   }
   template <class M>
-    requires std::is_base_of_v<Module, M>
+  requires std::is_base_of_v<Module, M>
   void push_back(std::shared_ptr<M> module) {
     push_back(std::shared_ptr<Module>(std::move(module)));
   }

@@ -32,13 +32,11 @@ Linear::Linear(const LinearOptions& options) : options_(options) {
   // 1/sqrt(fan_in); the bias uses the same bound (torch.nn.Linear.reset_parameters).
   const double bound = 1.0 / std::sqrt(static_cast<double>(options.in_features()));
   const uint64_t seed = options.seed() ? *options.seed() : next_seed();
-  weight = register_parameter(
-      "weight", uniform({options.out_features(), options.in_features()}, bound, seed,
-                        options.dtype()));
+  weight = register_parameter("weight", uniform({options.out_features(), options.in_features()},
+                                                bound, seed, options.dtype()));
   if (options.bias())
-    bias = register_parameter(
-        "bias", uniform({options.out_features()}, bound, seed ^ 0x5bd1e9955bd1e995ull,
-                        options.dtype()));
+    bias = register_parameter("bias", uniform({options.out_features()}, bound,
+                                              seed ^ 0x5bd1e9955bd1e995ull, options.dtype()));
 }
 
 Tensor Linear::forward(const Tensor& input) {

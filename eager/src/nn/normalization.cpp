@@ -10,8 +10,9 @@ LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine
   if (normalized_shape_.empty())
     throw Error("LayerNorm: normalized_shape must have at least one dim");
   for (int64_t s : normalized_shape_)
-    if (s <= 0) throw Error("LayerNorm: normalized_shape " + shape_str(normalized_shape_) +
-                            " has a non-positive size");
+    if (s <= 0)
+      throw Error("LayerNorm: normalized_shape " + shape_str(normalized_shape_) +
+                  " has a non-positive size");
   if (elementwise_affine) {
     weight = register_parameter("weight", ones(normalized_shape_, dtype));
     bias = register_parameter("bias", zeros(normalized_shape_, dtype));

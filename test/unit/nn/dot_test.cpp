@@ -2,13 +2,13 @@
 // that `dot -Tsvg` accepts the text.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <regex>
-#include <unistd.h>
 
 #include "grad/dot.h"
 #include "grad/nn.h"
@@ -30,8 +30,10 @@ Edges labelled_edges(const std::string& dot) {
   std::vector<std::pair<std::string, std::string>> raw;
   while (std::getline(in, line)) {
     std::smatch m;
-    if (std::regex_search(line, m, node_re)) labels[m[1]] = m[2];
-    else if (std::regex_search(line, m, edge_re)) raw.emplace_back(m[1], m[2]);
+    if (std::regex_search(line, m, node_re))
+      labels[m[1]] = m[2];
+    else if (std::regex_search(line, m, edge_re))
+      raw.emplace_back(m[1], m[2]);
   }
   for (auto& [a, b] : raw) {
     EXPECT_TRUE(labels.count(a) && labels.count(b)) << "edge to an undeclared node: " << a << b;

@@ -46,8 +46,7 @@ TEST(Linear, ForwardMatchesHandComputation) {
   Tensor x = grad::tensor(std::vector<double>{1, 0, -1, 2, 3, 4}, {2, 3});
   auto y = lin.forward(x).to_vector<double>();
   // y[i][o] = sum_k x[i][k] W[o][k] + b[o]
-  std::vector<double> expected = {1 - 3 + 0.25, -1 - 2 - 4, 2 + 6 + 12 + 0.25,
-                                  -2 + 1.5 + 8 - 4};
+  std::vector<double> expected = {1 - 3 + 0.25, -1 - 2 - 4, 2 + 6 + 12 + 0.25, -2 + 1.5 + 8 - 4};
   ASSERT_EQ(y.size(), expected.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_DOUBLE_EQ(y[i], expected[i]) << i;
   EXPECT_EQ(lin.forward(grad::zeros({5, 7, 3}, grad::kFloat64)).shape(), (grad::Shape{5, 7, 2}));
