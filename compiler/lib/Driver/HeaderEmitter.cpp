@@ -196,9 +196,13 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
   if (!e.inputs.empty())
     os << "  if (!inputs)\n    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, \"" << wrapper
        << ": inputs is NULL\");\n";
+  else
+    os << "  (void)inputs;\n";
   if (!e.outputs.empty())
     os << "  if (!outputs)\n    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, \"" << wrapper
        << ": outputs is NULL\");\n";
+  else
+    os << "  (void)outputs;\n";
   auto emitChecks = [&](ArrayRef<CTensorType> list, StringRef role, StringRef array,
                         StringRef shortName) {
     for (auto [i, t] : llvm::enumerate(list)) {

@@ -42,6 +42,12 @@
 
 // CHECK: /* @mask: (i64[4]) -> (b8[4]) */
 // CHECK-NEXT: void _mlir_ciface_mask(grad_memref_i64_1d* in0, grad_memref_b8_1d* out0);
+// CHECK: void _mlir_ciface_noin(grad_memref_i64_1d* out0);
+// CHECK: static inline grad_status {{.*}}_noin(const grad_tensor* inputs, grad_tensor* outputs) {
+// CHECK: (void)inputs;
+// CHECK: void _mlir_ciface_sink(grad_memref_f32_1d* in0);
+// CHECK: static inline grad_status {{.*}}_sink(const grad_tensor* inputs, grad_tensor* outputs) {
+// CHECK: (void)outputs;
 // CHECK-NOT: hidden
 
 // PREFIX: static inline grad_status net_affine(const grad_tensor* inputs, grad_tensor* outputs)
@@ -58,6 +64,16 @@ func.func @mask(%x: tensor<4xi64>) -> tensor<4xi1> {
   %z = grad.constant dense<0> : tensor<4xi64>
   %0 = grad.cmp "gt", %x, %z : tensor<4xi64>
   return %0 : tensor<4xi1>
+}
+
+// No inputs; no outputs.
+func.func @noin() -> tensor<2xi64> {
+  %0 = grad.constant dense<[3, 4]> : tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+func.func @sink(%x: tensor<2xf32>) {
+  return
 }
 
 // Private functions are not entry points.
