@@ -141,7 +141,7 @@ GRAD_RT_API void grad_tensor_free(grad_tensor* tensor);
 /// Checks that `tensor` is a usable argument of `entry` with the expected dtype, rank and shape.
 /// Returns NULL if it is, otherwise an INVALID_ARGUMENT status whose message names the entry
 /// point, the argument index and the expected and actual dtype and shape, e.g.
-///   "mlp_forward: argument 1: expected f32[4, 3], got f32[4, 2]".
+///   "mlp_forward: argument 1: shape mismatch at dimension 1: expected f32[4, 3], got f32[4, 2]".
 /// A NULL tensor or a NULL data pointer (with numel > 0) is also an error. Thread-safe.
 GRAD_RT_API grad_status grad_check_tensor(const grad_tensor* tensor, const char* entry,
                                           int arg_index, grad_dtype dtype, int rank,
