@@ -187,7 +187,6 @@ private:
   DefaultTimingManager timing;
   std::optional<TimingScope> rootTiming;
   std::list<TimingScope> phaseTimings;
-  MLIRContext *context = nullptr;
 };
 
 void Gradc::configurePassManager(PassManager &pm, TimingScope *parent, StringRef phase) {
@@ -220,7 +219,6 @@ int Gradc::run() {
   MLIRContext ctx(registry);
   // Diagnostics point at the source line; the generic dump of the op adds only noise.
   ctx.printOpOnDiagnostic(false);
-  context = &ctx;
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer = openInputFile(inputPath, &error);
@@ -268,7 +266,7 @@ int Gradc::run() {
         configurePassManager(pm, rootTiming ? &*rootTiming : nullptr, "graph passes");
       })))
     return kGradcInputError;
-  phaseTimings.clear(); // the graph pass manager is gone: stop its timer
+  phaseTimings.clear(); // the graph pass manager is gone, and with it the last use
 
   // Open the output only now, so that a failed compilation leaves no file behind.
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(outputPath, &error);
