@@ -23,7 +23,8 @@ struct Mlp {
   Tensor labels;
   Mlp() {
     std::vector<int64_t> y(bench::kBatch);
-    for (int64_t i = 0; i < bench::kBatch; ++i) y[i] = (i * 7) % bench::kClasses;
+    for (int64_t i = 0; i < bench::kBatch; ++i)
+      y[i] = (i * 7) % bench::kClasses;
     labels = grad::tensor(std::move(y), {bench::kBatch});
   }
 };
@@ -60,7 +61,7 @@ void BM_grad_mlp_train_step(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * bench::kBatch);
 }
 
-}  // namespace
+} // namespace
 
 BENCHMARK(BM_grad_mlp_forward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_grad_mlp_forward_backward)->Unit(benchmark::kMillisecond);

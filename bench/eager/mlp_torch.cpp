@@ -28,7 +28,8 @@ void BM_torch_mlp_forward(benchmark::State& state) {
 void BM_torch_mlp_forward_backward(benchmark::State& state) {
   Mlp mlp;
   for (auto _ : state) {
-    for (auto& p : mlp.model->parameters()) p.mutable_grad().reset();
+    for (auto& p : mlp.model->parameters())
+      p.mutable_grad().reset();
     torch::nn::functional::cross_entropy(mlp.model->forward(mlp.x), mlp.labels).backward();
   }
   state.SetItemsProcessed(state.iterations() * bench::kBatch);
@@ -39,7 +40,8 @@ void BM_torch_mlp_train_step(benchmark::State& state) {
   torch::optim::SGD opt(mlp.model->parameters(), torch::optim::SGDOptions(0.01));
   for (auto _ : state) {
     // set_to_none, as grad's zero_grad does (libtorch 1.13's zero_grad() zeroes in place).
-    for (auto& p : mlp.model->parameters()) p.mutable_grad().reset();
+    for (auto& p : mlp.model->parameters())
+      p.mutable_grad().reset();
     torch::Tensor loss =
         torch::nn::functional::cross_entropy(mlp.model->forward(mlp.x), mlp.labels);
     loss.backward();
@@ -48,7 +50,7 @@ void BM_torch_mlp_train_step(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * bench::kBatch);
 }
 
-}  // namespace
+} // namespace
 
 BENCHMARK(BM_torch_mlp_forward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_torch_mlp_forward_backward)->Unit(benchmark::kMillisecond);

@@ -11,12 +11,12 @@ using grad::Tensor;
 
 Tensor tiny(const grad::Shape& shape, bool requires_grad) {
   Tensor t = grad::rand(shape, 1);
-  if (requires_grad) t.requires_grad_();
+  if (requires_grad)
+    t.requires_grad_();
   return t;
 }
 
-template <class Op>
-void run_binary(benchmark::State& state, const grad::Shape& shape, Op op) {
+template <class Op> void run_binary(benchmark::State& state, const grad::Shape& shape, Op op) {
   const bool rg = state.range(0) != 0;
   Tensor a = tiny(shape, rg), b = tiny(shape, rg);
   for (auto _ : state) {
@@ -39,16 +39,18 @@ void BM_grad_matmul(benchmark::State& s) {
 void BM_grad_add_backward(benchmark::State& state) {
   Tensor a = tiny({4}, true), b = tiny({4}, true);
   Tensor seed = grad::ones({4});
-  for (auto _ : state) (a + b).backward(seed);
+  for (auto _ : state)
+    (a + b).backward(seed);
 }
 
 // A tiny graph: relu(a * b + a).sum(), forward and backward.
 void BM_grad_tiny_graph_backward(benchmark::State& state) {
   Tensor a = tiny({4}, true), b = tiny({4}, true);
-  for (auto _ : state) grad::relu(a * b + a).sum().backward();
+  for (auto _ : state)
+    grad::relu(a * b + a).sum().backward();
 }
 
-}  // namespace
+} // namespace
 
 BENCHMARK(BM_grad_add)->ArgName("requires_grad")->Arg(0)->Arg(1)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_grad_mul)->ArgName("requires_grad")->Arg(0)->Arg(1)->Unit(benchmark::kNanosecond);

@@ -14,4 +14,4 @@ inline constexpr int64_t kClasses = 10;
 /// Forces libtorch onto one thread (defined in torch_setup.cpp, built only with libtorch).
 void init_libtorch_peer();
 
-}  // namespace bench
+} // namespace bench

@@ -4,11 +4,11 @@
 // > 1). On a shared machine the CPU-time ratio is the steadier one: both sides run one thread.
 #include <benchmark/benchmark.h>
 
-#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "peer.h"
@@ -18,13 +18,15 @@ extern "C" void openblas_set_num_threads(int num_threads);
 namespace {
 
 class RatioReporter : public benchmark::ConsoleReporter {
- public:
+public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.error_occurred) continue;
+      if (run.error_occurred)
+        continue;
       const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type == Run::RT_Aggregate && !median) continue;
+      if (run.run_type == Run::RT_Aggregate && !median)
+        continue;
       Times& t = (median ? medians_ : last_)[run.run_name.str()];
       t = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime(),
            benchmark::GetTimeUnitString(run.time_unit)};
@@ -38,11 +40,13 @@ class RatioReporter : public benchmark::ConsoleReporter {
     bool header = false;
     for (const auto& [name, g] : times) {
       const std::string::size_type at = name.find("_grad_");
-      if (at == std::string::npos) continue;
+      if (at == std::string::npos)
+        continue;
       std::string peer = name;
       peer.replace(at, 6, "_torch_");
       auto it = times.find(peer);
-      if (it == times.end()) continue;
+      if (it == times.end())
+        continue;
       const Times& t = it->second;
       if (!header) {
         std::printf("\ngrad vs libtorch (%s)\n%-32s %12s %12s %7s %12s %12s %7s\n",
@@ -54,10 +58,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
                   name.substr(at + 6).c_str(), g.real, g.unit, t.real, t.unit, g.real / t.real,
                   g.cpu, g.unit, t.cpu, t.unit, g.cpu / t.cpu);
     }
-    if (header) std::printf("(ratio = grad / libtorch; below 1: grad is faster)\n");
+    if (header)
+      std::printf("(ratio = grad / libtorch; below 1: grad is faster)\n");
   }
 
- private:
+private:
   struct Times {
     double real = 0, cpu = 0;
     const char* unit = "";
@@ -65,7 +70,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::map<std::string, Times> last_, medians_;
 };
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   // One thread everywhere: the comparison is per-core work, not threading. libtorch reaches
@@ -85,7 +90,8 @@ int main(int argc, char** argv) {
   bench::init_libtorch_peer();
 #endif
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

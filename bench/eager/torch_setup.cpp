@@ -10,4 +10,4 @@ void init_libtorch_peer() {
   torch::set_num_interop_threads(1);
 }
 
-}  // namespace bench
+} // namespace bench

@@ -61,10 +61,11 @@ inline double accuracy(const grad::Tensor& logits, const grad::Tensor& labels) {
   for (int64_t i = 0; i < n; ++i) {
     int64_t best = 0;
     for (int64_t j = 1; j < c; ++j)
-      if (z[i * c + j] > z[i * c + best]) best = j;
+      if (z[i * c + j] > z[i * c + best])
+        best = j;
     correct += best == y[i];
   }
   return n == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(n);
 }
 
-}  // namespace spirals
+} // namespace spirals

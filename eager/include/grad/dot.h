@@ -19,4 +19,4 @@ std::string to_dot(const Tensor& root);
 /// Same, labelling the leaves found in `named` (e.g. module.named_parameters()) with their names.
 std::string to_dot(const Tensor& root, const std::vector<std::pair<std::string, Tensor>>& named);
 
-}  // namespace grad
+} // namespace grad

@@ -30,7 +30,7 @@ uint64_t next_seed();
 
 /// Base class of all modules.
 class Module {
- public:
+public:
   Module() = default;
   virtual ~Module() = default;
   Module(const Module&) = default;
@@ -74,7 +74,7 @@ class Module {
     return module;
   }
 
- private:
+private:
   void add_child(std::string name, std::shared_ptr<Module> module);
   void collect_parameters(const std::string& prefix,
                           std::vector<std::pair<std::string, Tensor>>& out) const;
@@ -87,7 +87,7 @@ class Module {
 /// Options of Linear (libtorch's LinearOptions plus an init seed and a dtype):
 /// LinearOptions(in, out).bias(false).seed(7).dtype(grad::kFloat64).
 class LinearOptions {
- public:
+public:
   LinearOptions(int64_t in_features, int64_t out_features)
       : in_features_(in_features), out_features_(out_features) {}
   LinearOptions& bias(bool v) {
@@ -109,7 +109,7 @@ class LinearOptions {
   std::optional<uint64_t> seed() const { return seed_; }
   DType dtype() const { return dtype_; }
 
- private:
+private:
   int64_t in_features_;
   int64_t out_features_;
   bool bias_ = true;
@@ -120,42 +120,42 @@ class LinearOptions {
 /// y = x W^T + b with W [out, in], b [out]; x [..., in] -> [..., out]. Initialized like PyTorch:
 /// W and b uniform in [-1/sqrt(in), 1/sqrt(in)] (kaiming_uniform with a = sqrt(5)).
 class Linear : public Module {
- public:
+public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   explicit Linear(const LinearOptions& options);
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "Linear"; }
 
   const LinearOptions& options() const { return options_; }
-  Tensor weight;  ///< [out, in]
-  Tensor bias;    ///< [out], undefined without bias
+  Tensor weight; ///< [out, in]
+  Tensor bias;   ///< [out], undefined without bias
 
- private:
+private:
   LinearOptions options_;
 };
 
 /// max(x, 0).
 class ReLU : public Module {
- public:
+public:
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "ReLU"; }
 };
 
 /// GELU, tanh approximation (grad::gelu).
 class GELU : public Module {
- public:
+public:
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "GELU"; }
 };
 
 class Tanh : public Module {
- public:
+public:
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "Tanh"; }
 };
 
 class Sigmoid : public Module {
- public:
+public:
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "Sigmoid"; }
 };
@@ -163,16 +163,16 @@ class Sigmoid : public Module {
 /// Layer normalization over the trailing `normalized_shape` dims, with a learnable weight (ones)
 /// and bias (zeros) when elementwise_affine.
 class LayerNorm : public Module {
- public:
+public:
   explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
                      DType dtype = DType::f32);
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "LayerNorm"; }
 
-  Tensor weight;  ///< normalized_shape, undefined without affine
-  Tensor bias;    ///< normalized_shape, undefined without affine
+  Tensor weight; ///< normalized_shape, undefined without affine
+  Tensor bias;   ///< normalized_shape, undefined without affine
 
- private:
+private:
   Shape normalized_shape_;
   double eps_;
 };
@@ -180,19 +180,19 @@ class LayerNorm : public Module {
 /// A lookup table: i64 indices [N...] -> rows of weight [num_embeddings, embedding_dim]
 /// (weight initialized N(0, 1) like PyTorch).
 class Embedding : public Module {
- public:
+public:
   Embedding(int64_t num_embeddings, int64_t embedding_dim,
             std::optional<uint64_t> seed = std::nullopt, DType dtype = DType::f32);
   Tensor forward(const Tensor& indices) override;
   std::string name() const override { return "Embedding"; }
 
-  Tensor weight;  ///< [num_embeddings, embedding_dim]
+  Tensor weight; ///< [num_embeddings, embedding_dim]
 };
 
 /// Runs its modules in order, feeding each one's output to the next; children are named "0",
 /// "1", ... An empty Sequential returns its input.
 class Sequential : public Module {
- public:
+public:
   Sequential() = default;
   /// Sequential{Linear(2, 8), ReLU(), ...}: each argument is a module value or a shared_ptr.
   template <class... Ms>
@@ -222,8 +222,8 @@ class Sequential : public Module {
   /// The i-th module (throws grad::Error when out of range).
   const std::shared_ptr<Module>& operator[](size_t i) const;
 
- private:
+private:
   std::vector<std::shared_ptr<Module>> modules_;
 };
 
-}  // namespace grad::nn
+} // namespace grad::nn

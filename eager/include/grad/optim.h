@@ -25,7 +25,7 @@ namespace optim {
 
 /// Base of the optimizers: holds the parameters (leaf tensors of a floating dtype).
 class Optimizer {
- public:
+public:
   /// `what` names the optimizer in error messages.
   Optimizer(std::vector<Tensor> params, const char* what);
   virtual ~Optimizer() = default;
@@ -38,13 +38,13 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return params_; }
 
- protected:
+protected:
   std::vector<Tensor> params_;
 };
 
 /// Options of SGD: SGDOptions(lr).momentum(m).dampening(d).weight_decay(w).nesterov(b).
 class SGDOptions {
- public:
+public:
   explicit SGDOptions(double lr) : lr_(lr) {}
   SGDOptions& lr(double v) {
     lr_ = v;
@@ -72,7 +72,7 @@ class SGDOptions {
   double weight_decay() const { return weight_decay_; }
   bool nesterov() const { return nesterov_; }
 
- private:
+private:
   double lr_;
   double momentum_ = 0.0;
   double dampening_ = 0.0;
@@ -83,19 +83,19 @@ class SGDOptions {
 /// torch.optim.SGD: g = grad + wd p; with momentum, b = g on the first step, else
 /// b = momentum b + (1 - dampening) g, and g = nesterov ? g + momentum b : b; then p -= lr g.
 class SGD : public Optimizer {
- public:
+public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
   void step() override;
   const SGDOptions& options() const { return options_; }
 
- private:
+private:
   SGDOptions options_;
-  std::vector<Tensor> momentum_buffers_;  // undefined until a parameter's first step
+  std::vector<Tensor> momentum_buffers_; // undefined until a parameter's first step
 };
 
 /// Options of Adam: AdamOptions(lr).betas({b1, b2}).eps(e).weight_decay(w).amsgrad(b).
 class AdamOptions {
- public:
+public:
   explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
   AdamOptions& lr(double v) {
     lr_ = v;
@@ -123,7 +123,7 @@ class AdamOptions {
   double weight_decay() const { return weight_decay_; }
   bool amsgrad() const { return amsgrad_; }
 
- private:
+private:
   double lr_;
   std::pair<double, double> betas_{0.9, 0.999};
   double eps_ = 1e-8;
@@ -135,12 +135,12 @@ class AdamOptions {
 /// max(v_max, v) with amsgrad); p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps),
 /// with t counted per parameter.
 class Adam : public Optimizer {
- public:
+public:
   Adam(std::vector<Tensor> params, const AdamOptions& options);
   void step() override;
   const AdamOptions& options() const { return options_; }
 
- private:
+private:
   struct State {
     int64_t step = 0;
     Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
@@ -149,5 +149,5 @@ class Adam : public Optimizer {
   std::vector<State> state_;
 };
 
-}  // namespace optim
-}  // namespace grad
+} // namespace optim
+} // namespace grad

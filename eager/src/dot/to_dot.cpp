@@ -14,7 +14,8 @@ namespace {
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
+    if (c == '"' || c == '\\')
+      out += '\\';
     out += c;
   }
   return out;
@@ -31,11 +32,12 @@ std::string tensor_label(const Tensor& t) {
 }
 
 class DotWriter {
- public:
+public:
   explicit DotWriter(const std::vector<std::pair<std::string, Tensor>>& named) : named_(named) {}
 
   std::string write(const Tensor& root) {
-    if (!root.defined()) throw Error("to_dot: root is an undefined tensor");
+    if (!root.defined())
+      throw Error("to_dot: root is an undefined tensor");
     out_ << "digraph grad {\n"
          << "  node [shape=box, style=filled, fontname=\"monospace\", fontsize=10];\n";
     const std::string root_id = "root";
@@ -49,11 +51,12 @@ class DotWriter {
     return out_.str();
   }
 
- private:
+private:
   // The name of `t` in `named_`, or "".
   std::string leaf_name(const Tensor& t) const {
     for (const auto& [name, u] : named_)
-      if (u.defined() && u.is_same(t)) return name;
+      if (u.defined() && u.is_same(t))
+        return name;
     return "";
   }
 
@@ -66,11 +69,13 @@ class DotWriter {
       Node* node = stack.back();
       stack.pop_back();
       for (const Edge& e : node->next_edges()) {
-        if (!e.is_valid()) continue;
+        if (!e.is_valid())
+          continue;
         bool fresh = !ids_.count(e.function.get());
         const std::string& from = declare(e.function.get());
         out_ << "  " << from << " -> " << ids_.at(node) << ";\n";
-        if (fresh) stack.push_back(e.function.get());
+        if (fresh)
+          stack.push_back(e.function.get());
       }
     }
     return ids_.at(start.get());
@@ -78,7 +83,8 @@ class DotWriter {
 
   const std::string& declare(Node* node) {
     auto it = ids_.find(node);
-    if (it != ids_.end()) return it->second;
+    if (it != ids_.end())
+      return it->second;
     std::string id = "n" + std::to_string(ids_.size());
     if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
       const Tensor& leaf = acc->variable();
@@ -95,7 +101,7 @@ class DotWriter {
   std::ostringstream out_;
 };
 
-}  // namespace
+} // namespace
 
 std::string to_dot(const Tensor& root) { return to_dot(root, {}); }
 
@@ -103,4 +109,4 @@ std::string to_dot(const Tensor& root, const std::vector<std::pair<std::string, 
   return DotWriter(named).write(root);
 }
 
-}  // namespace grad
+} // namespace grad

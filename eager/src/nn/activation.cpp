@@ -9,4 +9,4 @@ Tensor GELU::forward(const Tensor& input) { return gelu(input); }
 Tensor Tanh::forward(const Tensor& input) { return tanh(input); }
 Tensor Sigmoid::forward(const Tensor& input) { return sigmoid(input); }
 
-}  // namespace grad::nn
+} // namespace grad::nn

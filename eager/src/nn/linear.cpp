@@ -15,7 +15,7 @@ Tensor uniform(Shape shape, double bound, uint64_t seed, DType dtype) {
   return rand(std::move(shape), seed, dtype) * (2.0 * bound) - bound;
 }
 
-}  // namespace
+} // namespace
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias)
     : Linear(LinearOptions(in_features, out_features).bias(bias)) {}
@@ -40,7 +40,8 @@ Linear::Linear(const LinearOptions& options) : options_(options) {
 }
 
 Tensor Linear::forward(const Tensor& input) {
-  if (!input.defined()) throw Error("Linear: input is an undefined tensor");
+  if (!input.defined())
+    throw Error("Linear: input is an undefined tensor");
   if (input.dim() < 1 || input.size(-1) != options_.in_features())
     throw Error("Linear: input shape " + shape_str(input.shape()) +
                 " does not end in in_features=" + std::to_string(options_.in_features()) +
@@ -52,4 +53,4 @@ Tensor Linear::forward(const Tensor& input) {
   return bias.defined() ? y + bias : y;
 }
 
-}  // namespace grad::nn
+} // namespace grad::nn

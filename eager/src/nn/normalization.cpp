@@ -34,4 +34,4 @@ Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, std::optiona
 
 Tensor Embedding::forward(const Tensor& indices) { return embedding(weight, indices); }
 
-}  // namespace grad::nn
+} // namespace grad::nn

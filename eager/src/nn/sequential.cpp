@@ -4,14 +4,16 @@
 namespace grad::nn {
 
 void Sequential::push_back(std::shared_ptr<Module> module) {
-  if (!module) throw Error("Sequential::push_back: null module");
+  if (!module)
+    throw Error("Sequential::push_back: null module");
   register_module(std::to_string(modules_.size()), module);
   modules_.push_back(std::move(module));
 }
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& m : modules_) x = m->forward(x);
+  for (const auto& m : modules_)
+    x = m->forward(x);
   return x;
 }
 
@@ -22,4 +24,4 @@ const std::shared_ptr<Module>& Sequential::operator[](size_t i) const {
   return modules_[i];
 }
 
-}  // namespace grad::nn
+} // namespace grad::nn

@@ -11,8 +11,10 @@ namespace grad::optim {
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
     : Optimizer(std::move(params), "Adam"), options_(options) {
   const auto [b1, b2] = options.betas();
-  if (!(options.lr() >= 0.0)) throw Error("Adam: invalid lr " + std::to_string(options.lr()));
-  if (!(options.eps() >= 0.0)) throw Error("Adam: invalid eps " + std::to_string(options.eps()));
+  if (!(options.lr() >= 0.0))
+    throw Error("Adam: invalid lr " + std::to_string(options.lr()));
+  if (!(options.eps() >= 0.0))
+    throw Error("Adam: invalid eps " + std::to_string(options.eps()));
   if (!(b1 >= 0.0 && b1 < 1.0) || !(b2 >= 0.0 && b2 < 1.0))
     throw Error("Adam: betas must be in [0, 1), got (" + std::to_string(b1) + ", " +
                 std::to_string(b2) + ")");
@@ -27,15 +29,18 @@ void Adam::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     Tensor g = p.grad();
-    if (!g.defined()) continue;
+    if (!g.defined())
+      continue;
     State& s = state_[i];
     if (s.step == 0) {
       s.exp_avg = zeros_like(p);
       s.exp_avg_sq = zeros_like(p);
-      if (options_.amsgrad()) s.max_exp_avg_sq = zeros_like(p);
+      if (options_.amsgrad())
+        s.max_exp_avg_sq = zeros_like(p);
     }
     ++s.step;
-    if (options_.weight_decay() != 0.0) g = g + p * options_.weight_decay();
+    if (options_.weight_decay() != 0.0)
+      g = g + p * options_.weight_decay();
     s.exp_avg.mul_(beta1).add_(g * (1.0 - beta1));
     s.exp_avg_sq.mul_(beta2).add_(g * g * (1.0 - beta2));
     const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
@@ -50,4 +55,4 @@ void Adam::step() {
   }
 }
 
-}  // namespace grad::optim
+} // namespace grad::optim

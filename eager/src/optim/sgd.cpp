@@ -9,7 +9,8 @@ namespace grad::optim {
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
     : Optimizer(std::move(params), "SGD"), options_(options) {
-  if (!(options.lr() >= 0.0)) throw Error("SGD: invalid lr " + std::to_string(options.lr()));
+  if (!(options.lr() >= 0.0))
+    throw Error("SGD: invalid lr " + std::to_string(options.lr()));
   if (!(options.momentum() >= 0.0))
     throw Error("SGD: invalid momentum " + std::to_string(options.momentum()));
   if (!(options.weight_decay() >= 0.0))
@@ -26,8 +27,10 @@ void SGD::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     Tensor g = p.grad();
-    if (!g.defined()) continue;
-    if (weight_decay != 0.0) g = g + p * weight_decay;
+    if (!g.defined())
+      continue;
+    if (weight_decay != 0.0)
+      g = g + p * weight_decay;
     if (momentum != 0.0) {
       Tensor& buf = momentum_buffers_[i];
       if (!buf.defined()) {
@@ -44,4 +47,4 @@ void SGD::step() {
   }
 }
 
-}  // namespace grad::optim
+} // namespace grad::optim

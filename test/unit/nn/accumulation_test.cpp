@@ -28,13 +28,17 @@ TEST(GradientAccumulation, MicroBatchesEqualFullBatch) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t o = 0; o < out; ++o) {
       double r = bv[o] - tv[i * out + o];
-      for (int64_t k = 0; k < in; ++k) r += xv[i * in + k] * wv[o * in + k];
+      for (int64_t k = 0; k < in; ++k)
+        r += xv[i * in + k] * wv[o * in + k];
       const double s = 2.0 / static_cast<double>(n * out) * r;
       db[o] += s;
-      for (int64_t k = 0; k < in; ++k) dw[o * in + k] += s * xv[i * in + k];
+      for (int64_t k = 0; k < in; ++k)
+        dw[o * in + k] += s * xv[i * in + k];
     }
-  for (size_t j = 0; j < dw.size(); ++j) EXPECT_NEAR(full_w[j], dw[j], 1e-12);
-  for (size_t j = 0; j < db.size(); ++j) EXPECT_NEAR(full_b[j], db[j], 1e-12);
+  for (size_t j = 0; j < dw.size(); ++j)
+    EXPECT_NEAR(full_w[j], dw[j], 1e-12);
+  for (size_t j = 0; j < db.size(); ++j)
+    EXPECT_NEAR(full_b[j], db[j], 1e-12);
 
   model.zero_grad();
   for (int64_t s = 0; s < n; s += micro) {
@@ -43,8 +47,10 @@ TEST(GradientAccumulation, MicroBatchesEqualFullBatch) {
   }
   const auto acc_w = model.weight.grad().to_vector<double>();
   const auto acc_b = model.bias.grad().to_vector<double>();
-  for (size_t j = 0; j < full_w.size(); ++j) EXPECT_NEAR(acc_w[j], full_w[j], 1e-13);
-  for (size_t j = 0; j < full_b.size(); ++j) EXPECT_NEAR(acc_b[j], full_b[j], 1e-13);
+  for (size_t j = 0; j < full_w.size(); ++j)
+    EXPECT_NEAR(acc_w[j], full_w[j], 1e-13);
+  for (size_t j = 0; j < full_b.size(); ++j)
+    EXPECT_NEAR(acc_b[j], full_b[j], 1e-13);
 }
 
-}  // namespace
+} // namespace

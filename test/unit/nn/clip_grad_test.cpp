@@ -65,7 +65,7 @@ TEST(ClipGradNorm, SharedGradientIsScaledOnce) {
 
 TEST(ClipGradNorm, EdgeCasesAndErrors) {
   Tensor p = grad::tensor(Vec{1}, {1}, true);
-  EXPECT_EQ(grad::clip_grad_norm_({p}, 1.0), 0.0);  // no gradients at all
+  EXPECT_EQ(grad::clip_grad_norm_({p}, 1.0), 0.0); // no gradients at all
   EXPECT_THROW(grad::clip_grad_norm_({p}, -1.0), grad::Error);
   EXPECT_THROW(grad::clip_grad_norm_({p}, 1.0, 0.0), grad::Error);
   p.set_grad(grad::tensor(Vec{std::nan("")}, {1}));
@@ -73,4 +73,4 @@ TEST(ClipGradNorm, EdgeCasesAndErrors) {
   EXPECT_TRUE(std::isnan(grad::clip_grad_norm_({p}, 1.0)));
 }
 
-}  // namespace
+} // namespace

@@ -2,13 +2,13 @@
 // that `dot -Tsvg` accepts the text.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <unistd.h>
 
 #include "grad/dot.h"
 #include "grad/nn.h"
@@ -100,4 +100,4 @@ TEST(ToDot, GraphvizAcceptsIt) {
   std::remove((path + ".svg").c_str());
 }
 
-}  // namespace
+} // namespace

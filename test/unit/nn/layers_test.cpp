@@ -35,7 +35,8 @@ TEST(Linear, InitIsUniformWithinPyTorchBound) {
   EXPECT_LT(lo, -0.95 * bound);
   EXPECT_GT(hi, 0.95 * bound);
   EXPECT_NEAR(mean, 0.0, 0.01);
-  for (double v : lin.bias.to_vector<double>()) EXPECT_LE(std::abs(v), bound);
+  for (double v : lin.bias.to_vector<double>())
+    EXPECT_LE(std::abs(v), bound);
   EXPECT_NE(lin.bias.to_vector<double>()[0], w[0]);
 }
 
@@ -48,7 +49,8 @@ TEST(Linear, ForwardMatchesHandComputation) {
   // y[i][o] = sum_k x[i][k] W[o][k] + b[o]
   std::vector<double> expected = {1 - 3 + 0.25, -1 - 2 - 4, 2 + 6 + 12 + 0.25, -2 + 1.5 + 8 - 4};
   ASSERT_EQ(y.size(), expected.size());
-  for (size_t i = 0; i < y.size(); ++i) EXPECT_DOUBLE_EQ(y[i], expected[i]) << i;
+  for (size_t i = 0; i < y.size(); ++i)
+    EXPECT_DOUBLE_EQ(y[i], expected[i]) << i;
   EXPECT_EQ(lin.forward(grad::zeros({5, 7, 3}, grad::kFloat64)).shape(), (grad::Shape{5, 7, 2}));
 }
 
@@ -96,7 +98,8 @@ TEST(LayerNorm, NormalizesLastDimThenAffine) {
   const double w[3] = {1, 2, 0.5}, b[3] = {0, 1, -1};
   for (int r = 0; r < 2; ++r) {
     double mean = (xs[3 * r] + xs[3 * r + 1] + xs[3 * r + 2]) / 3.0, var = 0;
-    for (int c = 0; c < 3; ++c) var += (xs[3 * r + c] - mean) * (xs[3 * r + c] - mean) / 3.0;
+    for (int c = 0; c < 3; ++c)
+      var += (xs[3 * r + c] - mean) * (xs[3 * r + c] - mean) / 3.0;
     for (int c = 0; c < 3; ++c)
       EXPECT_NEAR(y[3 * r + c], (xs[3 * r + c] - mean) / std::sqrt(var + 1e-5) * w[c] + b[c],
                   1e-12);
@@ -113,7 +116,8 @@ TEST(Embedding, PicksRowsAndScattersGradient) {
   auto yv = y.to_vector<double>();
   const int64_t rows[3] = {2, 0, 2};
   for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 2; ++j) EXPECT_EQ(yv[2 * i + j], w[2 * rows[i] + j]);
+    for (int j = 0; j < 2; ++j)
+      EXPECT_EQ(yv[2 * i + j], w[2 * rows[i] + j]);
   y.sum().backward();
   // Row 2 was picked twice, row 0 once, rows 1 and 3 never.
   EXPECT_EQ(emb.weight.grad().to_vector<double>(), (std::vector<double>{1, 1, 0, 0, 2, 2, 0, 0}));
@@ -141,7 +145,7 @@ TEST(Sequential, ChainsModulesAndNamesChildren) {
   EXPECT_DOUBLE_EQ(y[0], 6.5);
   EXPECT_THROW(seq[3], grad::Error);
 
-  nn::Sequential copy = seq;  // the copy constructor, not a one-element Sequential
+  nn::Sequential copy = seq; // the copy constructor, not a one-element Sequential
   EXPECT_EQ(copy.size(), 3u);
   EXPECT_TRUE(copy.parameters()[0].is_same(seq.parameters()[0]));
 
@@ -153,4 +157,4 @@ TEST(Sequential, ChainsModulesAndNamesChildren) {
   EXPECT_EQ(empty.size(), 2u);
 }
 
-}  // namespace
+} // namespace

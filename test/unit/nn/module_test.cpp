@@ -61,9 +61,11 @@ TEST(Module, TrainEvalIsRecursive) {
 TEST(Module, ZeroGradDropsEveryGradient) {
   Block b;
   b.forward(grad::ones({4, 3})).sum().backward();
-  for (const Tensor& p : b.parameters()) ASSERT_TRUE(p.grad().defined());
+  for (const Tensor& p : b.parameters())
+    ASSERT_TRUE(p.grad().defined());
   b.zero_grad();
-  for (const Tensor& p : b.parameters()) EXPECT_FALSE(p.grad().defined());
+  for (const Tensor& p : b.parameters())
+    EXPECT_FALSE(p.grad().defined());
 }
 
 TEST(Module, BadRegistrationsThrow) {
@@ -105,4 +107,4 @@ TEST(Module, ManualSeedMakesInitReproducible) {
   EXPECT_EQ(f.weight.to_vector<float>(), g.weight.to_vector<float>());
 }
 
-}  // namespace
+} // namespace

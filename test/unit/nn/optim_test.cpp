@@ -25,7 +25,8 @@ Tensor loss_of(const Tensor& p) {
 
 Vec hand_grad(const Vec& p) {
   Vec g(p.size());
-  for (size_t i = 0; i < p.size(); ++i) g[i] = 2.0 * kW[i] * (p[i] - kT[i]);
+  for (size_t i = 0; i < p.size(); ++i)
+    g[i] = 2.0 * kW[i] * (p[i] - kT[i]);
   return g;
 }
 
@@ -35,16 +36,20 @@ struct SgdRef {
   Vec buf{};
   void step(Vec& p) {
     Vec g = hand_grad(p);
-    for (size_t i = 0; i < p.size(); ++i) g[i] += weight_decay * p[i];
+    for (size_t i = 0; i < p.size(); ++i)
+      g[i] += weight_decay * p[i];
     if (momentum != 0) {
       if (buf.empty()) {
         buf = g;
       } else {
-        for (size_t i = 0; i < p.size(); ++i) buf[i] = momentum * buf[i] + (1 - dampening) * g[i];
+        for (size_t i = 0; i < p.size(); ++i)
+          buf[i] = momentum * buf[i] + (1 - dampening) * g[i];
       }
-      for (size_t i = 0; i < p.size(); ++i) g[i] = nesterov ? g[i] + momentum * buf[i] : buf[i];
+      for (size_t i = 0; i < p.size(); ++i)
+        g[i] = nesterov ? g[i] + momentum * buf[i] : buf[i];
     }
-    for (size_t i = 0; i < p.size(); ++i) p[i] -= lr * g[i];
+    for (size_t i = 0; i < p.size(); ++i)
+      p[i] -= lr * g[i];
   }
 };
 
@@ -55,7 +60,8 @@ struct AdamRef {
   Vec m{}, v{}, vmax{};
   void step(Vec& p) {
     Vec g = hand_grad(p);
-    if (m.empty()) m = v = vmax = Vec(p.size(), 0.0);
+    if (m.empty())
+      m = v = vmax = Vec(p.size(), 0.0);
     ++t;
     for (size_t i = 0; i < p.size(); ++i) {
       g[i] += weight_decay * p[i];
@@ -142,7 +148,7 @@ TEST(Optimizer, UpdatesInPlaceAndSkipsParamsWithoutGrad) {
   Tensor p = param();
   Tensor unused = grad::tensor(Vec{1.0, 2.0}, {2}, true);
   optim::SGD opt({p, unused}, optim::SGDOptions(0.1).momentum(0.5));
-  Tensor alias = p;  // another handle, e.g. the module's
+  Tensor alias = p; // another handle, e.g. the module's
   const uint64_t version = p.version();
   loss_of(p).backward();
   opt.step();
@@ -177,4 +183,4 @@ TEST(Optimizer, BadOptionsAndParamsThrow) {
   }
 }
 
-}  // namespace
+} // namespace

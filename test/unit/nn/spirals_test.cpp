@@ -43,4 +43,4 @@ TEST(MlpSpirals, DataIsSeededAndBalanced) {
   EXPECT_NEAR(p[1], -p[101], 0.061);
 }
 
-}  // namespace
+} // namespace
