@@ -132,6 +132,15 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
     grads.resize(node->num_outputs());
     node->call_pre_hooks(grads);
     if (capture) {
+      // autograd_grad skips AccumulateGrad but, like torch.autograd.grad, still runs leaf hooks.
+      if (auto* acc = dynamic_cast<AccumulateGrad*>(node.get()); acc && grads[0].defined()) {
+        if (const auto& meta = acc->variable().unsafe_impl()->autograd)
+          for (auto& hook : meta->hooks) {
+            Tensor r = hook(grads[0]);
+            if (r.defined())
+              grads[0] = r;
+          }
+      }
       for (size_t i = 0; i < capture->size(); ++i) {
         const Edge& c = (*capture)[i];
         if (c.function == node && c.input_nr < grads.size() && grads[c.input_nr].defined())

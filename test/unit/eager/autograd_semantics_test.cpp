@@ -285,6 +285,11 @@ TEST(AutogradSemantics, S11_Hooks) {
   EXPECT_EQ(vec(seen), (std::vector<double>{80.0, 160.0}));
   EXPECT_EQ(vec(x.grad()), (std::vector<double>{80.0, 160.0}));
   EXPECT_THROW(ones({1}).register_hook([](const Tensor& g) { return g; }), Error);
+  // autograd_grad (no .grad() written) still applies leaf hooks to what it returns.
+  Tensor z = tensor({1.0, 2.0}, {2}, true);
+  z.register_hook([](const Tensor& g) { return g * 2.0; });
+  EXPECT_EQ(vec(autograd_grad({sum(z * z)}, {z})[0]), (std::vector<double>{4.0, 8.0}));
+  EXPECT_FALSE(z.grad().defined());
 }
 
 // 12. Anomaly mode: a NaN/Inf made in backward names the node and its forward op.

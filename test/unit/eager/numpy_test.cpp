@@ -27,14 +27,12 @@ std::string literal(const Tensor& t) {
   return os.str();
 }
 
-bool have_numpy() {
-  return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-}
+bool have_numpy() { return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0; }
 
 /// Collects (grad result, numpy expression over inputs x0, x1, ...) pairs and checks them all
 /// in one python run (python's start-up dominates the cost).
 class NumpyCheck {
- public:
+public:
   explicit NumpyCheck(std::vector<Tensor> inputs) : inputs_(std::move(inputs)) {}
   void expect(const Tensor& got, std::string expr) { cases_.push_back({got, std::move(expr)}); }
   void run(double tol = 1e-12) {
@@ -72,7 +70,7 @@ class NumpyCheck {
     }
   }
 
- private:
+private:
   struct Case {
     Tensor got;
     std::string expr;
@@ -82,7 +80,8 @@ class NumpyCheck {
 };
 
 TEST(Numpy, BroadcastingMatmulAndReductions) {
-  if (!have_numpy()) GTEST_SKIP() << "/usr/bin/python3 has no numpy";
+  if (!have_numpy())
+    GTEST_SKIP() << "/usr/bin/python3 has no numpy";
   Tensor a = randn({2, 1, 3, 4}, 1, DType::f64), b = randn({3, 4, 5}, 2, DType::f64);
   Tensor c = randn({3, 1}, 3, DType::f64), d = randn({4}, 4, DType::f64);
   NumpyCheck check({a, b, c, d});
@@ -97,7 +96,8 @@ TEST(Numpy, BroadcastingMatmulAndReductions) {
 }
 
 TEST(Numpy, Composites) {
-  if (!have_numpy()) GTEST_SKIP() << "/usr/bin/python3 has no numpy";
+  if (!have_numpy())
+    GTEST_SKIP() << "/usr/bin/python3 has no numpy";
   Tensor x = randn({4, 6}, 5, DType::f64) * 10.0;
   Tensor w = randn({6}, 6, DType::f64), bias = randn({6}, 7, DType::f64);
   NumpyCheck check({x, w, bias});
@@ -116,5 +116,5 @@ TEST(Numpy, Composites) {
   check.run(1e-11);
 }
 
-}  // namespace
-}  // namespace grad
+} // namespace
+} // namespace grad
