@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
@@ -93,6 +94,19 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   return pm.run(module);
 }
 
+LogicalResult prefixFunctionSymbols(ModuleOp module, StringRef prefix) {
+  if (!llvm::all_of(prefix, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+    return emitError(module.getLoc())
+           << "gradc: --symbol-prefix='" << prefix
+           << "' may only hold letters, digits and '_' (it becomes part of C symbols)";
+  SymbolTable table(module);
+  SmallVector<func::FuncOp> functions(module.getOps<func::FuncOp>());
+  for (func::FuncOp fn : functions)
+    if (failed(table.rename(fn, (prefix + fn.getSymName()).str())))
+      return fn.emitError() << "gradc: cannot rename @" << fn.getSymName();
+  return success();
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -140,6 +154,11 @@ struct CommandLine {
                                 cl::cat(category)};
   // --time-passes is LLVM's own global flag (llvm::TimePassesIsEnabled, registered by
   // libLLVM); gradc reads it, which also times LLVM's code generation passes.
+  cl::opt<std::string> symbolPrefix{
+      "symbol-prefix",
+      cl::desc("Prefix every function symbol of the object (llvm/asm/obj/header), e.g. "
+               "--symbol-prefix=net_ gives _mlir_ciface_net_f: several models in one program"),
+      cl::cat(category)};
   cl::opt<std::string> headerPrefix{
       "header-prefix",
       cl::desc("Prefix of the C wrappers of --emit=header (default: the output file's stem, "
@@ -268,6 +287,14 @@ int Gradc::run() {
     return kGradcInputError;
   phaseTimings.clear(); // the graph pass manager is gone, and with it the last use
 
+  // Symbols are renamed after the graph passes (which name functions, e.g. @f_grad) and only
+  // for the outputs that define or declare symbols.
+  bool definesSymbols = options.emit == EmitKind::Llvm || options.emit == EmitKind::Asm ||
+                        options.emit == EmitKind::Obj || options.emit == EmitKind::Header;
+  if (definesSymbols && !options.symbolPrefix.empty() &&
+      failed(prefixFunctionSymbols(*module, options.symbolPrefix)))
+    return kGradcInputError;
+
   // Open the output only now, so that a failed compilation leaves no file behind.
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(outputPath, &error);
   if (!out) {
@@ -285,6 +312,7 @@ int Gradc::run() {
     HeaderOptions header;
     header.prefix = options.headerPrefix;
     header.sourceName = inputPath == "-" ? "<stdin>" : llvm::sys::path::filename(inputPath).str();
+    header.symbolPrefix = options.symbolPrefix;
     if (failed(emitCHeader(*module, out->os(), header)))
       code = kGradcInputError;
     break;
@@ -387,9 +415,15 @@ int runGradcMain(int argc, char **argv) {
   options.fuse = !cli.noFuse;
   options.printIrAfterAll = cli.printIrAfterAll;
   options.timePasses = llvm::TimePassesIsEnabled;
+  options.symbolPrefix = cli.symbolPrefix;
   options.headerPrefix = cli.headerPrefix.getNumOccurrences()
                              ? std::string(cli.headerPrefix)
                              : defaultPrefix(cli.output, cli.input);
+  if (!llvm::all_of(options.symbolPrefix, [](char c) { return llvm::isAlnum(c) || c == '_'; })) {
+    llvm::errs() << "gradc: --symbol-prefix='" << options.symbolPrefix
+                 << "' may only hold letters, digits and '_' (it becomes part of C symbols)\n";
+    return kGradcInputError;
+  }
   if (!options.gradArgnums.empty() && options.gradFunc.empty()) {
     llvm::errs() << "gradc: --grad-argnums needs --grad=FUNC\n";
     return kGradcInputError;

@@ -46,7 +46,8 @@ struct CTensorType {
 
 /// One public function.
 struct Entry {
-  std::string name;
+  std::string name;   // as written in the source: names the wrapper
+  std::string symbol; // in the module being compiled (after --symbol-prefix): names the entry
   std::vector<CTensorType> inputs, outputs;
 };
 
@@ -141,7 +142,7 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
   os << ") */\n";
 
   // The compiled entry.
-  os << "void _mlir_ciface_" << e.name << "(";
+  os << "void _mlir_ciface_" << e.symbol << "(";
   bool first = true;
   for (auto [i, t] : llvm::enumerate(e.inputs)) {
     os << (first ? "" : ", ") << t.memrefName() << "* in" << i;
@@ -230,7 +231,7 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
     emitDescriptor(os, t, var, "outputs[" + std::to_string(i) + "]");
     args.push_back("&" + var);
   }
-  os << "  _mlir_ciface_" << e.name << "(" << llvm::join(args, ", ") << ");\n";
+  os << "  _mlir_ciface_" << e.symbol << "(" << llvm::join(args, ", ") << ");\n";
   os << "  return grad_status_ok();\n}\n\n";
 }
 
@@ -261,7 +262,10 @@ LogicalResult emitCHeader(ModuleOp module, raw_ostream &os, const HeaderOptions 
       continue;
     }
     Entry entry;
-    entry.name = fn.getSymName().str();
+    entry.symbol = fn.getSymName().str();
+    StringRef name = fn.getSymName();
+    name.consume_front(options.symbolPrefix);
+    entry.name = name.str();
     for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
       FailureOr<CTensorType> c = toCType(fn, type, "argument", i);
       anyFailed |= failed(c);

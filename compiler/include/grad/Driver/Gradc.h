@@ -58,6 +58,10 @@ struct GradcOptions {
   std::string headerPrefix = "model";
   /// Input name shown in the header comment.
   std::string sourceName;
+  /// --symbol-prefix: put in front of every function symbol of the object (and of the entries
+  /// the header declares), so that several models link into one program and no model function
+  /// can clash with a user or libc symbol. Empty: symbols are the function names.
+  std::string symbolPrefix;
 };
 
 /// Runs the graph passes in place: canonicalize + grad-fold (unless --no-fold), grad-autodiff
@@ -66,6 +70,10 @@ struct GradcOptions {
 mlir::LogicalResult
 runGraphPasses(mlir::ModuleOp module, const GradcOptions &options,
                const std::function<void(mlir::PassManager &)> &configure = nullptr);
+
+/// Renames every function of `module` to `prefix + name`, updating all uses. Fails with a
+/// diagnostic if `prefix` has characters other than letters, digits and '_'.
+mlir::LogicalResult prefixFunctionSymbols(mlir::ModuleOp module, llvm::StringRef prefix);
 
 /// gradc's command line entry point: parses argv, compiles, returns a GradcExitCode.
 int runGradcMain(int argc, char **argv);

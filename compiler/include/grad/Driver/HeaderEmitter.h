@@ -24,6 +24,9 @@ struct HeaderOptions {
   std::string prefix = "model";
   /// Named in the header's first comment (the input file).
   std::string sourceName;
+  /// The prefix gradc --symbol-prefix put in front of every function symbol: entries are
+  /// `_mlir_ciface_<symbolPrefix><f>`, wrappers stay `<prefix>_<f>`.
+  std::string symbolPrefix;
 };
 
 /// Writes the C header for every public function of `module`. Fails with a diagnostic on the
