@@ -6,12 +6,14 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <set>
 
 namespace {
 
@@ -215,6 +217,55 @@ TEST(CodegenLinalg, ObjectFileDefinesTheCInterface) {
   ASSERT_TRUE(succeeded(grad::emitObjectFile(*module, objStream, {})));
   ASSERT_GT(object.size(), 4u);
   EXPECT_EQ(object.substr(0, 4), "\x7f" "ELF");
+}
+
+TEST(CodegenLinalg, ObjectFileNeedsOnlyLibcAndLibm) {
+  // Strided copies (insert into a slice of a larger buffer), temporaries, f64 transcendental
+  // functions: the undefined symbols of the object must all come from libc/libm.
+  const char *source = R"mlir(
+#id = affine_map<(i, j) -> (i, j)>
+func.func @f(%x: tensor<4x6xf64>, %y: tensor<4x3xf64>) -> tensor<4x9xf64> {
+  %e = tensor.empty() : tensor<4x6xf64>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x6xf64>) outs(%e : tensor<4x6xf64>) {
+  ^bb0(%v: f64, %o: f64):
+    %a = math.exp %v : f64
+    %b = math.tanh %a : f64
+    %c = math.log %b : f64
+    linalg.yield %c : f64
+  } -> tensor<4x6xf64>
+  %r0 = tensor.empty() : tensor<4x9xf64>
+  %r1 = tensor.insert_slice %t into %r0[0, 0] [4, 6] [1, 1] : tensor<4x6xf64> into tensor<4x9xf64>
+  %r2 = tensor.insert_slice %y into %r1[0, 6] [4, 3] [1, 1] : tensor<4x3xf64> into tensor<4x9xf64>
+  return %r2 : tensor<4x9xf64>
+}
+)mlir";
+  mlir::DialectRegistry registry;
+  grad::registerCodegenDialects(registry);
+  mlir::MLIRContext context(registry);
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream objStream(object);
+  ASSERT_TRUE(succeeded(grad::emitObjectFile(*module, objStream, {})));
+  auto file = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(llvm::StringRef(object.data(), object.size()), "f.o"));
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  const std::set<std::string> libcAndLibm = {"malloc", "free",  "memcpy", "memmove", "memset",
+                                             "exp",    "log",   "tanh",   "expf",    "logf",
+                                             "tanhf",  "sin",   "cos",    "sinf",    "cosf",
+                                             "pow",    "powf"};
+  bool definesEntry = false;
+  for (const llvm::object::SymbolRef &symbol : (*file)->symbols()) {
+    auto name = symbol.getName();
+    auto flags = symbol.getFlags();
+    ASSERT_TRUE(bool(name) && bool(flags));
+    if (*name == "_mlir_ciface_f")
+      definesEntry = !(*flags & llvm::object::SymbolRef::SF_Undefined);
+    if ((*flags & llvm::object::SymbolRef::SF_Undefined) && !name->empty())
+      EXPECT_TRUE(libcAndLibm.count(name->str())) << "object needs '" << name->str() << "'";
+  }
+  EXPECT_TRUE(definesEntry);
 }
 
 } // namespace
