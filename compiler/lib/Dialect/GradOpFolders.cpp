@@ -12,8 +12,6 @@
 
 #include "grad/Dialect/GradDialect.h"
 
-#include "mlir/IR/Matchers.h"
-
 #include <cmath>
 #include <limits>
 
