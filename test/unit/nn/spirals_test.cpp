@@ -1,6 +1,8 @@
 // End-to-end: an MLP trained eagerly on the seeded two-spirals data reaches >= 95% accuracy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "grad/autograd.h"
 #include "grad/nn.h"
 #include "grad/ops.h"
