@@ -244,6 +244,39 @@ func.func @block(%x: tensor<16x64xFT>, %g: tensor<64xFT>) -> tensor<16x64xFT> {
      Inputs::Any, 1e-4},
 };
 
+TEST(CompiledModuleRun, BadArgumentsAreErrorsNamingShapesAndDtypes) {
+  mlir::DialectRegistry registry;
+  grad::registerGradDialects(registry);
+  grad::registerCodegenDialects(registry);
+  mlir::MLIRContext context(registry);
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+func.func @mm(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = grad.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+})mlir",
+                                                        &context);
+  ASSERT_TRUE(module);
+  auto compiled = grad::CompiledModule::compile(*module);
+  ASSERT_TRUE(mlir::succeeded(compiled));
+  grad::Tensor a = grad::ones({2, 3}), b = grad::ones({3, 4});
+  std::string error;
+  EXPECT_TRUE(mlir::failed((*compiled)->run("mm", {a}, &error)));
+  EXPECT_EQ(error, "function 'mm' takes 2 arguments, got 1");
+  EXPECT_TRUE(mlir::failed((*compiled)->run("mm", {a, grad::ones({4, 3})}, &error)));
+  EXPECT_EQ(error, "function 'mm': argument #1 has f32[4,3], expected f32[3,4]");
+  EXPECT_TRUE(mlir::failed((*compiled)->run("mm", {a.to(grad::DType::f64), b}, &error)));
+  EXPECT_EQ(error, "function 'mm': argument #0 has f64[2,3], expected f32[2,3]");
+  EXPECT_TRUE(mlir::failed((*compiled)->run("nope", {a, b}, &error)));
+  EXPECT_EQ(error, "compiled module has no function 'nope'");
+  // A non-contiguous (transposed) input is made contiguous first. With M = arange(12) as 4x3,
+  // ones(2,3) x M^T has out[i][j] = sum_k M[j][k] = 9j + 3.
+  grad::Tensor m = grad::reshape(grad::arange(12), {4, 3});
+  auto out = (*compiled)->run("mm", {a, grad::transpose(m, 0, 1)}, &error);
+  ASSERT_TRUE(mlir::succeeded(out)) << error;
+  EXPECT_EQ((*out)[0].to_vector<float>(),
+            (std::vector<float>{3, 12, 21, 30, 3, 12, 21, 30}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Ops, JitVsInterpreter,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values("f32", "f64")),
