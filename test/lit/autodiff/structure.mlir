@@ -93,3 +93,20 @@ func.func @aux(%x: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>) attributes {gr
   %s = grad.sum %t {axes = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
   return %s, %t : tensor<f32>, tensor<3xf32>
 }
+
+// A unit grad.autodiff attribute differentiates every floating-point argument: the i64 labels
+// get no gradient result, and the cmp against them carries no gradient.
+// CHECK-LABEL: func.func @int_arg_grad(
+// CHECK-SAME:      %[[X:.+]]: tensor<3xf32>, %[[L:.+]]: tensor<3xi64>) -> (tensor<f32>, tensor<3xf32>)
+// CHECK:         %[[M:.+]] = grad.cmp "eq", %[[L]]
+// CHECK:         grad.select %[[M]], %[[X]], %{{.+}} : tensor<3xi1>, tensor<3xf32>
+// CHECK:         %[[G:.+]] = grad.select %[[M]], %{{.+}}, %{{.+}} : tensor<3xi1>, tensor<3xf32>
+// CHECK-NEXT:    return %{{.+}}, %[[G]] : tensor<f32>, tensor<3xf32>
+func.func @int_arg(%x: tensor<3xf32>, %labels: tensor<3xi64>) -> tensor<f32> attributes {grad.autodiff} {
+  %k = grad.constant dense<[0, 1, 2]> : tensor<3xi64>
+  %m = grad.cmp "eq", %labels, %k : tensor<3xi64>
+  %z = grad.constant dense<0.0> : tensor<3xf32>
+  %p = grad.select %m, %x, %z : tensor<3xi1>, tensor<3xf32>
+  %s = grad.sum %p {axes = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
