@@ -39,11 +39,13 @@ mlir::MLIRContext &context() {
 }
 
 std::unique_ptr<grad::CompiledModule> compileMatmul(int64_t n, int64_t regM, int64_t regN,
-                                                    std::vector<int64_t> cacheTile = {64, 128, 64}) {
+                                                    std::vector<int64_t> cacheTile = {64, 128, 64},
+                                                    bool pack = true) {
   auto module = mlir::parseSourceString<mlir::ModuleOp>(matmulSource(n), &context());
   grad::CodegenOptions options;
   options.matmulRegisterTile = {regM, regN, 1};
   options.matmulTile = cacheTile;
+  options.packMatmulRhs = pack;
   auto compiled = grad::CompiledModule::compile(*module, options);
   return mlir::succeeded(compiled) ? std::move(*compiled) : nullptr;
 }
@@ -65,7 +67,8 @@ void setFlops(benchmark::State &state, int64_t n) {
 void BM_Compiled(benchmark::State &state) {
   int64_t n = state.range(0);
   auto compiled = compileMatmul(n, state.range(1), state.range(2),
-                                {state.range(3), state.range(4), state.range(5)});
+                                {state.range(3), state.range(4), state.range(5)},
+                                state.range(6) != 0);
   if (!compiled) {
     state.SkipWithError("compilation failed");
     return;
@@ -99,15 +102,14 @@ void BM_CompileTime(benchmark::State &state) {
 
 BENCHMARK(BM_OpenBLAS)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Compiled)
-    ->ArgNames({"n", "regM", "regN", "tileM", "tileN", "tileK"})
-    ->Args({256, 8, 32, 64, 128, 64})
-    ->Args({512, 8, 32, 64, 128, 64})
-    ->Args({1024, 8, 32, 64, 128, 64})
-    ->Args({1024, 4, 64, 64, 128, 64})
-    ->Args({1024, 8, 32, 32, 256, 128})
-    ->Args({1024, 4, 64, 32, 256, 128})
-    ->Args({1024, 8, 32, 128, 64, 32})
-    ->Args({1024, 4, 64, 64, 256, 32})
+    ->ArgNames({"n", "regM", "regN", "tileM", "tileN", "tileK", "packB"})
+    ->Args({256, 8, 32, 64, 128, 64, 1})
+    ->Args({512, 8, 32, 64, 128, 64, 1})
+    ->Args({1024, 8, 32, 64, 128, 64, 1})
+    ->Args({1024, 8, 32, 64, 128, 64, 0})
+    ->Args({1024, 4, 64, 64, 128, 64, 1})
+    ->Args({1024, 8, 32, 64, 256, 128, 1})
+    ->Args({1024, 8, 32, 128, 64, 32, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompileTime)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -98,6 +98,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
     tiling.matmulTile = options.matmulTile;
     tiling.matmulRegisterTile = options.matmulRegisterTile;
     tiling.vectorSize = options.vectorSize;
+    tiling.packRhs = options.packMatmulRhs;
     pm.addNestedPass<func::FuncOp>(createGradTileAndVectorize(tiling));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

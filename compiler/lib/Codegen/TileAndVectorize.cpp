@@ -111,6 +111,25 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         if (!tiled)
           continue;
         auto innerOp = cast<linalg::LinalgOp>(tiled);
+        if (packRhs) {
+          // Copy the K x N tile of the right operand into a contiguous buffer: its rows
+          // are then tile-width apart instead of the full row stride (a power of two
+          // for common sizes, which maps every row to the same L1 sets).
+          OpOperand &rhs = innerOp->getOpOperand(1);
+          auto rhsType = cast<RankedTensorType>(rhs.get().getType());
+          if (rhsType.hasStaticShape()) {
+            rewriter.setInsertionPoint(innerOp);
+            Value empty = rewriter.create<tensor::EmptyOp>(innerOp.getLoc(), rhsType.getShape(),
+                                                           rhsType.getElementType());
+            auto copy = rewriter.create<linalg::CopyOp>(innerOp.getLoc(), rhs.get(), empty);
+            rewriter.modifyOpInPlace(innerOp, [&] { rhs.set(copy.getResult(0)); });
+            SmallVector<int64_t> copyTile(rhsType.getRank(), 1);
+            copyTile.back() = pickTile(rhsType.getShape().back(), vectorSize, 16);
+            if (Operation *tiledCopy =
+                    tileOp(rewriter, cast<TilingInterface>(copy.getOperation()), copyTile))
+              toVectorize.push_back(tiledCopy);
+          }
+        }
         SmallVector<int64_t> innerRanges = innerOp.getStaticLoopRanges();
         for (size_t d = 0; d < 3; ++d) {
           int64_t quantum = d == 1 ? 16 : 1;

@@ -38,6 +38,8 @@ def GradTileAndVectorize : Pass<"grad-tile-and-vectorize", "mlir::func::FuncOp">
                "Register tile sizes M,N,K of matmuls">,
     Option<"vectorSize", "vector-size", "int64_t", /*default=*/"64",
            "Largest innermost tile of non-matmul ops (elements)">,
+    Option<"packRhs", "pack-rhs", "bool", /*default=*/"true",
+           "Copy each cache tile of a matmul's right operand into a contiguous buffer">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",

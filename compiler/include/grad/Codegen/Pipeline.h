@@ -31,6 +31,8 @@ struct CodegenOptions {
   /// Cache tile (M, N, K) and register tile of matmuls; see docs/codegen.md.
   std::vector<int64_t> matmulTile = {64, 128, 64};
   std::vector<int64_t> matmulRegisterTile = {8, 32, 1};
+  /// Copy each cache tile of a matmul's right operand into a contiguous buffer.
+  bool packMatmulRhs = true;
   /// Largest innermost tile (elements) of elementwise ops and reductions.
   int64_t vectorSize = 64;
   /// Target for object emission; empty = the host CPU and its features.
