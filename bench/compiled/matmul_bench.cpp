@@ -22,8 +22,9 @@ namespace {
 
 std::string matmulSource(int64_t n) {
   std::string t = "tensor<" + std::to_string(n) + "x" + std::to_string(n) + "xf32>";
-  return "func.func @mm(%a: " + t + ", %b: " + t + ") -> " + t + " {\n  %0 = grad.matmul %a, %b : " +
-         t + ", " + t + " -> " + t + "\n  return %0 : " + t + "\n}\n";
+  return "func.func @mm(%a: " + t + ", %b: " + t + ") -> " + t +
+         " {\n  %0 = grad.matmul %a, %b : " + t + ", " + t + " -> " + t + "\n  return %0 : " + t +
+         "\n}\n";
 }
 
 mlir::MLIRContext &context() {
@@ -60,15 +61,15 @@ std::vector<float> randomMatrix(int64_t n, unsigned seed) {
 }
 
 void setFlops(benchmark::State &state, int64_t n) {
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 void BM_Compiled(benchmark::State &state) {
   int64_t n = state.range(0);
-  auto compiled = compileMatmul(n, state.range(1), state.range(2),
-                                {state.range(3), state.range(4), state.range(5)},
-                                state.range(6) != 0);
+  auto compiled =
+      compileMatmul(n, state.range(1), state.range(2),
+                    {state.range(3), state.range(4), state.range(5)}, state.range(6) != 0);
   if (!compiled) {
     state.SkipWithError("compilation failed");
     return;

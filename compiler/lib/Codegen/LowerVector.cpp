@@ -49,8 +49,11 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
     options.setVectorTransformsOptions(vector::VectorContractLowering::OuterProduct)
         .setVectorMultiReductionLowering(vector::VectorMultiReductionLowering::InnerParallel)
         .setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle1D);
-    stage([&](RewritePatternSet &p) { vector::populateVectorContractLoweringPatterns(p, options); });
-    stage([&](RewritePatternSet &p) { vector::populateVectorTransferPermutationMapLoweringPatterns(p); });
+    stage(
+        [&](RewritePatternSet &p) { vector::populateVectorContractLoweringPatterns(p, options); });
+    stage([&](RewritePatternSet &p) {
+      vector::populateVectorTransferPermutationMapLoweringPatterns(p);
+    });
     stage([&](RewritePatternSet &p) {
       vector::populateVectorMultiReductionLoweringPatterns(p, options.vectorMultiReductionLowering);
     });

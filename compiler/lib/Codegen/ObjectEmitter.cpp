@@ -71,17 +71,16 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
     }
   }
   llvm::TargetOptions targetOptions;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      codeGenOptLevel(options.optLevel)));
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, targetOptions, llvm::Reloc::PIC_,
+                                  std::nullopt, codeGenOptLevel(options.optLevel)));
   if (!tm)
     error = "cannot create a target machine for " + triple;
   return tm;
 }
 
-FailureOr<std::unique_ptr<llvm::Module>> translateToLLVMIR(ModuleOp module,
-                                                          llvm::LLVMContext &llvmContext,
-                                                          const CodegenOptions &options) {
+FailureOr<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const CodegenOptions &options) {
   OwningOpRef<ModuleOp> clone = module.clone();
   if (failed(lowerToLLVMDialect(*clone, options)))
     return failure();
@@ -153,8 +152,7 @@ LogicalResult emitObjectFile(ModuleOp module, llvm::raw_pwrite_stream &os,
   return emitWithTargetMachine(module, os, options, llvm::CodeGenFileType::ObjectFile);
 }
 
-LogicalResult emitObjectFile(ModuleOp module, llvm::StringRef path,
-                             const CodegenOptions &options) {
+LogicalResult emitObjectFile(ModuleOp module, llvm::StringRef path, const CodegenOptions &options) {
   std::error_code ec;
   llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
   if (ec)

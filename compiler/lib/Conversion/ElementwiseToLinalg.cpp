@@ -29,12 +29,11 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType, 
   unsigned rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  auto generic = b.create<linalg::GenericOp>(
-      loc, resultType, inputs, init, maps, iterators,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value v = body(nb, nloc, args.drop_back());
-        nb.create<linalg::YieldOp>(nloc, v);
-      });
+  auto generic = b.create<linalg::GenericOp>(loc, resultType, inputs, init, maps, iterators,
+                                             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                                               Value v = body(nb, nloc, args.drop_back());
+                                               nb.create<linalg::YieldOp>(nloc, v);
+                                             });
   return generic.getResult(0);
 }
 
@@ -49,8 +48,7 @@ namespace {
 bool isFloat(Type t) { return isa<FloatType>(t); }
 
 /// Lowers a one-operand op with `fn` computing the scalar result.
-template <typename OpTy>
-struct UnaryLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using Fn = Value (*)(OpBuilder &, Location, Value);
   UnaryLowering(MLIRContext *ctx, Fn fn) : OpConversionPattern<OpTy>(ctx), fn(fn) {}
@@ -58,10 +56,9 @@ struct UnaryLowering : OpConversionPattern<OpTy> {
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(rewriter, op.getLoc(), type, {adaptor.getOperand()},
-                                    [&](OpBuilder &b, Location loc, ValueRange args) {
-                                      return fn(b, loc, args[0]);
-                                    });
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, {adaptor.getOperand()},
+        [&](OpBuilder &b, Location loc, ValueRange args) { return fn(b, loc, args[0]); });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -104,7 +101,8 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
   // positive number.
   Type t = x.getType();
   Value one = scalarConstant(b, loc, t, 1);
-  Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, x)));
+  Value e =
+      b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, x)));
   Value r = b.create<arith::DivFOp>(loc, one, b.create<arith::AddFOp>(loc, one, e));
   Value nonNegative =
       b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, x, scalarConstant(b, loc, t, 0));
@@ -122,8 +120,8 @@ Value gelu(OpBuilder &b, Location loc, Value x) {
   Value th = b.create<math::TanhOp>(
       loc, b.create<arith::MulFOp>(loc, scalarConstant(b, loc, t, 0.7978845608028654), inner));
   Value halfX = b.create<arith::MulFOp>(loc, scalarConstant(b, loc, t, 0.5), x);
-  return b.create<arith::MulFOp>(
-      loc, halfX, b.create<arith::AddFOp>(loc, scalarConstant(b, loc, t, 1), th));
+  return b.create<arith::MulFOp>(loc, halfX,
+                                 b.create<arith::AddFOp>(loc, scalarConstant(b, loc, t, 1), th));
 }
 
 /// Lowers a two-operand op with float and integer scalar builders.
@@ -136,15 +134,15 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
     Type element = type.getElementType();
     if (!isFloat(element) && std::is_same_v<IntOp, void>)
       return rewriter.notifyMatchFailure(op, "integer operands");
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          if (isFloat(element))
-            return b.create<FloatOp>(loc, args[0], args[1]);
-          if constexpr (!std::is_same_v<IntOp, void>)
-            return b.create<IntOp>(loc, args[0], args[1]);
-          return Value();
-        });
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
+                         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                           if (isFloat(element))
+                             return b.create<FloatOp>(loc, args[0], args[1]);
+                           if constexpr (!std::is_same_v<IntOp, void>)
+                             return b.create<IntOp>(loc, args[0], args[1]);
+                           return Value();
+                         });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -166,13 +164,13 @@ struct CmpLowering : OpConversionPattern<CmpOp> {
         arith::CmpIPredicate::sge, arith::CmpIPredicate::eq};
     unsigned k = static_cast<unsigned>(*kind);
     auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          if (isFloat(args[0].getType()))
-            return b.create<arith::CmpFOp>(loc, floatPred[k], args[0], args[1]);
-          return b.create<arith::CmpIOp>(loc, intPred[k], args[0], args[1]);
-        });
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
+                         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                           if (isFloat(args[0].getType()))
+                             return b.create<arith::CmpFOp>(loc, floatPred[k], args[0], args[1]);
+                           return b.create<arith::CmpIOp>(loc, intPred[k], args[0], args[1]);
+                         });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -183,12 +181,12 @@ struct SelectLowering : OpConversionPattern<SelectOp> {
   LogicalResult matchAndRewrite(SelectOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type,
-        {adaptor.getCondition(), adaptor.getOnTrue(), adaptor.getOnFalse()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
-        });
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), type,
+                         {adaptor.getCondition(), adaptor.getOnTrue(), adaptor.getOnFalse()},
+                         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                           return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
+                         });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -247,14 +245,15 @@ void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<UnaryLowering<GeluOp>>(ctx, gelu);
   patterns.add<UnaryLowering<SinOp>>(ctx, sin);
   patterns.add<UnaryLowering<CosOp>>(ctx, cos);
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
-               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
-               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
-               BinaryLowering<DivOp, arith::DivFOp, void>,
-               BinaryLowering<MaximumOp, arith::MaximumFOp, arith::MaxSIOp>,
-               BinaryLowering<MinimumOp, arith::MinimumFOp, arith::MinSIOp>,
-               BinaryLowering<PowOp, math::PowFOp, void>, CmpLowering, SelectLowering,
-               ConvertLowering>(ctx);
+  patterns
+      .add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+           BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+           BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+           BinaryLowering<DivOp, arith::DivFOp, void>,
+           BinaryLowering<MaximumOp, arith::MaximumFOp, arith::MaxSIOp>,
+           BinaryLowering<MinimumOp, arith::MinimumFOp, arith::MinSIOp>,
+           BinaryLowering<PowOp, math::PowFOp, void>, CmpLowering, SelectLowering, ConvertLowering>(
+          ctx);
 }
 
 } // namespace grad

@@ -129,8 +129,8 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
     auto type = cast<RankedTensorType>(op.getType());
     Value init =
         rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
-    auto transpose = rewriter.create<linalg::TransposeOp>(op.getLoc(), adaptor.getOperand(), init,
-                                                          op.getPerm());
+    auto transpose =
+        rewriter.create<linalg::TransposeOp>(op.getLoc(), adaptor.getOperand(), init, op.getPerm());
     rewriter.replaceOp(op, transpose.getResult());
     return success();
   }
@@ -207,8 +207,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
               l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, row, zero),
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, row, last));
           Value clamped = b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, row, zero), last);
-          SmallVector<Value> coords{
-              b.create<arith::IndexCastOp>(l, b.getIndexType(), clamped)};
+          SmallVector<Value> coords{b.create<arith::IndexCastOp>(l, b.getIndexType(), clamped)};
           for (int64_t d = n; d < rank; ++d)
             coords.push_back(b.create<linalg::IndexOp>(l, d));
           Value v = b.create<tensor::ExtractOp>(l, table, coords);
@@ -228,8 +227,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
 
 enum class ReduceKind { Sum, Mean, Max };
 
-template <typename OpTy, ReduceKind Kind>
-struct ReduceLowering : OpConversionPattern<OpTy> {
+template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
@@ -295,11 +293,10 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       // kernel computes it.
       double scale = element.isF32() ? double(1.0f / static_cast<float>(count))
                                      : 1.0 / static_cast<double>(count);
-      result = buildElementwise(rewriter, loc, accType, result,
-                                [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                  return b.create<arith::MulFOp>(
-                                      l, args[0], scalarConstant(b, l, element, scale));
-                                });
+      result = buildElementwise(
+          rewriter, loc, accType, result, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return b.create<arith::MulFOp>(l, args[0], scalarConstant(b, l, element, scale));
+          });
     }
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, result, resultType));
     return success();

@@ -86,8 +86,7 @@ TEST_P(JitVsInterpreter, SameResults) {
     auto fn = module->lookupSymbol<mlir::func::FuncOp>(sig.name);
     std::vector<grad::Tensor> inputs;
     for (size_t i = 0; i < sig.inputs.size(); ++i)
-      inputs.push_back(
-          randomInput(sig.inputs[i], fn.getArgumentTypes()[i], c.inputs, 11 + 13 * i));
+      inputs.push_back(randomInput(sig.inputs[i], fn.getArgumentTypes()[i], c.inputs, 11 + 13 * i));
     auto want = grad::interpret(fn, inputs);
     ASSERT_TRUE(mlir::succeeded(want)) << sig.name;
     std::string error;
@@ -273,8 +272,7 @@ func.func @mm(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
   grad::Tensor m = grad::reshape(grad::arange(12), {4, 3});
   auto out = (*compiled)->run("mm", {a, grad::transpose(m, 0, 1)}, &error);
   ASSERT_TRUE(mlir::succeeded(out)) << error;
-  EXPECT_EQ((*out)[0].to_vector<float>(),
-            (std::vector<float>{3, 12, 21, 30, 3, 12, 21, 30}));
+  EXPECT_EQ((*out)[0].to_vector<float>(), (std::vector<float>{3, 12, 21, 30, 3, 12, 21, 30}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, JitVsInterpreter,

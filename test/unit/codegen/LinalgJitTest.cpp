@@ -216,7 +216,8 @@ TEST(CodegenLinalg, ObjectFileDefinesTheCInterface) {
   llvm::raw_svector_ostream objStream(object);
   ASSERT_TRUE(succeeded(grad::emitObjectFile(*module, objStream, {})));
   ASSERT_GT(object.size(), 4u);
-  EXPECT_EQ(object.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(object.substr(0, 4), "\x7f"
+                                 "ELF");
 }
 
 TEST(CodegenLinalg, ObjectFileNeedsOnlyLibcAndLibm) {
@@ -251,10 +252,9 @@ func.func @f(%x: tensor<4x6xf64>, %y: tensor<4x3xf64>) -> tensor<4x9xf64> {
   auto file = llvm::object::ObjectFile::createObjectFile(
       llvm::MemoryBufferRef(llvm::StringRef(object.data(), object.size()), "f.o"));
   ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
-  const std::set<std::string> libcAndLibm = {"malloc", "free",  "memcpy", "memmove", "memset",
-                                             "exp",    "log",   "tanh",   "expf",    "logf",
-                                             "tanhf",  "sin",   "cos",    "sinf",    "cosf",
-                                             "pow",    "powf"};
+  const std::set<std::string> libcAndLibm = {"malloc", "free", "memcpy", "memmove", "memset", "exp",
+                                             "log",    "tanh", "expf",   "logf",    "tanhf",  "sin",
+                                             "cos",    "sinf", "cosf",   "pow",     "powf"};
   bool definesEntry = false;
   for (const llvm::object::SymbolRef &symbol : (*file)->symbols()) {
     auto name = symbol.getName();

@@ -29,8 +29,7 @@ namespace grad {
 
 class Tensor;
 
-/// A grad module compiled to native code in this process. Thread-safe to run
-/// concurrently (the compiled code keeps no state).
+/// A grad module compiled to native code in this process; owns the JIT-ed code.
 class CompiledModule {
 public:
   ~CompiledModule();

@@ -39,9 +39,9 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
 /// Lowers a clone of `module` (grad or linalg on tensors) to optimized LLVM IR
 /// for the target. `module` itself is not changed. Diagnostics go to its
 /// context.
-mlir::FailureOr<std::unique_ptr<llvm::Module>>
-translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
-                  const CodegenOptions &options);
+mlir::FailureOr<std::unique_ptr<llvm::Module>> translateToLLVMIR(mlir::ModuleOp module,
+                                                                 llvm::LLVMContext &llvmContext,
+                                                                 const CodegenOptions &options);
 
 /// Writes optimized LLVM IR as text.
 mlir::LogicalResult emitLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os,
