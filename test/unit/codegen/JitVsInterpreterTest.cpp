@@ -69,10 +69,11 @@ void expectClose(const grad::Tensor &got, const grad::Tensor &want, double tol,
   }
 }
 
-class JitVsInterpreter : public ::testing::TestWithParam<std::tuple<Case, std::string>> {};
+class JitVsInterpreter
+    : public ::testing::TestWithParam<std::tuple<Case, std::string, unsigned>> {};
 
 TEST_P(JitVsInterpreter, SameResults) {
-  const auto &[c, ft] = GetParam();
+  const auto &[c, ft, optLevel] = GetParam();
   mlir::DialectRegistry registry;
   grad::registerGradDialects(registry);
   grad::registerCodegenDialects(registry);
@@ -80,7 +81,9 @@ TEST_P(JitVsInterpreter, SameResults) {
   context.loadAllAvailableDialects();
   auto module = mlir::parseSourceString<mlir::ModuleOp>(instantiate(c.source, ft), &context);
   ASSERT_TRUE(module) << c.name;
-  auto compiled = grad::CompiledModule::compile(*module);
+  grad::CodegenOptions options;
+  options.optLevel = optLevel; // 0: naive loops; 3: tiled + vectorized
+  auto compiled = grad::CompiledModule::compile(*module, options);
   ASSERT_TRUE(mlir::succeeded(compiled)) << c.name;
   for (const grad::FunctionSignature &sig : (*compiled)->signatures()) {
     auto fn = module->lookupSymbol<mlir::func::FuncOp>(sig.name);
@@ -277,10 +280,12 @@ func.func @mm(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
 
 INSTANTIATE_TEST_SUITE_P(Ops, JitVsInterpreter,
                          ::testing::Combine(::testing::ValuesIn(kCases),
-                                            ::testing::Values("f32", "f64")),
+                                            ::testing::Values("f32", "f64"),
+                                            ::testing::Values(3u, 0u)),
                          [](const auto &info) {
                            return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::get<1>(info.param);
+                                  std::get<1>(info.param) + "_O" +
+                                  std::to_string(std::get<2>(info.param));
                          });
 
 } // namespace
