@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <regex>
 
 namespace {
@@ -65,12 +66,16 @@ void expectClose(const grad::Tensor &got, const grad::Tensor &want, double tol,
       EXPECT_TRUE(std::isnan(g[i])) << what << " element " << i;
       continue;
     }
+    if (std::isinf(w[i])) {
+      EXPECT_EQ(g[i], w[i]) << what << " element " << i;
+      continue;
+    }
     ASSERT_NEAR(g[i], w[i], tol * (1 + std::abs(w[i]))) << what << " element " << i;
   }
 }
 
-class JitVsInterpreter
-    : public ::testing::TestWithParam<std::tuple<Case, std::string, unsigned>> {};
+class JitVsInterpreter : public ::testing::TestWithParam<std::tuple<Case, std::string, unsigned>> {
+};
 
 TEST_P(JitVsInterpreter, SameResults) {
   const auto &[c, ft, optLevel] = GetParam();
@@ -276,6 +281,45 @@ func.func @mm(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
   auto out = (*compiled)->run("mm", {a, grad::transpose(m, 0, 1)}, &error);
   ASSERT_TRUE(mlir::succeeded(out)) << error;
   EXPECT_EQ((*out)[0].to_vector<float>(), (std::vector<float>{3, 12, 21, 30, 3, 12, 21, 30}));
+}
+
+TEST(CompiledSpecialValues, NanAndInfinityFollowTheEagerKernels) {
+  const char *source = R"mlir(
+func.func @special(%x: tensor<8xFT>, %y: tensor<8xFT>) -> (tensor<8xFT>, tensor<8xFT>, tensor<8xFT>, tensor<8xi1>, tensor<8xFT>, tensor<8xFT>, tensor<FT>) {
+  %0 = grad.relu %x : tensor<8xFT>
+  %1 = grad.maximum %x, %y : tensor<8xFT>
+  %2 = grad.sigmoid %x : tensor<8xFT>
+  %3 = grad.cmp "le", %x, %y : tensor<8xFT>
+  %4 = grad.exp %x : tensor<8xFT>
+  %5 = grad.tanh %x : tensor<8xFT>
+  %6 = grad.max %x {axes = array<i64: 0>} : tensor<8xFT> -> tensor<FT>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<8xFT>, tensor<8xFT>, tensor<8xFT>, tensor<8xi1>, tensor<8xFT>, tensor<8xFT>, tensor<FT>
+})mlir";
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  for (std::string ft : {"f32", "f64"}) {
+    mlir::DialectRegistry registry;
+    grad::registerGradDialects(registry);
+    grad::registerCodegenDialects(registry);
+    mlir::MLIRContext context(registry);
+    auto module = mlir::parseSourceString<mlir::ModuleOp>(instantiate(source, ft), &context);
+    ASSERT_TRUE(module);
+    auto compiled = grad::CompiledModule::compile(*module);
+    ASSERT_TRUE(mlir::succeeded(compiled));
+    grad::DType dt = ft == "f32" ? grad::DType::f32 : grad::DType::f64;
+    grad::Tensor x =
+        grad::tensor(std::vector<double>{nan, inf, -inf, 0.0, -0.0, 1.0, -100.0, 100.0}, {8})
+            .to(dt);
+    grad::Tensor y =
+        grad::tensor(std::vector<double>{1.0, nan, 0.0, nan, 0.0, inf, -inf, 2.0}, {8}).to(dt);
+    auto want = grad::interpret(module->lookupSymbol<mlir::func::FuncOp>("special"), {x, y});
+    ASSERT_TRUE(mlir::succeeded(want));
+    std::string error;
+    auto got = (*compiled)->run("special", {x, y}, &error);
+    ASSERT_TRUE(mlir::succeeded(got)) << error;
+    for (size_t i = 0; i < got->size(); ++i)
+      expectClose((*got)[i], (*want)[i], ft == "f32" ? 2e-5 : 1e-12,
+                  ft + " result #" + std::to_string(i));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, JitVsInterpreter,
