@@ -10,19 +10,12 @@
 #include "grad/symbolic.h"
 #include "grad/tensor.h"
 #include "grad/transforms.h"
-
-#if __has_include("grad/nn.h")
 #include "grad/nn.h"
-#endif
-#if __has_include("grad/optim.h")
 #include "grad/optim.h"
-#endif
-#if __has_include("grad/dot.h")
 #include "grad/dot.h"
-#endif
-#if __has_include("grad/npy.h")
 #include "grad/npy.h"
-#endif
+// grad::trace / grad::jit live in the compiler (grad::compiler); an eager-only install has no
+// jit.h.
 #if __has_include("grad/jit.h")
 #include "grad/jit.h"
 #endif
