@@ -96,6 +96,8 @@ public:
 
   // ---- in-place (bump the version counter; error on a leaf requiring grad in grad mode) -------
   Tensor& add_(const Tensor& other);
+  /// this += alpha * other in one pass (torch's add_(other, alpha=)): optimizers use it.
+  Tensor& add_(const Tensor& other, double alpha);
   Tensor& add_(double other);
   Tensor& sub_(const Tensor& other);
   Tensor& sub_(double other);

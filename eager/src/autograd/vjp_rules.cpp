@@ -233,8 +233,17 @@ std::vector<Tensor> max(const VjpContext& ctx, const Tensor& g) {
 std::vector<Tensor> matmul(const VjpContext& ctx, const Tensor& g) {
   const Tensor& a = in(ctx, 0);
   const Tensor& b = in(ctx, 1);
-  return {ctx.needs(0) ? grad::matmul(g, grad::transpose(b, -2, -1)) : Tensor(),
-          ctx.needs(1) ? grad::matmul(grad::transpose(a, -2, -1), g) : Tensor()};
+  Tensor gb;
+  if (ctx.needs(1)) {
+    // b a transposed 2-D view (nn::Linear's W^T): compute (g^T a)^T so that the gradient
+    // reaching the weight through TransposeBackward is contiguous (PyTorch's mm_mat2_backward).
+    const bool b_transposed = !b.is_symbolic() && !g.is_symbolic() && b.dim() == 2 &&
+                              a.dim() == 2 && g.dim() == 2 && !b.is_contiguous() &&
+                              b.strides()[0] == 1 && b.strides()[1] == b.size(0);
+    gb = b_transposed ? grad::transpose(grad::matmul(grad::transpose(g, 0, 1), a), 0, 1)
+                      : grad::matmul(grad::transpose(a, -2, -1), g);
+  }
+  return {ctx.needs(0) ? grad::matmul(g, grad::transpose(b, -2, -1)) : Tensor(), gb};
 }
 std::vector<Tensor> gather(const VjpContext& ctx, const Tensor& g) {
   // d table = onehot(indices, V)^T @ g: O(N V D) flops and an [N, V] mask. It is plain

@@ -70,11 +70,74 @@ Tensor compute(InplaceKind k, const Tensor& self, const Tensor& other) {
   return Tensor();
 }
 
+// The common case without autograd (optimizer updates, buffers): a contiguous f32/f64 target and
+// an operand of the same dtype that is either contiguous with the same shape or a single element.
+// The result is written straight into `self` in one pass: self = self (op) alpha * other.
+// Returns false when the general path (out-of-place op + copy) must run.
+template <class T>
+void inplace_loop(InplaceKind k, T* dst, const T* src, int64_t n, bool scalar, T alpha) {
+  switch (k) {
+  case InplaceKind::Add:
+    if (scalar)
+      for (int64_t i = 0; i < n; ++i) dst[i] += alpha * src[0];
+    else
+      for (int64_t i = 0; i < n; ++i) dst[i] += alpha * src[i];
+    return;
+  case InplaceKind::Sub:
+    if (scalar)
+      for (int64_t i = 0; i < n; ++i) dst[i] -= src[0];
+    else
+      for (int64_t i = 0; i < n; ++i) dst[i] -= src[i];
+    return;
+  case InplaceKind::Mul:
+    if (scalar)
+      for (int64_t i = 0; i < n; ++i) dst[i] *= src[0];
+    else
+      for (int64_t i = 0; i < n; ++i) dst[i] *= src[i];
+    return;
+  case InplaceKind::Div:
+    if (scalar)
+      for (int64_t i = 0; i < n; ++i) dst[i] /= src[0];
+    else
+      for (int64_t i = 0; i < n; ++i) dst[i] /= src[i];
+    return;
+  case InplaceKind::Copy:
+    return;
+  }
+}
+
+bool try_inplace_kernel(InplaceKind k, Tensor& self, const Tensor& other, double alpha) {
+  if (k == InplaceKind::Copy || self.dtype() != other.dtype() || !self.is_contiguous() ||
+      other.is_symbolic())
+    return false;
+  if (self.dtype() != DType::f32 && self.dtype() != DType::f64)
+    return false;
+  const bool scalar = other.numel() == 1 && other.dim() <= self.dim();
+  if (!scalar && (other.shape() != self.shape() || !other.is_contiguous()))
+    return false;
+  // `other` may overlap `self` only when it is the very same elements (x.add_(x)): elementwise
+  // in order, each element is read before it is written.
+  auto* si = self.unsafe_impl();
+  auto* oi = other.unsafe_impl();
+  if (si->storage == oi->storage && !(si->offset == oi->offset && !scalar))
+    return false;
+  const int64_t n = self.numel();
+  if (self.dtype() == DType::f32)
+    inplace_loop(k, self.data_ptr<float>(), other.data_ptr<float>(), n, scalar,
+                 static_cast<float>(alpha));
+  else
+    inplace_loop(k, self.data_ptr<double>(), other.data_ptr<double>(), n, scalar, alpha);
+  ++si->storage->version;
+  return true;
+}
+
 Tensor& inplace(Tensor& self, InplaceKind k, const Tensor& other) {
   const char* op = inplace_name(k);
   check_writable(self, op);
   check_defined(other, op);
   bool record = is_grad_enabled() && (self.requires_grad() || other.requires_grad());
+  if (!record && try_inplace_kernel(k, self, other, 1.0))
+    return self;
   if (!record) {
     Tensor r;
     {
@@ -120,6 +183,16 @@ Tensor scalar_for(const Tensor& self, double v) {
 } // namespace
 
 Tensor& Tensor::add_(const Tensor& o) { return inplace(*this, InplaceKind::Add, o); }
+Tensor& Tensor::add_(const Tensor& o, double alpha) {
+  if (alpha == 1.0)
+    return add_(o);
+  check_writable(*this, "add_");
+  check_defined(o, "add_");
+  const bool record = is_grad_enabled() && (requires_grad() || o.requires_grad());
+  if (!record && try_inplace_kernel(InplaceKind::Add, *this, o, alpha))
+    return *this;
+  return inplace(*this, InplaceKind::Add, mul(o, scalar_tensor(alpha, o.dtype())));
+}
 Tensor& Tensor::add_(double o) { return inplace(*this, InplaceKind::Add, scalar_for(*this, o)); }
 Tensor& Tensor::sub_(const Tensor& o) { return inplace(*this, InplaceKind::Sub, o); }
 Tensor& Tensor::sub_(double o) { return inplace(*this, InplaceKind::Sub, scalar_for(*this, o)); }

@@ -41,8 +41,8 @@ void Adam::step() {
     ++s.step;
     if (options_.weight_decay() != 0.0)
       g = g + p * options_.weight_decay();
-    s.exp_avg.mul_(beta1).add_(g * (1.0 - beta1));
-    s.exp_avg_sq.mul_(beta2).add_(g * g * (1.0 - beta2));
+    s.exp_avg.mul_(beta1).add_(g, 1.0 - beta1);
+    s.exp_avg_sq.mul_(beta2).add_(g * g, 1.0 - beta2);
     const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
     const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
     Tensor second = s.exp_avg_sq;
@@ -51,7 +51,7 @@ void Adam::step() {
       second = s.max_exp_avg_sq;
     }
     Tensor denom = sqrt(second) / std::sqrt(bias_correction2) + options_.eps();
-    p.sub_(s.exp_avg / denom * (options_.lr() / bias_correction1));
+    p.add_(s.exp_avg / denom, -(options_.lr() / bias_correction1)); // torch: addcdiv_
   }
 }
 

@@ -38,12 +38,14 @@ void SGD::step() {
         buf = empty(g.shape(), g.dtype());
         buf.copy_(g);
       } else {
-        buf.mul_(momentum);
-        buf.add_(dampening == 0.0 ? g : g * (1.0 - dampening));
+        buf.mul_(momentum).add_(g, 1.0 - dampening);
       }
-      g = options_.nesterov() ? g + buf * momentum : buf;
+      if (options_.nesterov())
+        g = g + buf * momentum;
+      else
+        g = buf;
     }
-    p.sub_(g * lr);
+    p.add_(g, -lr); // one pass, no temporary (torch: p.add_(d_p, alpha=-lr))
   }
 }
 

@@ -97,6 +97,30 @@ TEST(AutogradSemantics, S04_GradientsAccumulate) {
   EXPECT_EQ(vec(x.grad()), (std::vector<double>{3.0, -3.0}));
 }
 
+// A leaf's first gradient may be kept without a copy only when nothing else holds it: two leaves
+// fed the same gradient (add), a user-given gradient and a weight used through a transposed view
+// (nn::Linear) each end up with their own buffer.
+TEST(AutogradSemantics, S04b_LeafGradientsNeverAlias) {
+  Tensor a = tensor({1.0, 2.0}, {2}, true), b = tensor({3.0, 4.0}, {2}, true);
+  sum(a + b).backward();
+  a.grad().add_(tensor({10.0, 10.0}));
+  EXPECT_EQ(vec(a.grad()), (std::vector<double>{11.0, 11.0}));
+  EXPECT_EQ(vec(b.grad()), (std::vector<double>{1.0, 1.0}));
+
+  Tensor c = tensor({1.0, 2.0}, {2}, true);
+  Tensor seed = tensor({5.0, 6.0}, {2});
+  (c * 1.0).backward(seed);
+  c.grad().mul_(2.0);
+  EXPECT_EQ(vec(seed), (std::vector<double>{5.0, 6.0}));
+
+  // d/dW sum(x W^T) with x [2,3], W [2,3]: every row of the gradient is the column sum of x.
+  Tensor x = tensor({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, {2, 3});
+  Tensor w = tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, {2, 3}, true);
+  sum(matmul(x, transpose(w, 0, 1))).backward();
+  EXPECT_TRUE(w.grad().is_contiguous());
+  EXPECT_EQ(vec(w.grad()), (std::vector<double>{5.0, 7.0, 9.0, 5.0, 7.0, 9.0}));
+}
+
 // 5. Non-leaf tensors keep no .grad() unless retain_grad() was called.
 TEST(AutogradSemantics, S05_RetainGrad) {
   Tensor x = tensor({1.0, 2.0}, {2}, true);

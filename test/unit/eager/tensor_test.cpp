@@ -120,6 +120,35 @@ TEST(Tensor, InplaceOps) {
   EXPECT_THROW(broadcast_to(tensor({1.f}), {3}).fill_(1.0), Error);
 }
 
+// The one-pass in-place kernel (contiguous target, same-shape or one-element operand) and the
+// general path (broadcast, other dtype, strided target, aliasing) must agree with out-of-place
+// arithmetic, values checked by hand.
+TEST(Tensor, InplaceFastAndGeneralPathsAgree) {
+  Tensor x = tensor({1.0, 2.0, 3.0, 4.0}, {2, 2});
+  x.add_(tensor({10.0, 20.0, 30.0, 40.0}, {2, 2}), -0.5); // fast path with alpha
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{-4, -8, -12, -16}));
+  x.add_(tensor({1.0, 2.0}), 2.0); // broadcast row: general path
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{-2, -4, -10, -12}));
+  x.div_(tensor({-2.0}, {1})); // one-element operand
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{1, 2, 5, 6}));
+  x.add_(x); // the same elements: read before written
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{2, 4, 10, 12}));
+  Tensor first = slice(reshape(x, {4}), 0, 0, 1);
+  x.div_(first); // a scalar aliasing the target: must not see its own update
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{1, 2, 5, 6}));
+  Tensor t = transpose(x, 0, 1); // strided target: general path
+  t.sub_(tensor({1.0, 1.0, 1.0, 1.0}, {2, 2}));
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{0, 1, 4, 5}));
+  Tensor f = tensor({1.f, 2.f});
+  EXPECT_THROW(f.add_(tensor({1.0, 1.0}), 3.0), Error); // no implicit f64 -> f32 promotion
+  f.add_(tensor({1.f, 1.f}), 3.0);
+  EXPECT_EQ(f.to_vector<float>(), (std::vector<float>{4, 5}));
+  EXPECT_EQ(f.version(), 1u);
+  EXPECT_THROW(f.add_(tensor({1.f, 2.f, 3.f}), 2.0), Error); // shape mismatch names add_
+  Tensor leaf = tensor({1.f}, {1}, true);
+  EXPECT_THROW(leaf.add_(tensor({1.f}, {1}), 2.0), Error); // leaf requiring grad
+}
+
 TEST(Tensor, ConversionAndPrinting) {
   Tensor x = tensor({1.5, -2.5, 0.0}, {3});
   EXPECT_EQ(x.to(DType::i64).to_vector<int64_t>(), (std::vector<int64_t>{1, -2, 0}));
