@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "grad/grad.h"
 
 namespace grad {
@@ -36,7 +38,9 @@ public:
   explicit NumpyCheck(std::vector<Tensor> inputs) : inputs_(std::move(inputs)) {}
   void expect(const Tensor& got, std::string expr) { cases_.push_back({got, std::move(expr)}); }
   void run(double tol = 1e-12) {
-    std::string path = ::testing::TempDir() + "grad_numpy_check.py";
+    // One file per process: ctest runs the tests of this binary in parallel processes.
+    std::string path =
+        ::testing::TempDir() + "grad_numpy_check_" + std::to_string(getpid()) + ".py";
     {
       std::ofstream py(path);
       py << "import numpy as np\n";
@@ -54,6 +58,7 @@ public:
     while (size_t n = fread(buf, 1, sizeof(buf), pipe))
       out.append(buf, n);
     pclose(pipe);
+    std::remove(path.c_str());
     std::istringstream lines(out);
     for (const auto& c : cases_) {
       std::string line;
