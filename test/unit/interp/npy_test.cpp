@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <string>
 
+#include <unistd.h>
+
 #include "grad/error.h"
 #include "grad/ops.h"
 
@@ -107,7 +109,7 @@ TEST(Npy, NonzeroBoolBytesReadAsTrue) {
 }
 
 TEST(Npy, FileRoundTripAndMissingFile) {
-  std::string path = ::testing::TempDir() + "/grad_npy_test.npy";
+  std::string path = ::testing::TempDir() + "/grad_npy_test_" + std::to_string(getpid()) + ".npy";
   Tensor t = grad::tensor(std::vector<double>{1, 2, 3, 4}, {2, 2});
   grad::save_npy(path, t);
   EXPECT_EQ(grad::load_npy(path).to_vector<double>(), (std::vector<double>{1, 2, 3, 4}));
