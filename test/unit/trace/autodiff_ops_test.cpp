@@ -18,6 +18,8 @@ struct OpCase {
   std::vector<Tensor> inputs;
   std::vector<int64_t> argnums;
 };
+/// How ctest/gtest print a case (instead of its bytes).
+void PrintTo(const OpCase &c, std::ostream *os) { *os << c.name; }
 
 Tensor rnd(Shape shape, uint64_t seed) { return randn(std::move(shape), seed, DType::f64); }
 /// Values in [lo, lo + width): away from kinks (abs, relu) and domain edges (log, sqrt).
