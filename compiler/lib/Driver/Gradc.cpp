@@ -17,6 +17,7 @@
 
 #include "grad/Driver/Gradc.h"
 
+#include "grad/Codegen/GpuPipeline.h"
 #include "grad/Codegen/ObjectEmitter.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"
@@ -127,12 +128,12 @@ struct CommandLine {
                  clEnumValN(EmitKind::Asm, "asm", "assembly for the target CPU"),
                  clEnumValN(EmitKind::Obj, "obj", "object file (default)"),
                  clEnumValN(EmitKind::Header, "header", "C header of the object's entry points"),
-                 clEnumValN(EmitKind::Ptx, "ptx", "PTX (not supported yet)"),
+                 clEnumValN(EmitKind::Ptx, "ptx", "PTX of every kernel (--target=nvptx)"),
                  clEnumValN(EmitKind::Dot, "dot", "Graphviz DOT picture of the functions")),
       cl::cat(category)};
-  cl::opt<std::string> target{"target", cl::desc("host (default) or nvptx (not supported yet)"),
+  cl::opt<std::string> target{"target", cl::desc("host (default) or nvptx (NVIDIA GPU: --emit=ptx|mlir)"),
                               cl::init("host"), cl::cat(category)};
-  cl::opt<std::string> gpuArch{"gpu-arch", cl::desc("GPU architecture for --target=nvptx"),
+  cl::opt<std::string> gpuArch{"gpu-arch", cl::desc("GPU architecture for --target=nvptx: sm_80 or sm_90"),
                                cl::init("sm_90"), cl::cat(category)};
   cl::opt<unsigned> optLevel{"O", cl::Prefix, cl::desc("Optimization level 0..3 (default 3)"),
                              cl::init(3), cl::cat(category)};
@@ -200,6 +201,7 @@ public:
 private:
   void configurePassManager(PassManager &pm, TimingScope *parent, StringRef phase);
   int emitNative(ModuleOp module, llvm::raw_pwrite_stream &os);
+  int emitGpu(ModuleOp module, llvm::raw_ostream &os);
 
   const GradcOptions &options;
   StringRef inputPath, outputPath;
@@ -267,12 +269,20 @@ int Gradc::run() {
     emitError(fileStart) << "gradc: unknown --target=" << options.target;
     return kGradcInputError;
   }
-  if (options.target != "host" || options.emit == EmitKind::Ptx) {
-    emitError(fileStart) << "gradc: "
-                         << (options.target != "host" ? "--target=" + options.target
-                                                      : std::string("--emit=ptx"))
-                         << " is not supported yet (the NVPTX backend has not landed); use "
-                            "--target=host";
+  bool nvptx = options.target == "nvptx";
+  if (options.emit == EmitKind::Ptx && !nvptx) {
+    emitError(fileStart) << "gradc: --emit=ptx needs --target=nvptx";
+    return kGradcInputError;
+  }
+  if (nvptx && !isSupportedGpuArch(options.gpuArch)) {
+    emitError(fileStart) << "gradc: --gpu-arch=" << options.gpuArch
+                         << " is not supported (use sm_80 or sm_90)";
+    return kGradcInputError;
+  }
+  if (nvptx && options.emit != EmitKind::Ptx && options.emit != EmitKind::Mlir &&
+      options.emit != EmitKind::Header && options.emit != EmitKind::Dot) {
+    emitError(fileStart) << "gradc: --target=nvptx writes --emit=ptx or --emit=mlir (the GPU "
+                            "dialect IR); host objects for it are not supported";
     return kGradcInputError;
   }
   if (!options.gradFunc.empty() && !module->lookupSymbol<func::FuncOp>(options.gradFunc)) {
@@ -305,6 +315,10 @@ int Gradc::run() {
   int code = kGradcSuccess;
   switch (options.emit) {
   case EmitKind::Mlir:
+    if (nvptx) {
+      code = emitGpu(*module, out->os());
+      break;
+    }
     module->print(out->os());
     out->os() << "\n";
     break;
@@ -327,7 +341,8 @@ int Gradc::run() {
     code = emitNative(*module, out->os());
     break;
   case EmitKind::Ptx:
-    llvm_unreachable("rejected above");
+    code = emitGpu(*module, out->os());
+    break;
   }
   if (code != kGradcSuccess)
     return code;
@@ -370,6 +385,23 @@ int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
   if (codegenTiming && !phaseTimings.empty())
     phaseTimings.pop_back();
   return succeeded(emitted) ? kGradcSuccess : kGradcCodegenError;
+}
+
+int Gradc::emitGpu(ModuleOp module, llvm::raw_ostream &os) {
+  // --target=nvptx: --emit=ptx writes the kernels' PTX, --emit=mlir the GPU dialect IR.
+  GpuCodegenOptions gpu;
+  gpu.chip = options.gpuArch;
+  gpu.optLevel = options.optLevel;
+  gpu.configurePassManager = [&](PassManager &pm) {
+    configurePassManager(pm, rootTiming ? &*rootTiming : nullptr, "GPU lowering passes");
+  };
+  if (options.emit == EmitKind::Ptx)
+    return succeeded(emitPtx(module, os, gpu)) ? kGradcSuccess : kGradcCodegenError;
+  if (failed(lowerToGpuKernels(module, gpu)))
+    return kGradcCodegenError;
+  module.print(os);
+  os << "\n";
+  return kGradcSuccess;
 }
 
 } // namespace

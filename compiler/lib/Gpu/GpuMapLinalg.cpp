@@ -1,0 +1,488 @@
+//===- GpuMapLinalg.cpp - linalg on buffers -> gpu.launch -----------------===//
+//
+// Maps each linalg.generic of a host function (after bufferization, static
+// shapes) to one gpu.launch that computes it; after fusion one generic is one
+// kernel. Three shapes of kernel (docs/gpu.md):
+//
+//   elementwise  all loops parallel: 1-D grid of 256-thread blocks, one
+//                element per thread (grid-stride loop beyond 2^20 blocks),
+//                the flat index delinearized into the loop indices, so
+//                consecutive threads touch consecutive innermost elements.
+//   reduction    one block per output element; each thread folds a strided
+//                share of the reduced elements with the payload, then
+//                gpu.all_reduce (warp shuffles + shared memory) combines the
+//                partials and thread 0 combines with the output. Outputs many
+//                and reduced extent tiny (or a payload whose combiner is not a
+//                plain binary op with a neutral element): one thread per
+//                output with a sequential loop.
+//   contraction  one M, N, K dimension (matmul, batched or transposed):
+//                16x16 output tile per block, 16x16 tiles of both operands
+//                staged in shared memory per K step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "grad/Codegen/GpuPasses.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Pass/Pass.h"
+
+using namespace mlir;
+
+namespace grad {
+namespace {
+
+constexpr int64_t kBlockThreads = 256;
+constexpr int64_t kMaxElementwiseBlocks = int64_t(1) << 20;
+constexpr int64_t kTile = 16;
+constexpr int64_t kMaxGridYZ = 65535;
+
+int64_t product(ArrayRef<int64_t> values) {
+  int64_t p = 1;
+  for (int64_t v : values)
+    p *= v;
+  return p;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &b, linalg::GenericOp op)
+      : b(b), op(op), loc(op.getLoc()), ranges(op.getStaticLoopRanges()) {}
+
+  void buildElementwise();
+  void buildBlockReduction(Operation *combiner, TypedAttr neutral);
+  void buildSerialReduction();
+  void buildContraction(const linalg::ContractionDimensions &dims);
+
+private:
+  Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+  gpu::LaunchOp launch(int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
+                       TypeRange workgroup = {});
+  void finish(gpu::LaunchOp launch);
+  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> extents);
+  SmallVector<Value> operandIndices(OpOperand &operand, ValueRange ivs);
+  Value load(OpOperand &operand, ValueRange ivs);
+  SmallVector<Value> clonePayload(ArrayRef<Value> args, ValueRange ivs);
+  /// Loads the inputs (and the outputs the payload reads, unless `outs` gives
+  /// them) at `ivs`, runs the payload and returns its yielded values.
+  SmallVector<Value> payloadAt(ValueRange ivs, ArrayRef<Value> outs = {});
+  void storeOutputs(ValueRange values, ValueRange ivs);
+
+  OpBuilder &b;
+  linalg::GenericOp op;
+  Location loc;
+  SmallVector<int64_t> ranges;
+};
+
+gpu::LaunchOp KernelBuilder::launch(int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
+                                    TypeRange workgroup) {
+  Value one = index(1);
+  auto launch = b.create<gpu::LaunchOp>(loc, index(gx), index(gy), index(gz), index(bx),
+                                        index(by), one, /*dynamicSharedMemorySize=*/nullptr,
+                                        /*asyncTokenType=*/nullptr, ValueRange{}, workgroup);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+void KernelBuilder::finish(gpu::LaunchOp launch) {
+  Block &body = launch.getBody().front();
+  if (body.empty() || !body.back().hasTrait<OpTrait::IsTerminator>()) {
+    b.setInsertionPointToEnd(&body);
+    b.create<gpu::TerminatorOp>(loc);
+  }
+  b.setInsertionPointAfter(launch);
+}
+
+SmallVector<Value> KernelBuilder::delinearize(Value linear, ArrayRef<int64_t> extents) {
+  SmallVector<Value> out(extents.size());
+  for (int i = int(extents.size()) - 1; i >= 0; --i) {
+    if (i == 0) {
+      out[0] = linear;
+      break;
+    }
+    Value extent = index(extents[i]);
+    out[i] = b.create<arith::RemUIOp>(loc, linear, extent);
+    linear = b.create<arith::DivUIOp>(loc, linear, extent);
+  }
+  return out;
+}
+
+SmallVector<Value> KernelBuilder::operandIndices(OpOperand &operand, ValueRange ivs) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  SmallVector<Value> indices;
+  for (unsigned i = 0; i < map.getNumResults(); ++i) {
+    AffineExpr expr = map.getResult(i);
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      indices.push_back(ivs[dim.getPosition()]);
+    else if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      indices.push_back(index(constant.getValue()));
+    else
+      indices.push_back(b.create<affine::AffineApplyOp>(loc, map.getSubMap({i}), ivs));
+  }
+  return indices;
+}
+
+Value KernelBuilder::load(OpOperand &operand, ValueRange ivs) {
+  Value buffer = operand.get();
+  if (!isa<MemRefType>(buffer.getType()))
+    return buffer; // a scalar operand
+  return b.create<memref::LoadOp>(loc, buffer, operandIndices(operand, ivs));
+}
+
+SmallVector<Value> KernelBuilder::clonePayload(ArrayRef<Value> args, ValueRange ivs) {
+  Block &body = op.getRegion().front();
+  IRMapping mapping;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    if (value)
+      mapping.map(arg, value);
+  for (Operation &inner : body.without_terminator()) {
+    if (auto indexOp = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(indexOp.getResult(), ivs[indexOp.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return llvm::map_to_vector(yield.getValues(),
+                             [&](Value v) { return mapping.lookupOrDefault(v); });
+}
+
+SmallVector<Value> KernelBuilder::payloadAt(ValueRange ivs, ArrayRef<Value> outs) {
+  SmallVector<Value> args;
+  for (OpOperand *input : op.getDpsInputOperands())
+    args.push_back(op.payloadUsesValueFromOperand(input) ? load(*input, ivs) : Value());
+  for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+    if (!outs.empty())
+      args.push_back(outs[i]);
+    else
+      args.push_back(op.payloadUsesValueFromOperand(&init) ? load(init, ivs) : Value());
+  }
+  return clonePayload(args, ivs);
+}
+
+void KernelBuilder::storeOutputs(ValueRange values, ValueRange ivs) {
+  for (auto [value, init] : llvm::zip(values, op.getDpsInitsMutable()))
+    b.create<memref::StoreOp>(loc, value, init.get(), operandIndices(init, ivs));
+}
+
+void KernelBuilder::buildElementwise() {
+  int64_t n = product(ranges);
+  int64_t threads = std::min(kBlockThreads, ceilDiv(n, 32) * 32);
+  int64_t blocks = std::min(ceilDiv(n, threads), kMaxElementwiseBlocks);
+  gpu::LaunchOp kernel = launch(blocks, 1, 1, threads, 1);
+  Value first = b.create<arith::AddIOp>(
+      loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().x, kernel.getBlockSize().x),
+      kernel.getThreadIds().x);
+  Value step = b.create<arith::MulIOp>(loc, kernel.getGridSize().x, kernel.getBlockSize().x);
+  auto loop = b.create<scf::ForOp>(loc, first, index(n), step);
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> ivs = delinearize(loop.getInductionVar(), ranges);
+  storeOutputs(payloadAt(ivs), ivs);
+  finish(kernel);
+}
+
+/// Splits the loops of `op` into its parallel and reduction dimensions.
+void splitDims(linalg::GenericOp op, SmallVectorImpl<unsigned> &parallel,
+               SmallVectorImpl<unsigned> &reduction) {
+  for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
+    (linalg::isParallelIterator(kind) ? parallel : reduction).push_back(i);
+}
+
+void KernelBuilder::buildBlockReduction(Operation *combiner, TypedAttr neutral) {
+  SmallVector<unsigned> parDims, redDims;
+  splitDims(op, parDims, redDims);
+  SmallVector<int64_t> parExtents, redExtents;
+  for (unsigned d : parDims)
+    parExtents.push_back(ranges[d]);
+  for (unsigned d : redDims)
+    redExtents.push_back(ranges[d]);
+  int64_t outputs = product(parExtents), reduced = product(redExtents);
+  int64_t threads = std::min(kBlockThreads, ceilDiv(reduced, 32) * 32);
+  gpu::LaunchOp kernel = launch(outputs, 1, 1, threads, 1);
+  Value tid = kernel.getThreadIds().x;
+  SmallVector<Value> ivs(ranges.size());
+  for (auto [d, iv] : llvm::zip(parDims, delinearize(kernel.getBlockIds().x, parExtents)))
+    ivs[d] = iv;
+
+  Value identity = b.create<arith::ConstantOp>(loc, neutral);
+  auto loop = b.create<scf::ForOp>(loc, tid, index(reduced), kernel.getBlockSize().x,
+                                   ValueRange{identity});
+  b.setInsertionPointToStart(loop.getBody());
+  for (auto [d, iv] : llvm::zip(redDims, delinearize(loop.getInductionVar(), redExtents)))
+    ivs[d] = iv;
+  SmallVector<Value> partial = payloadAt(ivs, {loop.getRegionIterArg(0)});
+  b.create<scf::YieldOp>(loc, partial);
+  b.setInsertionPointAfter(loop);
+
+  // Combine the threads' partials: the region is the payload's combiner.
+  Type type = identity.getType();
+  auto reduce = b.create<gpu::AllReduceOp>(loc, type, loop.getResult(0),
+                                           gpu::AllReduceOperationAttr(), b.getUnitAttr());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *block = b.createBlock(&reduce.getBody(), {}, {type, type}, {loc, loc});
+    IRMapping mapping;
+    mapping.map(combiner->getOperand(0), block->getArgument(0));
+    mapping.map(combiner->getOperand(1), block->getArgument(1));
+    Operation *combined = b.clone(*combiner, mapping);
+    b.create<gpu::YieldOp>(loc, combined->getResults());
+  }
+  // Thread 0 folds the block's total into the output element.
+  Value isFirst = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, index(0));
+  auto ifFirst = b.create<scf::IfOp>(loc, isFirst, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+  for (unsigned d : redDims)
+    ivs[d] = index(0); // the output map does not read them
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  Value old = load(init, ivs);
+  IRMapping mapping;
+  mapping.map(combiner->getOperand(0), old);
+  mapping.map(combiner->getOperand(1), reduce.getResult());
+  Operation *combined = b.clone(*combiner, mapping);
+  storeOutputs(combined->getResults(), ivs);
+  b.setInsertionPointAfter(ifFirst);
+  finish(kernel);
+}
+
+void KernelBuilder::buildSerialReduction() {
+  SmallVector<unsigned> parDims, redDims;
+  splitDims(op, parDims, redDims);
+  SmallVector<int64_t> parExtents, redExtents;
+  for (unsigned d : parDims)
+    parExtents.push_back(ranges[d]);
+  for (unsigned d : redDims)
+    redExtents.push_back(ranges[d]);
+  int64_t outputs = product(parExtents), reduced = product(redExtents);
+  int64_t threads = std::min(kBlockThreads, ceilDiv(outputs, 32) * 32);
+  int64_t blocks = std::min(ceilDiv(outputs, threads), kMaxElementwiseBlocks);
+  gpu::LaunchOp kernel = launch(blocks, 1, 1, threads, 1);
+  Value first = b.create<arith::AddIOp>(
+      loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().x, kernel.getBlockSize().x),
+      kernel.getThreadIds().x);
+  Value step = b.create<arith::MulIOp>(loc, kernel.getGridSize().x, kernel.getBlockSize().x);
+  auto outer = b.create<scf::ForOp>(loc, first, index(outputs), step);
+  b.setInsertionPointToStart(outer.getBody());
+  SmallVector<Value> ivs(ranges.size());
+  for (auto [d, iv] : llvm::zip(parDims, delinearize(outer.getInductionVar(), parExtents)))
+    ivs[d] = iv;
+  for (unsigned d : redDims)
+    ivs[d] = index(0);
+  SmallVector<Value> initial;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    initial.push_back(load(init, ivs));
+  auto inner = b.create<scf::ForOp>(loc, index(0), index(reduced), index(1), initial);
+  b.setInsertionPointToStart(inner.getBody());
+  SmallVector<Value> innerIvs = ivs;
+  for (auto [d, iv] : llvm::zip(redDims, delinearize(inner.getInductionVar(), redExtents)))
+    innerIvs[d] = iv;
+  SmallVector<Value> carried(inner.getRegionIterArgs());
+  b.create<scf::YieldOp>(loc, payloadAt(innerIvs, carried));
+  b.setInsertionPointAfter(inner);
+  storeOutputs(inner.getResults(), ivs);
+  finish(kernel);
+}
+
+void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) {
+  unsigned m = dims.m[0], n = dims.n[0], k = dims.k[0];
+  SmallVector<int64_t> batchExtents;
+  for (unsigned d : dims.batch)
+    batchExtents.push_back(ranges[d]);
+  // The operand indexed by M is the tile's row operand.
+  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
+  if (!op.getMatchingIndexingMap(lhs).isFunctionOfDim(m))
+    std::swap(lhs, rhs);
+  auto elementType = [](OpOperand *o) { return getElementTypeOrSelf(o->get().getType()); };
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Type lhsTile = MemRefType::get({kTile, kTile}, elementType(lhs), AffineMap(), workgroup);
+  Type rhsTile = MemRefType::get({kTile, kTile}, elementType(rhs), AffineMap(), workgroup);
+  gpu::LaunchOp kernel = launch(ceilDiv(ranges[n], kTile), ceilDiv(ranges[m], kTile),
+                                product(batchExtents), kTile, kTile, {lhsTile, rhsTile});
+  Value lhsShared = kernel.getWorkgroupAttributions()[0];
+  Value rhsShared = kernel.getWorkgroupAttributions()[1];
+  Value tx = kernel.getThreadIds().x, ty = kernel.getThreadIds().y;
+  Value tile = index(kTile), zero = index(0);
+  Value row = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().y, tile), ty);
+  Value col = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().x, tile), tx);
+  SmallVector<Value> ivs(ranges.size(), zero);
+  for (auto [d, iv] : llvm::zip(dims.batch, delinearize(kernel.getBlockIds().z, batchExtents)))
+    ivs[d] = iv;
+  ivs[m] = row;
+  ivs[n] = col;
+  auto less = [&](Value a, int64_t bound) {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, a, index(bound));
+  };
+  Value inOutput = b.create<arith::AndIOp>(loc, less(row, ranges[m]), less(col, ranges[n]));
+  // Loads operand `o` at `at` when `valid`, else the payload's zero.
+  auto guardedLoad = [&](OpOperand *o, Value valid, ValueRange at) {
+    Type type = elementType(o);
+    auto ifOp = b.create<scf::IfOp>(loc, type, valid, /*withElseRegion=*/true);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    b.create<scf::YieldOp>(loc, load(*o, at));
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    b.create<scf::YieldOp>(loc, b.create<arith::ConstantOp>(loc, b.getZeroAttr(type)).getResult());
+    b.setInsertionPointAfter(ifOp);
+    return ifOp.getResult(0);
+  };
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  Value initial = guardedLoad(&init, inOutput, ivs);
+
+  auto kLoop = b.create<scf::ForOp>(loc, zero, index(ranges[k]), tile, ValueRange{initial});
+  b.setInsertionPointToStart(kLoop.getBody());
+  Value k0 = kLoop.getInductionVar();
+  // Stage lhs[row, k0 + tx] and rhs[k0 + ty, col]: consecutive threads read consecutive
+  // elements of row-major operands.
+  SmallVector<Value> at = ivs;
+  at[k] = b.create<arith::AddIOp>(loc, k0, tx);
+  Value lhsValid = b.create<arith::AndIOp>(loc, less(row, ranges[m]), less(at[k], ranges[k]));
+  b.create<memref::StoreOp>(loc, guardedLoad(lhs, lhsValid, at), lhsShared, ValueRange{ty, tx});
+  at[k] = b.create<arith::AddIOp>(loc, k0, ty);
+  Value rhsValid = b.create<arith::AndIOp>(loc, less(at[k], ranges[k]), less(col, ranges[n]));
+  b.create<memref::StoreOp>(loc, guardedLoad(rhs, rhsValid, at), rhsShared, ValueRange{ty, tx});
+  b.create<gpu::BarrierOp>(loc);
+  auto kkLoop = b.create<scf::ForOp>(loc, zero, tile, index(1), kLoop.getRegionIterArgs());
+  b.setInsertionPointToStart(kkLoop.getBody());
+  Value kk = kkLoop.getInductionVar();
+  SmallVector<Value> args(3);
+  args[lhs->getOperandNumber()] =
+      b.create<memref::LoadOp>(loc, lhsShared, ValueRange{ty, kk});
+  args[rhs->getOperandNumber()] =
+      b.create<memref::LoadOp>(loc, rhsShared, ValueRange{kk, tx});
+  args[2] = kkLoop.getRegionIterArg(0);
+  b.create<scf::YieldOp>(loc, clonePayload(args, ivs));
+  b.setInsertionPointAfter(kkLoop);
+  b.create<gpu::BarrierOp>(loc);
+  b.create<scf::YieldOp>(loc, kkLoop.getResults());
+  b.setInsertionPointAfter(kLoop);
+
+  auto ifStore = b.create<scf::IfOp>(loc, inOutput, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+  storeOutputs(kLoop.getResults(), ivs);
+  b.setInsertionPointAfter(ifStore);
+  finish(kernel);
+}
+
+/// The contraction dimensions when `op` suits the tiled matmul kernel.
+std::optional<linalg::ContractionDimensions> tiledContraction(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (!isa<MemRefType>(input->get().getType()))
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t batch = 1;
+  for (unsigned d : dims->batch)
+    batch *= ranges[d];
+  if (batch > kMaxGridYZ || ceilDiv(ranges[dims->m[0]], kTile) > kMaxGridYZ)
+    return std::nullopt;
+  return *dims;
+}
+
+/// The combiner of a single-output reduction whose partials can be combined
+/// in any order from a neutral element, else null.
+Operation *blockCombiner(linalg::GenericOp op, TypedAttr &neutral) {
+  if (op.getNumDpsInits() != 1 || op.getNumLoops() == 0)
+    return nullptr;
+  SmallVector<Operation *> combiners;
+  BlockArgument out = op.getRegionOutputArgs()[0];
+  if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) || combiners.size() != 1)
+    return nullptr;
+  Operation *combiner = combiners[0];
+  if (combiner->getNumOperands() != 2 || combiner->getNumResults() != 1 || !out.hasOneUse())
+    return nullptr;
+  std::optional<TypedAttr> identity = arith::getNeutralElement(combiner);
+  if (!identity)
+    return nullptr;
+  neutral = *identity;
+  return combiner;
+}
+
+struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMapLinalgPass)
+
+  StringRef getArgument() const override { return "grad-gpu-map-linalg"; }
+  StringRef getDescription() const override { return "Map linalg on buffers to gpu.launch"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, arith::ArithDialect, gpu::GPUDialect,
+                    memref::MemRefDialect, scf::SCFDialect>();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    // Copies (bufferization's, and results written to out-params) become kernels too.
+    SmallVector<memref::CopyOp> copies;
+    func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+    for (memref::CopyOp copy : copies) {
+      OpBuilder b(copy);
+      linalg::makeMemRefCopyOp(b, copy.getLoc(), copy.getSource(), copy.getTarget());
+      copy.erase();
+    }
+
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    for (linalg::LinalgOp linalgOp : ops) {
+      auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
+      if (!op) {
+        linalgOp->emitError("grad-gpu: ") << linalgOp->getName()
+                                           << " was not generalized; run linalg-generalize-named-ops first";
+        return signalPassFailure();
+      }
+      if (!op.hasPureBufferSemantics()) {
+        op.emitError("grad-gpu: linalg.generic on tensors: bufferize before mapping to the GPU");
+        return signalPassFailure();
+      }
+      if (op->getParentOfType<gpu::LaunchOp>())
+        continue;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic)) {
+        op.emitError("grad-gpu: dynamic shapes are not supported by the GPU backend (loop "
+                     "ranges of this linalg.generic are not all static)");
+        return signalPassFailure();
+      }
+      if (llvm::any_of(ranges, [](int64_t r) { return r == 0; })) {
+        op.erase(); // nothing to compute
+        continue;
+      }
+      OpBuilder b(op);
+      KernelBuilder kernel(b, op);
+      TypedAttr neutral;
+      if (op.getNumReductionLoops() == 0) {
+        kernel.buildElementwise();
+      } else if (std::optional<linalg::ContractionDimensions> dims = tiledContraction(op)) {
+        kernel.buildContraction(*dims);
+      } else if (Operation *combiner = blockCombiner(op, neutral)) {
+        int64_t outputs = 1, reduced = 1;
+        for (auto [range, kind] : llvm::zip(ranges, op.getIteratorTypesArray()))
+          (linalg::isParallelIterator(kind) ? outputs : reduced) *= range;
+        // Many outputs with a tiny reduced extent: a block per output would idle most threads.
+        if (reduced < 32 && outputs >= 4096)
+          kernel.buildSerialReduction();
+        else
+          kernel.buildBlockReduction(combiner, neutral);
+      } else {
+        kernel.buildSerialReduction();
+      }
+      op.erase();
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createGpuMapLinalgPass() { return std::make_unique<GpuMapLinalgPass>(); }
+
+} // namespace grad
