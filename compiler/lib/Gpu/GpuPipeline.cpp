@@ -126,6 +126,8 @@ void addNvvmPasses(OpPassManager &pm, const GpuCodegenOptions &options) {
   kernels.addPass(createConvertSCFToCFPass());
   kernels.addPass(createGpuLowerAllReducePass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // What convert-gpu-to-nvvm leaves of math (math.fma from the polynomial approximations).
+  kernels.addPass(createConvertMathToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
