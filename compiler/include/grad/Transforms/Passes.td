@@ -86,4 +86,52 @@ def GradAutodiffPass : Pass<"grad-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def GradFusePass : Pass<"grad-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Group elementwise chains, reductions and matmul epilogues into grad.fusion";
+  let description = [{
+    Partitions the top-level grad ops of each function into fusion groups and wraps every
+    group of two or more ops into one `grad.fusion` region (one kernel). The policy
+    (docs/fusion.md): elementwise ops (unary, binary, cmp, select, convert, broadcast) fuse
+    with their elementwise producers; a reduction (sum, mean, max) absorbs the elementwise
+    chain that feeds it and ends its group (input fusion); a matmul starts a group that takes
+    its elementwise consumers, e.g. bias add + activation (output fusion), one matmul per
+    group. Two groups never merge when a path between them leaves the union (a cycle).
+    Broadcasts and splat constants read by a group are cloned into it (recomputed, never
+    materialized for it); any other value of a group used outside becomes an extra result.
+    Existing grad.fusion ops are left alone, so the pass is idempotent. `report=true` emits
+    one remark per function: `kernels before: N, after: M`.
+
+    Before:
+    ```mlir
+    %m = grad.matmul %x, %w : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+    %bb = grad.broadcast %b {dims = array<i64: 1>} : tensor<16xf32> -> tensor<4x16xf32>
+    %s = grad.add %m, %bb : tensor<4x16xf32>
+    %g = grad.gelu %s : tensor<4x16xf32>
+    ```
+    After:
+    ```mlir
+    %g = grad.fusion (%x, %w, %b) : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>)
+        -> tensor<4x16xf32> {
+    ^bb0(%a0: tensor<4x8xf32>, %a1: tensor<8x16xf32>, %a2: tensor<16xf32>):
+      %m = grad.matmul %a0, %a1 : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+      %bb = grad.broadcast %a2 {dims = array<i64: 1>} : tensor<16xf32> -> tensor<4x16xf32>
+      %s = grad.add %m, %bb : tensor<4x16xf32>
+      %r = grad.gelu %s : tensor<4x16xf32>
+      grad.yield %r : tensor<4x16xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::grad::GradDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark per function: kernels before and after fusion">,
+  ];
+  let statistics = [
+    Statistic<"numFusions", "num-fusions", "Number of grad.fusion ops created">,
+    Statistic<"numFusedOps", "num-fused-ops", "Number of ops moved into grad.fusion bodies">,
+    Statistic<"numClonedProducers", "num-cloned-producers",
+              "Broadcasts and splat constants cloned into a fusion instead of read">,
+  ];
+}
+
 #endif // GRAD_TRANSFORMS_PASSES_TD

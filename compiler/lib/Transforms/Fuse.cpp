@@ -1,0 +1,409 @@
+//===- Fuse.cpp - the --grad-fuse pass: fusion groups -> grad.fusion ------===//
+//
+// Partitions the top-level ops of each block of a function into fusion groups and wraps each
+// group into one grad.fusion region. Three phases per block, all in program order, so the
+// output depends only on the input IR:
+//
+//   1. Grouping. Every op with a fusion role (FusionPolicy.h) starts a group. An elementwise op
+//      or a reduction then merges with the group of each operand's producer when the roles
+//      allow it (canAbsorb) and the merge creates no cycle (Note [Fusion cycles]). A matmul
+//      absorbs no producer; its elementwise consumers merge into it (output fusion).
+//   2. Planning. A group's body is its members plus clones of the broadcasts and splat
+//      constants its non-matmul members read from outside (Note [Cloned producers]). Groups
+//      with fewer than two body ops that compute stay as they are. Inputs are the values the
+//      body reads from outside (first use first); results are the member values still used
+//      outside (multi-output fusion).
+//   3. Rewriting. One grad.fusion per planned group; uses of the results are redirected, the
+//      original ops erased, and the block sorted topologically (a fusion is created where its
+//      last member was; a user of an earlier member may sit before it).
+//
+// Note [Fusion cycles]: contracting groups A and B into one node is legal only if no op
+// outside A u B lies on a path from A u B back to A u B: otherwise that op would need a result
+// of the fused node and feed it at the same time. Ops of a block are in topological order, so
+// such a path only visits ops placed before the last member of A u B; wouldCycle() searches
+// forward from the members through outside ops within that window.
+//
+// Note [Cloned producers]: a broadcast read by a group is recomputed inside it from its smaller
+// operand instead of being materialized for it (XLA duplicates cheap producers the same way);
+// the original stays only while something else still reads it. Cloning cannot create a cycle:
+// the group then reads the broadcast's operand, which the broadcast itself read, so every new
+// path already existed through the broadcast.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusionPolicy.h"
+
+#include "grad/Dialect/GradDialect.h"
+#include "grad/Transforms/Passes.h"
+
+#include "mlir/Analysis/TopologicalSortUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace grad {
+#define GEN_PASS_DEF_GRADFUSEPASS
+#include "grad/Transforms/Passes.h.inc"
+} // namespace grad
+
+using namespace mlir;
+
+namespace grad {
+namespace {
+
+/// A set of top-level ops of one block that will become one kernel.
+struct FusionGroup {
+  SmallVector<Operation *> members;
+  /// Holds a matmul (at most one per group).
+  bool hasMatmul = false;
+  /// Holds a reduction: the group is sealed, no consumer joins it.
+  bool hasReduction = false;
+  /// Largest program position of a member.
+  unsigned maxPosition = 0;
+  /// False once merged into another group.
+  bool alive = true;
+};
+
+/// What phase 2 decided for one group.
+struct FusionPlan {
+  unsigned group = 0;
+  /// Members and cloned producers in program order: the body, in a valid order.
+  SmallVector<Operation *> bodyOps;
+  SmallVector<Operation *> members;
+  llvm::SetVector<Operation *> clones;
+  llvm::SetVector<Value> inputs;
+  SmallVector<Value> results;
+};
+
+/// The fusion of one block: grouping, planning, rewriting.
+class BlockFuser {
+public:
+  explicit BlockFuser(Block &block) : block(block) {
+    unsigned n = 0;
+    for (Operation &op : block)
+      position[&op] = n++;
+  }
+
+  void formGroups();
+  void planRegions();
+  /// Rewrites the block; fails (with a diagnostic) only on an internal inconsistency.
+  LogicalResult rewrite();
+
+  unsigned numFusions() const { return plans.size(); }
+  unsigned numFusedOps() const {
+    unsigned n = 0;
+    for (const FusionPlan &p : plans)
+      n += p.members.size();
+    return n;
+  }
+  unsigned numClones() const {
+    unsigned n = 0;
+    for (const FusionPlan &p : plans)
+      n += p.clones.size();
+    return n;
+  }
+
+private:
+  std::optional<unsigned> groupOf(Operation *op) const {
+    auto it = groupIndex.find(op);
+    if (it == groupIndex.end())
+      return std::nullopt;
+    return it->second;
+  }
+  /// The op of this block that holds `user` (itself, or an ancestor), or null.
+  Operation *topLevel(Operation *user) const { return block.findAncestorOpInBlock(*user); }
+
+  bool canAbsorb(const FusionGroup &consumer, const FusionGroup &producer,
+                 FusionRole consumerRole) const;
+  bool wouldCycle(unsigned a, unsigned b) const;
+  void merge(unsigned into, unsigned from);
+  /// Adds `def` (a clonable producer outside the group) and its clonable operands to `plan`.
+  void addClone(FusionPlan &plan, Operation *def);
+  bool isMemberOf(Operation *op, unsigned group) const {
+    std::optional<unsigned> g = groupOf(op);
+    return g && *g == group;
+  }
+
+  Block &block;
+  llvm::DenseMap<Operation *, unsigned> position;
+  llvm::DenseMap<Operation *, unsigned> groupIndex;
+  std::vector<FusionGroup> groups;
+  std::vector<FusionPlan> plans;
+  /// Plan index of each group that becomes a region.
+  llvm::DenseMap<unsigned, unsigned> planOfGroup;
+};
+
+//===----------------------------------------------------------------------===//
+// Phase 1: grouping
+//===----------------------------------------------------------------------===//
+
+bool BlockFuser::canAbsorb(const FusionGroup &consumer, const FusionGroup &producer,
+                           FusionRole consumerRole) const {
+  // A reduction ends its group: what consumes it needs the finished value.
+  if (producer.hasReduction)
+    return false;
+  // Input fusion: a reduction takes an elementwise chain, not a matmul and its epilogue.
+  if (consumerRole == FusionRole::Reduction)
+    return !producer.hasMatmul;
+  // One matmul (the root of the output fusion) per group.
+  return !(consumer.hasMatmul && producer.hasMatmul);
+}
+
+bool BlockFuser::wouldCycle(unsigned a, unsigned b) const {
+  unsigned window = std::max(groups[a].maxPosition, groups[b].maxPosition);
+  auto inUnion = [&](Operation *op) {
+    std::optional<unsigned> g = groupOf(op);
+    return g && (*g == a || *g == b);
+  };
+  SmallVector<Operation *> worklist;
+  llvm::DenseSet<Operation *> visited;
+  // Seeds: outside users of members. Reaching a member again from an outside op is a cycle.
+  for (unsigned g : {a, b}) {
+    for (Operation *member : groups[g].members) {
+      for (Operation *user : member->getUsers()) {
+        Operation *top = topLevel(user);
+        if (!top || inUnion(top) || position.lookup(top) > window)
+          continue;
+        if (visited.insert(top).second)
+          worklist.push_back(top);
+      }
+    }
+  }
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    for (Operation *user : op->getUsers()) {
+      Operation *top = topLevel(user);
+      if (!top || position.lookup(top) > window)
+        continue;
+      if (inUnion(top))
+        return true;
+      if (visited.insert(top).second)
+        worklist.push_back(top);
+    }
+  }
+  return false;
+}
+
+void BlockFuser::merge(unsigned into, unsigned from) {
+  FusionGroup &dst = groups[into], &src = groups[from];
+  for (Operation *op : src.members) {
+    dst.members.push_back(op);
+    groupIndex[op] = into;
+  }
+  dst.hasMatmul |= src.hasMatmul;
+  dst.hasReduction |= src.hasReduction;
+  dst.maxPosition = std::max(dst.maxPosition, src.maxPosition);
+  src.members.clear();
+  src.alive = false;
+}
+
+void BlockFuser::formGroups() {
+  for (Operation &op : block) {
+    FusionRole role = getFusionRole(&op);
+    if (role == FusionRole::None)
+      continue;
+    unsigned current = groups.size();
+    FusionGroup group;
+    group.members.push_back(&op);
+    group.hasMatmul = role == FusionRole::Matmul;
+    group.hasReduction = role == FusionRole::Reduction;
+    group.maxPosition = position[&op];
+    groups.push_back(std::move(group));
+    groupIndex[&op] = current;
+    if (role == FusionRole::Matmul)
+      continue; // no input fusion into a matmul
+    for (Value operand : op.getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (!def || def->getBlock() != &block)
+        continue;
+      std::optional<unsigned> producer = groupOf(def);
+      if (!producer || *producer == current)
+        continue;
+      if (!canAbsorb(groups[current], groups[*producer], role) || wouldCycle(current, *producer))
+        continue;
+      // Keep the older group's index: merging is then independent of operand order.
+      unsigned into = std::min(current, *producer), from = std::max(current, *producer);
+      merge(into, from);
+      current = into;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Phase 2: planning
+//===----------------------------------------------------------------------===//
+
+void BlockFuser::addClone(FusionPlan &plan, Operation *def) {
+  if (plan.clones.contains(def))
+    return;
+  if (auto broadcast = dyn_cast<BroadcastOp>(def)) {
+    Operation *operandDef = broadcast.getOperand().getDefiningOp();
+    if (operandDef && operandDef->getBlock() == &block && isSplatConstant(operandDef))
+      addClone(plan, operandDef);
+  }
+  plan.clones.insert(def);
+}
+
+void BlockFuser::planRegions() {
+  auto byPosition = [&](Operation *x, Operation *y) { return position[x] < position[y]; };
+  for (auto [index, group] : llvm::enumerate(groups)) {
+    if (!group.alive)
+      continue;
+    FusionPlan plan;
+    plan.group = index;
+    plan.members = group.members;
+    llvm::sort(plan.members, byPosition);
+    for (Operation *member : plan.members) {
+      if (getFusionRole(member) == FusionRole::Matmul)
+        continue; // a matmul reads its operands as they are
+      for (Value operand : member->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def && def->getBlock() == &block && !isMemberOf(def, index) &&
+            isClonableProducer(def))
+          addClone(plan, def);
+      }
+    }
+    unsigned computing = plan.members.size();
+    for (Operation *clone : plan.clones)
+      computing += isa<BroadcastOp>(clone);
+    if (computing < 2)
+      continue;
+    plan.bodyOps.append(plan.members.begin(), plan.members.end());
+    plan.bodyOps.append(plan.clones.begin(), plan.clones.end());
+    llvm::sort(plan.bodyOps, byPosition);
+    llvm::DenseSet<Operation *> inBody(plan.bodyOps.begin(), plan.bodyOps.end());
+    for (Operation *op : plan.bodyOps)
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (!def || !inBody.contains(def))
+          plan.inputs.insert(operand);
+      }
+    planOfGroup[index] = plans.size();
+    plans.push_back(std::move(plan));
+  }
+
+  // Results: member values with a use that no region's clone replaces.
+  for (FusionPlan &plan : plans) {
+    for (Operation *member : plan.members) {
+      for (Value value : member->getResults()) {
+        bool usedOutside = llvm::any_of(value.getUses(), [&](OpOperand &use) {
+          Operation *user = topLevel(use.getOwner());
+          if (!user || isMemberOf(user, plan.group))
+            return false;
+          // Replaced by a clone in the user's region (matmuls read the original).
+          std::optional<unsigned> g = groupOf(user);
+          if (g && planOfGroup.count(*g) && getFusionRole(user) != FusionRole::Matmul &&
+              plans[planOfGroup[*g]].clones.contains(member))
+            return false;
+          return true;
+        });
+        if (usedOutside)
+          plan.results.push_back(value);
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Phase 3: rewriting
+//===----------------------------------------------------------------------===//
+
+LogicalResult BlockFuser::rewrite() {
+  if (plans.empty())
+    return success();
+  SmallVector<std::pair<Value, Value>> replacements;
+  for (FusionPlan &plan : plans) {
+    Operation *last = plan.members.back();
+    OpBuilder builder(last);
+    SmallVector<Location> locations;
+    for (Operation *member : plan.members)
+      locations.push_back(member->getLoc());
+    Location loc = builder.getFusedLoc(locations);
+    SmallVector<Type> resultTypes;
+    for (Value v : plan.results)
+      resultTypes.push_back(v.getType());
+    SmallVector<Value> inputs(plan.inputs.begin(), plan.inputs.end());
+    auto fusion = builder.create<FusionOp>(loc, resultTypes, inputs);
+
+    Block *body = new Block();
+    fusion.getBody().push_back(body);
+    IRMapping mapping;
+    for (Value input : inputs)
+      mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
+    OpBuilder bodyBuilder = OpBuilder::atBlockEnd(body);
+    for (Operation *op : plan.bodyOps)
+      bodyBuilder.clone(*op, mapping);
+    SmallVector<Value> yielded;
+    for (Value v : plan.results)
+      yielded.push_back(mapping.lookup(v));
+    bodyBuilder.create<YieldOp>(loc, yielded);
+    for (auto [original, result] : llvm::zip(plan.results, fusion.getResults()))
+      replacements.push_back({original, result});
+  }
+  for (auto [original, result] : replacements)
+    original.replaceAllUsesWith(result);
+
+  // Erase users before producers: members of every region, then the clones' originals that
+  // nothing reads any more (a clone may itself be a member of a region, erased already).
+  SmallVector<Operation *> fused, clonedOriginals;
+  llvm::DenseSet<Operation *> fusedSet;
+  for (const FusionPlan &plan : plans)
+    for (Operation *member : plan.members) {
+      fused.push_back(member);
+      fusedSet.insert(member);
+    }
+  for (const FusionPlan &plan : plans)
+    for (Operation *clone : plan.clones)
+      if (!fusedSet.contains(clone) && !llvm::is_contained(clonedOriginals, clone))
+        clonedOriginals.push_back(clone);
+  auto laterFirst = [&](Operation *x, Operation *y) { return position[x] > position[y]; };
+  llvm::sort(fused, laterFirst);
+  llvm::sort(clonedOriginals, laterFirst);
+  for (Operation *op : fused) {
+    if (!op->use_empty())
+      return op->emitError("grad-fuse: internal error: a fused op is still used outside its "
+                           "region");
+    op->erase();
+  }
+  for (Operation *op : clonedOriginals)
+    if (op->use_empty())
+      op->erase();
+
+  if (!sortTopologically(&block))
+    return block.getParentOp()->emitError("grad-fuse: internal error: the fused block has a "
+                                          "cycle");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+class GradFusePass : public impl::GradFusePassBase<GradFusePass> {
+public:
+  using GradFusePassBase::GradFusePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    int64_t before = countKernels(fn);
+    for (Block &block : fn.getBody()) {
+      BlockFuser fuser(block);
+      fuser.formGroups();
+      fuser.planRegions();
+      numFusions += fuser.numFusions();
+      numFusedOps += fuser.numFusedOps();
+      numClonedProducers += fuser.numClones();
+      if (failed(fuser.rewrite()))
+        return signalPassFailure();
+    }
+    if (report)
+      fn.emitRemark() << "grad-fuse: @" << fn.getSymName() << ": kernels before: " << before
+                      << ", after: " << countKernels(fn);
+  }
+};
+
+} // namespace
+} // namespace grad
