@@ -33,6 +33,9 @@
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -114,6 +117,17 @@ void addKernelPasses(OpPassManager &pm) {
   pm.addPass(createGpuKernelOutliningPass());
 }
 
+/// $CUDA_HOME, $CUDA_PATH or /usr/local/cuda, if it holds libdevice; else "".
+std::string cudaToolkitPath() {
+  for (const char *env : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *path = std::getenv(env); path && *path)
+      if (llvm::sys::fs::exists(std::string(path) + "/nvvm/libdevice/libdevice.10.bc"))
+        return path;
+  if (llvm::sys::fs::exists("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"))
+    return "/usr/local/cuda";
+  return "";
+}
+
 void addNvvmPasses(OpPassManager &pm, const GpuCodegenOptions &options) {
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
@@ -133,6 +147,9 @@ void addNvvmPasses(OpPassManager &pm, const GpuCodegenOptions &options) {
   kernels.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
+  // Math without a PTX instruction (f64 exp, floorf, ...) becomes calls to libdevice's __nv_*
+  // functions: the serializer links <toolkit>/nvvm/libdevice/libdevice.10.bc when it exists.
+  binary.toolkitPath = cudaToolkitPath();
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
@@ -190,6 +207,12 @@ LogicalResult emitPtx(ModuleOp module, llvm::raw_ostream &os, const GpuCodegenOp
   }
   for (Attribute attr : binary.getObjects()) {
     StringRef ptx = cast<gpu::ObjectAttr>(attr).getObject().getValue();
+    // Calls left to libdevice mean it was not found: the PTX would not load.
+    if (size_t at = ptx.find(".extern .func"); at != StringRef::npos)
+      return emitError(module.getLoc())
+             << "grad-gpu: a kernel calls an external function ("
+             << ptx.substr(at, ptx.find(';', at) - at)
+             << "): libdevice was not found; set CUDA_HOME to a CUDA toolkit";
     // The object is NUL-terminated for cuModuleLoadData; ptxas rejects the NUL.
     os << ptx.rtrim(StringRef("\0", 1));
   }
