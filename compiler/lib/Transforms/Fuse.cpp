@@ -10,9 +10,10 @@
 //      absorbs no producer; its elementwise consumers merge into it (output fusion).
 //   2. Planning. A group's body is its members plus clones of the broadcasts and splat
 //      constants its non-matmul members read from outside (Note [Cloned producers]). Groups
-//      with fewer than two body ops that compute stay as they are. Inputs are the values the
-//      body reads from outside (first use first); results are the member values still used
-//      outside (multi-output fusion).
+//      with fewer than two body ops that compute stay as they are. An elementwise member read
+//      outside only by other regions is recomputed in them (Note [Recomputed members]).
+//      Inputs are the values a body reads from outside (first use first); results are the
+//      member values another region or a top-level op still reads (multi-output fusion).
 //   3. Rewriting. One grad.fusion per planned group; uses of the results are redirected, the
 //      original ops erased, and the block sorted topologically (a fusion is created where its
 //      last member was; a user of an earlier member may sit before it).
@@ -25,9 +26,19 @@
 //
 // Note [Cloned producers]: a broadcast read by a group is recomputed inside it from its smaller
 // operand instead of being materialized for it (XLA duplicates cheap producers the same way);
-// the original stays only while something else still reads it. Cloning cannot create a cycle:
-// the group then reads the broadcast's operand, which the broadcast itself read, so every new
-// path already existed through the broadcast.
+// the original stays only while something else still reads it.
+//
+// Note [Recomputed members]: linalg's elementwise fusion only merges a producer that has one
+// use, so a region that yields an intermediate value as well as its root lowers to two loop
+// nests and writes the intermediate to memory. When every reader of an elementwise member
+// outside its group is a non-matmul op of another region, those regions recompute the
+// member's elementwise cone (at most kMaxRecomputedOps ops, never a matmul or a reduction)
+// from the group's inputs, and the group no longer yields it (softmax: exp(x - max) is
+// recomputed by the division instead of being stored between the sum and the division).
+//
+// Neither kind of clone can create a cycle: a body op reads a value only if that value reached
+// the region through some path before, so every edge between regions after cloning follows a
+// path of the acyclic grouped graph.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +65,9 @@ using namespace mlir;
 namespace grad {
 namespace {
 
+/// Largest elementwise cone a region recomputes instead of reading its materialized value.
+constexpr size_t kMaxRecomputedOps = 8;
+
 /// A set of top-level ops of one block that will become one kernel.
 struct FusionGroup {
   SmallVector<Operation *> members;
@@ -73,6 +87,8 @@ struct FusionPlan {
   /// Members and cloned producers in program order: the body, in a valid order.
   SmallVector<Operation *> bodyOps;
   SmallVector<Operation *> members;
+  /// Ops of other groups (or of none) recomputed in this body: broadcasts and splat constants
+  /// read from outside, cones of recomputed members.
   llvm::SetVector<Operation *> clones;
   llvm::SetVector<Value> inputs;
   SmallVector<Value> results;
@@ -122,6 +138,7 @@ private:
   void merge(unsigned into, unsigned from);
   /// Adds `def` (a clonable producer outside the group) and its clonable operands to `plan`.
   void addClone(FusionPlan &plan, Operation *def);
+  SmallVector<Operation *> recomputableCone(Operation *member, unsigned group) const;
   bool isMemberOf(Operation *op, unsigned group) const {
     std::optional<unsigned> g = groupOf(op);
     return g && *g == group;
@@ -247,8 +264,28 @@ void BlockFuser::addClone(FusionPlan &plan, Operation *def) {
   plan.clones.insert(def);
 }
 
+/// The elementwise cone of `value` inside its group: its defining member and, transitively, the
+/// members its operands come from. Empty when the cone holds a matmul or a reduction (never
+/// recomputed) or more than `kMaxRecomputedOps` ops.
+SmallVector<Operation *> BlockFuser::recomputableCone(Operation *member, unsigned group) const {
+  SmallVector<Operation *> cone, worklist = {member};
+  llvm::DenseSet<Operation *> seen = {member};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (getFusionRole(op) != FusionRole::Elementwise || cone.size() >= kMaxRecomputedOps)
+      return {};
+    cone.push_back(op);
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && isMemberOf(def, group) && seen.insert(def).second)
+        worklist.push_back(def);
+  }
+  return cone;
+}
+
 void BlockFuser::planRegions() {
   auto byPosition = [&](Operation *x, Operation *y) { return position[x] < position[y]; };
+  // (a) Members, clones of broadcasts / splat constants, and which groups become regions.
   for (auto [index, group] : llvm::enumerate(groups)) {
     if (!group.alive)
       continue;
@@ -271,8 +308,51 @@ void BlockFuser::planRegions() {
       computing += isa<BroadcastOp>(clone);
     if (computing < 2)
       continue;
+    planOfGroup[index] = plans.size();
+    plans.push_back(std::move(plan));
+  }
+
+  // (b) Note [Recomputed members]: an elementwise member whose every outside reader is a
+  // non-matmul op of another region is recomputed there instead of being yielded.
+  auto regionReading = [&](Operation *user) -> FusionPlan * {
+    std::optional<unsigned> g = groupOf(user);
+    if (!g || !planOfGroup.count(*g) || getFusionRole(user) == FusionRole::Matmul)
+      return nullptr;
+    return &plans[planOfGroup[*g]];
+  };
+  for (FusionPlan &plan : plans) {
+    for (Operation *member : plan.members) {
+      SmallVector<FusionPlan *> readers;
+      bool allInRegions = true;
+      for (Operation *user : member->getUsers()) {
+        Operation *top = topLevel(user);
+        if (top && isMemberOf(top, plan.group))
+          continue;
+        FusionPlan *reader = top ? regionReading(top) : nullptr;
+        if (!reader) {
+          allInRegions = false;
+          break;
+        }
+        if (!llvm::is_contained(readers, reader))
+          readers.push_back(reader);
+      }
+      if (!allInRegions || readers.empty())
+        continue;
+      SmallVector<Operation *> cone = recomputableCone(member, plan.group);
+      if (cone.empty())
+        continue;
+      for (FusionPlan *reader : readers)
+        for (Operation *op : cone)
+          reader->clones.insert(op);
+    }
+  }
+
+  // (c) Bodies in program order and their inputs (first use first).
+  for (FusionPlan &plan : plans) {
     plan.bodyOps.append(plan.members.begin(), plan.members.end());
-    plan.bodyOps.append(plan.clones.begin(), plan.clones.end());
+    for (Operation *clone : plan.clones)
+      if (!isMemberOf(clone, plan.group))
+        plan.bodyOps.push_back(clone);
     llvm::sort(plan.bodyOps, byPosition);
     llvm::DenseSet<Operation *> inBody(plan.bodyOps.begin(), plan.bodyOps.end());
     for (Operation *op : plan.bodyOps)
@@ -281,25 +361,22 @@ void BlockFuser::planRegions() {
         if (!def || !inBody.contains(def))
           plan.inputs.insert(operand);
       }
-    planOfGroup[index] = plans.size();
-    plans.push_back(std::move(plan));
   }
 
-  // Results: member values with a use that no region's clone replaces.
+  // (d) Results: member values another region reads as an input, or that an op staying at the
+  // top level (func.return included) uses.
+  llvm::DenseSet<Value> readByRegions;
+  for (const FusionPlan &plan : plans)
+    readByRegions.insert(plan.inputs.begin(), plan.inputs.end());
   for (FusionPlan &plan : plans) {
     for (Operation *member : plan.members) {
       for (Value value : member->getResults()) {
-        bool usedOutside = llvm::any_of(value.getUses(), [&](OpOperand &use) {
-          Operation *user = topLevel(use.getOwner());
-          if (!user || isMemberOf(user, plan.group))
-            return false;
-          // Replaced by a clone in the user's region (matmuls read the original).
-          std::optional<unsigned> g = groupOf(user);
-          if (g && planOfGroup.count(*g) && getFusionRole(user) != FusionRole::Matmul &&
-              plans[planOfGroup[*g]].clones.contains(member))
-            return false;
-          return true;
-        });
+        bool usedOutside =
+            readByRegions.contains(value) || llvm::any_of(value.getUsers(), [&](Operation *u) {
+              Operation *top = topLevel(u);
+              std::optional<unsigned> g = top ? groupOf(top) : std::nullopt;
+              return !top || !g || !planOfGroup.count(*g);
+            });
         if (usedOutside)
           plan.results.push_back(value);
       }
