@@ -27,6 +27,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -192,6 +193,26 @@ LogicalResult lowerToGpuBinary(ModuleOp module, const GpuCodegenOptions &options
   if (failed(lowerToGpuKernels(module, options)))
     return failure();
   return runPasses(module, options, [&](OpPassManager &pm) { addNvvmPasses(pm, options); });
+}
+
+LogicalResult lowerGpuModuleToLLVM(ModuleOp module, const GpuCodegenOptions &options) {
+  if (failed(lowerToGpuBinary(module, options)))
+    return failure();
+  return runPasses(module, options, [&](OpPassManager &pm) {
+    // gpu.alloc on the device must be asynchronous for gpu-to-llvm: give each host function
+    // one stream, waited on before it returns.
+    pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+    pm.addPass(createConvertSCFToCFPass());
+    pm.addPass(memref::createExpandStridedMetadataPass());
+    pm.addPass(createLowerAffinePass());
+    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+    pm.addPass(createArithToLLVMConversionPass());
+    pm.addPass(createConvertFuncToLLVMPass());
+    pm.addPass(createGpuToLLVMConversionPass());
+    pm.addPass(createConvertControlFlowToLLVMPass());
+    pm.addPass(createReconcileUnrealizedCastsPass());
+    pm.addPass(createCanonicalizerPass());
+  });
 }
 
 LogicalResult emitPtx(ModuleOp module, llvm::raw_ostream &os, const GpuCodegenOptions &options) {

@@ -47,6 +47,12 @@ mlir::LogicalResult lowerToGpuKernels(mlir::ModuleOp module, const GpuCodegenOpt
 /// the gpu.module becomes a gpu.binary whose object is the PTX text.
 mlir::LogicalResult lowerToGpuBinary(mlir::ModuleOp module, const GpuCodegenOptions &options);
 
+/// Lowers `module` like lowerToGpuBinary, then the host functions to the
+/// LLVM dialect: launches, allocations and copies become calls to the mgpu*
+/// functions of libgradrt (runtime/include/grad/gradrt_gpu.h) on one stream
+/// per call, synchronized before the function returns.
+mlir::LogicalResult lowerGpuModuleToLLVM(mlir::ModuleOp module, const GpuCodegenOptions &options);
+
 /// Compiles `module` (a clone; the argument is not changed) and writes the
 /// PTX of its kernels (one PTX module, one .entry per kernel) to `os`.
 mlir::LogicalResult emitPtx(mlir::ModuleOp module, llvm::raw_ostream &os,

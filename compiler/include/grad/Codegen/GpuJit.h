@@ -1,0 +1,69 @@
+//===- GpuJit.h - run grad modules on an NVIDIA GPU -------------*- C++ -*-===//
+//
+// grad::GpuCompiledModule: the NVPTX pipeline (GpuPipeline.h) plus the host
+// code lowered to calls into libgradrt's mgpu* functions, JIT-compiled with
+// mlir::ExecutionEngine. run() moves host tensors to device buffers, calls the
+// entry point and copies the outputs back. Compiling needs no GPU; running
+// needs the CUDA driver (libcuda.so.1), else a clear error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAD_CODEGEN_GPUJIT_H
+#define GRAD_CODEGEN_GPUJIT_H
+
+#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Codegen/Signature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace grad {
+
+class Tensor;
+
+/// True when the CUDA driver loads and device 0 opens; otherwise false and
+/// `reason` (if given) says why, e.g. "no CUDA driver found: libcuda.so.1 ...".
+bool cudaDeviceAvailable(std::string *reason = nullptr);
+
+/// A grad module compiled for the GPU in this process.
+class GpuCompiledModule {
+public:
+  ~GpuCompiledModule();
+  GpuCompiledModule(const GpuCompiledModule &) = delete;
+  GpuCompiledModule &operator=(const GpuCompiledModule &) = delete;
+
+  /// Lowers a clone of `module` (grad and/or linalg on tensors) to PTX kernels
+  /// and host code and JIT-compiles the host code. Errors are diagnostics on
+  /// `module`'s context.
+  static mlir::FailureOr<std::unique_ptr<GpuCompiledModule>>
+  compile(mlir::ModuleOp module, const GpuCodegenOptions &options = {});
+
+  /// The signature of public function `fn`, or null.
+  const FunctionSignature *signature(llvm::StringRef fn) const;
+  /// All entry points, in module order.
+  const std::vector<FunctionSignature> &signatures() const { return signatures_; }
+
+  /// Runs `fn` on host tensors (checked against the signature like
+  /// CompiledModule::run): copies them to the device, runs the kernels and
+  /// returns the outputs copied back. Fails with `error` set on bad input, no
+  /// driver or a CUDA error.
+  mlir::FailureOr<std::vector<Tensor>> run(llvm::StringRef fn, const std::vector<Tensor> &inputs,
+                                           std::string *error = nullptr) const;
+
+private:
+  GpuCompiledModule() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine_;
+  std::vector<FunctionSignature> signatures_;
+};
+
+} // namespace grad
+
+#endif // GRAD_CODEGEN_GPUJIT_H
