@@ -24,6 +24,13 @@ enum class JitBackend {
   Native,      ///< the CPU backend's JIT (native code), when it is built in
 };
 
+/// Where grad::jit runs a compiled function.
+enum class Device {
+  CPU,  ///< this process's CPU (the default)
+  CUDA, ///< NVIDIA GPU 0 through the CUDA driver (docs/gpu.md); without a usable driver or
+        ///< device the first call throws a grad::Error naming the reason
+};
+
 /// Options of grad::trace and grad::jit.
 struct JitOptions {
   /// Symbol name of the traced func.func.
@@ -33,6 +40,8 @@ struct JitOptions {
   /// Backend for grad::jit. The environment variable GRAD_JIT_BACKEND=interpreter|native
   /// overrides the default.
   JitBackend backend = JitBackend::Interpreter;
+  /// Device for grad::jit. CUDA compiles with the NVPTX backend (`backend` is then ignored).
+  Device device = Device::CPU;
 };
 
 namespace detail {

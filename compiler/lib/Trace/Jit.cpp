@@ -11,6 +11,9 @@
 #include "grad/Trace/Tracer.h"
 
 #include "grad/error.h"
+#ifdef GRAD_JIT_NATIVE
+#include "grad/Codegen/GpuJit.h"
+#endif
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -69,7 +72,15 @@ struct JitCache::Impl {
     std::vector<size_t> structure;
     traceFunction(*entry.module, options.name, fn, args, structure);
     optimizeTracedModule(*entry.module, options.optimize);
-    entry.executable = compileEntry(*entry.module, options.name, options.backend);
+    if (options.device == Device::CUDA) {
+#ifdef GRAD_JIT_NATIVE
+      entry.executable = compileGpuEntry(*entry.module, options.name);
+#else
+      throw Error("jit: Device::CUDA needs the code generators (this build has GRAD_JIT_NATIVE=OFF)");
+#endif
+    } else {
+      entry.executable = compileEntry(*entry.module, options.name, options.backend);
+    }
     return entries.emplace(std::move(key), std::move(entry)).first->second;
   }
 };
