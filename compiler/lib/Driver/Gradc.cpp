@@ -3,7 +3,7 @@
 // Flow of one gradc run:
 //
 //   parse FILE (or stdin) -> verify -> graph passes: canonicalize + grad-fold (unless
-//   --no-fold), grad-autodiff (--grad=F), CSE -> emit:
+//   --no-fold), grad-autodiff (--grad=F), CSE, grad-fuse (unless --no-fuse) -> emit:
 //     mlir    the grad module after the graph passes
 //     header  the C header of the entry points (HeaderEmitter)
 //     dot     a Graphviz picture (DotEmitter)
@@ -77,8 +77,11 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
     if (options.fold)
       steps.push_back("canonicalize");
   }
-  // Fusion (--grad-fuse) is not implemented yet: `options.fuse` has no effect.
   steps.push_back("cse");
+  // Fusion last: it groups what folding, autodiff and CSE left (docs/fusion.md).
+  if (options.fuse)
+    steps.push_back(options.fusionReport ? "func.func(grad-fuse{report=true})"
+                                         : "func.func(grad-fuse)");
   // The text has no `builtin.module(...)` anchor: parsePassPipeline adds it to `pm`, which is
   // already anchored on the module (with the anchor the passes would nest one level too deep
   // and run on nothing).
@@ -146,10 +149,12 @@ struct CommandLine {
       cl::CommaSeparated, cl::cat(category)};
   cl::opt<bool> noFold{"no-fold", cl::desc("Skip canonicalization and --grad-fold"),
                        cl::cat(category)};
-  cl::opt<bool> noFuse{"no-fuse",
-                       cl::desc("Skip --grad-fuse (currently a no-op: the fusion pass has not "
-                                "landed, so nothing is fused either way)"),
+  cl::opt<bool> noFuse{"no-fuse", cl::desc("Skip --grad-fuse (no grad.fusion regions)"),
                        cl::cat(category)};
+  cl::opt<bool> fusionReport{
+      "fusion-report",
+      cl::desc("Print a remark per function: kernels before and after --grad-fuse (to stderr)"),
+      cl::cat(category)};
   cl::opt<bool> printIrAfterAll{"print-ir-after-all",
                                 cl::desc("Print the IR after every pass (to stderr)"),
                                 cl::cat(category)};
@@ -429,8 +434,7 @@ int runGradcMain(int argc, char **argv) {
       "assembly, MLIR or a Graphviz picture.\n\n"
       "  gradc model.mlir --emit=obj -o model.o && gradc model.mlir --emit=header -o model.h\n\n"
       "Errors are MLIR diagnostics (file:line:col). Exit codes: 0 success, 1 bad input or flags,\n"
-      "2 lowering/code generation failure, 3 output not writable.\n"
-      "--no-fuse is accepted but is a no-op until the fusion pass (--grad-fuse) lands.\n");
+      "2 lowering/code generation failure, 3 output not writable.\n");
 
   if (cli.optLevel > 3) {
     llvm::errs() << "gradc: -O" << cli.optLevel << " is not a valid level (use -O0..-O3)\n";
@@ -445,6 +449,7 @@ int runGradcMain(int argc, char **argv) {
   options.gradArgnums.assign(cli.gradArgnums.begin(), cli.gradArgnums.end());
   options.fold = !cli.noFold;
   options.fuse = !cli.noFuse;
+  options.fusionReport = cli.fusionReport;
   options.printIrAfterAll = cli.printIrAfterAll;
   options.timePasses = llvm::TimePassesIsEnabled;
   options.symbolPrefix = cli.symbolPrefix;

@@ -71,8 +71,8 @@ constexpr size_t kMaxRecomputedOps = 8;
 /// A set of top-level ops of one block that will become one kernel.
 struct FusionGroup {
   SmallVector<Operation *> members;
-  /// Holds a matmul (at most one per group).
-  bool hasMatmul = false;
+  /// The group's matmul (at most one per group), or null.
+  Operation *matmul = nullptr;
   /// Holds a reduction: the group is sealed, no consumer joins it.
   bool hasReduction = false;
   /// Largest program position of a member.
@@ -108,7 +108,7 @@ public:
   /// Rewrites the block; fails (with a diagnostic) only on an internal inconsistency.
   LogicalResult rewrite();
 
-  unsigned numFusions() const { return plans.size(); }
+  unsigned numFusions() const { return createdFusions; }
   unsigned numFusedOps() const {
     unsigned n = 0;
     for (const FusionPlan &p : plans)
@@ -149,6 +149,7 @@ private:
   llvm::DenseMap<Operation *, unsigned> groupIndex;
   std::vector<FusionGroup> groups;
   std::vector<FusionPlan> plans;
+  unsigned createdFusions = 0;
   /// Plan index of each group that becomes a region.
   llvm::DenseMap<unsigned, unsigned> planOfGroup;
 };
@@ -164,9 +165,20 @@ bool BlockFuser::canAbsorb(const FusionGroup &consumer, const FusionGroup &produ
     return false;
   // Input fusion: a reduction takes an elementwise chain, not a matmul and its epilogue.
   if (consumerRole == FusionRole::Reduction)
-    return !producer.hasMatmul;
+    return !producer.matmul;
   // One matmul (the root of the output fusion) per group.
-  return !(consumer.hasMatmul && producer.hasMatmul);
+  if (consumer.matmul && producer.matmul)
+    return false;
+  // No input fusion into a matmul: an epilogue op that also reads the producer of a matmul
+  // operand does not pull that producer into the matmul's group.
+  const FusionGroup &withMatmul = consumer.matmul ? consumer : producer;
+  const FusionGroup &other = consumer.matmul ? producer : consumer;
+  if (!withMatmul.matmul)
+    return true;
+  return llvm::none_of(withMatmul.matmul->getOperands(), [&](Value operand) {
+    Operation *def = operand.getDefiningOp();
+    return def && llvm::is_contained(other.members, def);
+  });
 }
 
 bool BlockFuser::wouldCycle(unsigned a, unsigned b) const {
@@ -210,7 +222,8 @@ void BlockFuser::merge(unsigned into, unsigned from) {
     dst.members.push_back(op);
     groupIndex[op] = into;
   }
-  dst.hasMatmul |= src.hasMatmul;
+  if (!dst.matmul)
+    dst.matmul = src.matmul;
   dst.hasReduction |= src.hasReduction;
   dst.maxPosition = std::max(dst.maxPosition, src.maxPosition);
   src.members.clear();
@@ -225,7 +238,7 @@ void BlockFuser::formGroups() {
     unsigned current = groups.size();
     FusionGroup group;
     group.members.push_back(&op);
-    group.hasMatmul = role == FusionRole::Matmul;
+    group.matmul = role == FusionRole::Matmul ? &op : nullptr;
     group.hasReduction = role == FusionRole::Reduction;
     group.maxPosition = position[&op];
     groups.push_back(std::move(group));
@@ -347,8 +360,21 @@ void BlockFuser::planRegions() {
     }
   }
 
-  // (c) Bodies in program order and their inputs (first use first).
+  // (c) Bodies in program order and their inputs (first use first). Recomputed cones may read
+  // broadcasts too: those are cloned as well.
   for (FusionPlan &plan : plans) {
+    SmallVector<Operation *> recomputed(plan.clones.begin(), plan.clones.end());
+    while (!recomputed.empty()) {
+      Operation *op = recomputed.pop_back_val();
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def && def->getBlock() == &block && !isMemberOf(def, plan.group) &&
+            isClonableProducer(def) && !plan.clones.contains(def)) {
+          addClone(plan, def);
+          recomputed.push_back(def);
+        }
+      }
+    }
     plan.bodyOps.append(plan.members.begin(), plan.members.end());
     for (Operation *clone : plan.clones)
       if (!isMemberOf(clone, plan.group))
@@ -393,6 +419,11 @@ LogicalResult BlockFuser::rewrite() {
     return success();
   SmallVector<std::pair<Value, Value>> replacements;
   for (FusionPlan &plan : plans) {
+    // Every value of the group is recomputed by the regions that read it: nothing to build, the
+    // members are erased below.
+    if (plan.results.empty())
+      continue;
+    ++createdFusions;
     Operation *last = plan.members.back();
     OpBuilder builder(last);
     SmallVector<Location> locations;
@@ -417,6 +448,14 @@ LogicalResult BlockFuser::rewrite() {
     for (Value v : plan.results)
       yielded.push_back(mapping.lookup(v));
     bodyBuilder.create<YieldOp>(loc, yielded);
+    // A member recomputed by every region that read it (Note [Recomputed members]) may be left
+    // without a reader here; grad ops are pure, so drop it.
+    SmallVector<Operation *> bodyOrder;
+    for (Operation &op : body->without_terminator())
+      bodyOrder.push_back(&op);
+    for (Operation *op : llvm::reverse(bodyOrder))
+      if (op->use_empty())
+        op->erase();
     for (auto [original, result] : llvm::zip(plan.results, fusion.getResults()))
       replacements.push_back({original, result});
   }

@@ -50,8 +50,10 @@ struct GradcOptions {
   /// --grad-argnums: the arguments to differentiate (empty: all floating-point ones).
   std::vector<int64_t> gradArgnums;
   bool fold = true;
-  /// Fusion is not implemented yet; the flag is accepted and has no effect.
+  /// Run --grad-fuse after the other graph passes (gradc --no-fuse turns it off).
   bool fuse = true;
+  /// --fusion-report: the fusion pass emits "kernels before: N, after: M" per function.
+  bool fusionReport = false;
   bool printIrAfterAll = false;
   bool timePasses = false;
   /// Prefix of the C wrappers written by --emit=header.
@@ -65,8 +67,9 @@ struct GradcOptions {
 };
 
 /// Runs the graph passes in place: canonicalize + grad-fold (unless --no-fold), grad-autodiff
-/// when `gradFunc` is set (then canonicalize + CSE). `configure`, if set, is applied to the
-/// pass manager (IR printing, timing). Diagnostics go to the module's context.
+/// when `gradFunc` is set (then canonicalize), CSE, then grad-fuse (unless `fuse` is false).
+/// `configure`, if set, is applied to the pass manager (IR printing, timing). Diagnostics go to
+/// the module's context.
 mlir::LogicalResult
 runGraphPasses(mlir::ModuleOp module, const GradcOptions &options,
                const std::function<void(mlir::PassManager &)> &configure = nullptr);
