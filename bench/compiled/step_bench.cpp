@@ -296,6 +296,13 @@ int main(int argc, char **argv) {
   }
   if (!rss.empty())
     return rssChild(rss);
+  if (only == "loop-eager" || only == "loop-compiled") { // for perf: 100 steps of one kind
+    EagerMlp e;
+    CompiledMlp c;
+    for (int i = 0; i < 100; ++i)
+      only == "loop-eager" ? e.step() : c.step();
+    return 0;
+  }
   if (only == "dump") { // the optimized grad IR of the MLP step
     CompiledMlp m;
     std::printf("%s", m.fn->mlir(m.args).c_str());

@@ -8,6 +8,7 @@
 
 #include "grad/Codegen/Jit.h"
 
+#include "grad/Codegen/JitAllocator.h"
 #include "grad/Codegen/ObjectEmitter.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -28,7 +29,9 @@ FailureOr<std::unique_ptr<CompiledModule>> CompiledModule::compile(ModuleOp modu
   if (failed(signatures))
     return failure();
   OwningOpRef<ModuleOp> clone = module.clone();
-  if (failed(lowerToLLVMDialect(*clone, options)))
+  CodegenOptions jitOptions = options;
+  jitOptions.jitAllocator = true;
+  if (failed(lowerToLLVMDialect(*clone, jitOptions)))
     return failure();
 
   std::string error;
@@ -53,6 +56,8 @@ FailureOr<std::unique_ptr<CompiledModule>> CompiledModule::compile(ModuleOp modu
   if (!engine)
     return emitError(module.getLoc())
            << "JIT compilation failed: " << llvm::toString(engine.takeError());
+
+  (*engine)->registerSymbols(jitAllocatorSymbols);
 
   std::unique_ptr<CompiledModule> result(new CompiledModule());
   result->engine_ = std::move(*engine);

@@ -5,10 +5,12 @@
 //
 //   grad ops ──grad-lower-to-linalg──> linalg on tensors
 //     ──linalg-fuse-elementwise-ops──> fused linalg.generic
+//     ──grad-fold-matmul-transposes──> matmul_transpose_a/_b   (BLAS lowering only)
 //     ──grad-tile-and-vectorize──────> scf.for + vector ops on tensors
 //     ──one-shot-bufferize───────────> memrefs (identity layout at functions)
 //     ──buffer-results-to-out-params─> caller-allocated outputs
 //     ──buffer-deallocation-pipeline─> temporaries freed
+//     ──grad-matmul-to-blas──────────> cblas_?gemm calls     (BLAS lowering only)
 //     ──grad-lower-vector────────────> 1-D vectors, FMAs
 //     ──grad-lower-copies, convert-linalg-to-loops, grad-lower-math
 //     ──*-to-llvm────────────────────> LLVM dialect
@@ -90,15 +92,21 @@ void registerCodegenDialects(DialectRegistry &registry) {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options) {
   bool vectorize = options.vectorize && options.optLevel > 0;
+  bool blas = options.matmulLowering == CodegenOptions::MatmulLowering::Blas;
   pm.addPass(createGradEmitCInterface());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (blas) {
+    pm.addNestedPass<func::FuncOp>(createGradFoldMatmulTransposes());
+    pm.addPass(createCanonicalizerPass());
+  }
   if (vectorize) {
     GradTileAndVectorizeOptions tiling;
     tiling.matmulTile = options.matmulTile;
     tiling.matmulRegisterTile = options.matmulRegisterTile;
     tiling.vectorSize = options.vectorSize;
     tiling.packRhs = options.packMatmulRhs;
+    tiling.skipBlasMatmuls = blas;
     pm.addNestedPass<func::FuncOp>(createGradTileAndVectorize(tiling));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -129,7 +137,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
 
-  // Buffers -> loops and 1-D vectors.
+  // Buffers -> BLAS calls, loops and 1-D vectors.
+  if (blas)
+    pm.addPass(createGradMatmulToBlas());
   if (vectorize)
     pm.addNestedPass<func::FuncOp>(createGradLowerVector());
   pm.addNestedPass<func::FuncOp>(createGradLowerCopies());
@@ -145,7 +155,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = options.jitAllocator;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -174,6 +186,9 @@ struct LowerToLLVMPipelineOptions : PassPipelineOptions<LowerToLLVMPipelineOptio
   Option<int64_t> vectorSize{*this, "vector-size",
                              llvm::cl::desc("Largest innermost tile of non-matmul ops"),
                              llvm::cl::init(64)};
+  Option<bool> blasMatmul{*this, "blas-matmul",
+                          llvm::cl::desc("Matmuls call cblas_sgemm/dgemm (MatmulLowering::Blas)"),
+                          llvm::cl::init(false)};
 };
 } // namespace
 
@@ -186,6 +201,8 @@ void registerCodegenPipelines() {
         CodegenOptions options;
         options.optLevel = cl.optLevel;
         options.vectorSize = cl.vectorSize;
+        if (cl.blasMatmul)
+          options.matmulLowering = CodegenOptions::MatmulLowering::Blas;
         buildGradToLinalgPipeline(pm);
         buildLinalgToLLVMPipeline(pm, options);
       });

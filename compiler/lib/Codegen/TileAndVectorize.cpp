@@ -97,6 +97,12 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
+      if (skipBlasMatmuls &&
+          isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op)) {
+        Type element = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+        if (element.isF32() || element.isF64())
+          continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
+      }
       auto tilable = cast<TilingInterface>(op.getOperation());
       Operation *tiled = nullptr;
       if (isMatmulLike(op)) {

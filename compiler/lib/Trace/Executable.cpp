@@ -17,6 +17,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <cstdlib>
+#include <string>
+
 using namespace mlir;
 
 namespace grad {
@@ -85,7 +88,15 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
     std::string diags = collectDiagnostics(
         module.getContext(),
         [&]() -> LogicalResult {
-          compiled = CompiledModule::compile(module);
+          // Matmuls call OpenBLAS (loaded in this process): faster than the generated loop
+          // nest at the shapes of training steps (docs/codegen.md). GRAD_JIT_MATMUL=generated
+          // selects the generated code (for benchmarks).
+          CodegenOptions options;
+          const char *matmul = std::getenv("GRAD_JIT_MATMUL");
+          options.matmulLowering = matmul && std::string(matmul) == "generated"
+                                       ? CodegenOptions::MatmulLowering::Generated
+                                       : CodegenOptions::MatmulLowering::Blas;
+          compiled = CompiledModule::compile(module, options);
           return failure(failed(compiled));
         },
         ok);

@@ -40,10 +40,37 @@ def GradTileAndVectorize : Pass<"grad-tile-and-vectorize", "mlir::func::FuncOp">
            "Largest innermost tile of non-matmul ops (elements)">,
     Option<"packRhs", "pack-rhs", "bool", /*default=*/"true",
            "Copy each cache tile of a matmul's right operand into a contiguous buffer">,
+    Option<"skipBlasMatmuls", "skip-blas-matmuls", "bool", /*default=*/"false",
+           "Leave f32/f64 linalg.matmul, matmul_transpose_a/_b untiled (for grad-matmul-to-blas)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::FuncOp"> {
+  let summary = "Fold 2-D transposes into linalg.matmul_transpose_a/_b (BLAS lowering)";
+  let description = [{
+    On tensors: matmul(transpose(A), B) -> matmul_transpose_a(A, B),
+    matmul(A, transpose(B)) -> matmul_transpose_b(A, B), and
+    transpose(matmul_transpose_a(A, B)) -> matmul_transpose_a(B, A) (likewise _b)
+    when the matmul starts from a zero fill and has no other use. Used when
+    matmuls become BLAS calls, which take the transposes as flags.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
+  let summary = "Replace matmuls on buffers with calls to cblas_sgemm / cblas_dgemm";
+  let description = [{
+    linalg.matmul, linalg.matmul_transpose_a and linalg.matmul_transpose_b on
+    static rank-2 f32/f64 memrefs with unit inner stride become one call to
+    cblas_sgemm / cblas_dgemm (row major, alpha = beta = 1: C += op(A) op(B)).
+    The JIT resolves the symbol in the process (OpenBLAS); an object file that
+    contains such calls must be linked with -lopenblas. Other matmuls stay.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect"];
 }
 
 def GradLowerVector : Pass<"grad-lower-vector", "mlir::func::FuncOp"> {

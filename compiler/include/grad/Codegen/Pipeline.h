@@ -33,6 +33,16 @@ struct CodegenOptions {
   std::vector<int64_t> matmulRegisterTile = {8, 32, 1};
   /// Copy each cache tile of a matmul's right operand into a contiguous buffer.
   bool packMatmulRhs = true;
+  /// How f32/f64 matmuls become code: the tiled, vectorized loop nest generated here, or a
+  /// call to cblas_sgemm/cblas_dgemm (2-D transposes folded into its flags). Blas needs
+  /// OpenBLAS at run time: the JIT finds it in the process; an object file must be linked
+  /// with -lopenblas. grad::jit uses Blas; gradc and emitObjectFile default to Generated.
+  enum class MatmulLowering { Generated, Blas };
+  MatmulLowering matmulLowering = MatmulLowering::Generated;
+  /// Lower memref.alloc/dealloc to MLIR's generic allocation functions, which the JIT binds
+  /// to a per-size cache (JitAllocator.h). Set by CompiledModule::compile; an object file
+  /// would need those symbols, so it is off elsewhere.
+  bool jitAllocator = false;
   /// Largest innermost tile (elements) of elementwise ops and reductions.
   int64_t vectorSize = 64;
   /// Target for object emission; empty = the host CPU and its features.

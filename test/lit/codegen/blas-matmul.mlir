@@ -1,0 +1,87 @@
+// RUN: grad-opt %s --split-input-file --grad-fold-matmul-transposes | FileCheck %s
+// RUN: grad-opt %s --split-input-file --grad-lower-to-llvm=blas-matmul=1 | FileCheck %s --check-prefix=LLVM
+
+// The BLAS matmul lowering: transposes fold into matmul_transpose_a/_b, which
+// become cblas_?gemm calls with the transpose flags (111 = no, 112 = transposed).
+
+// CHECK-LABEL: func.func @operand_a
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul_transpose_a ins(%arg0, %arg1 : tensor<7x5xf32>, tensor<7x3xf32>)
+// LLVM-LABEL: llvm.func @operand_a
+// LLVM-DAG: %[[T:.*]] = llvm.mlir.constant(112 : i32)
+// LLVM-DAG: %[[N:.*]] = llvm.mlir.constant(111 : i32)
+// LLVM: llvm.call @cblas_sgemm(%{{.*}}, %[[T]], %[[N]],
+// LLVM-NOT: llvm.call @cblas_sgemm
+func.func @operand_a(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<5x3xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5x7xf32>
+  %t = linalg.transpose ins(%a : tensor<7x5xf32>) outs(%e : tensor<5x7xf32>) permutation = [1, 0]
+  %ec = tensor.empty() : tensor<5x3xf32>
+  %f = linalg.fill ins(%z : f32) outs(%ec : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %r = linalg.matmul ins(%t, %b : tensor<5x7xf32>, tensor<7x3xf32>) outs(%f : tensor<5x3xf32>) -> tensor<5x3xf32>
+  return %r : tensor<5x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @operand_b
+// CHECK: linalg.matmul_transpose_b ins(%arg0, %arg1 : tensor<5x7xf64>, tensor<3x7xf64>)
+// LLVM-LABEL: llvm.func @operand_b
+// LLVM: llvm.call @cblas_dgemm
+func.func @operand_b(%a: tensor<5x7xf64>, %b: tensor<3x7xf64>) -> tensor<5x3xf64> {
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<7x3xf64>
+  %t = linalg.transpose ins(%b : tensor<3x7xf64>) outs(%e : tensor<7x3xf64>) permutation = [1, 0]
+  %ec = tensor.empty() : tensor<5x3xf64>
+  %f = linalg.fill ins(%z : f64) outs(%ec : tensor<5x3xf64>) -> tensor<5x3xf64>
+  %r = linalg.matmul ins(%a, %t : tensor<5x7xf64>, tensor<7x3xf64>) outs(%f : tensor<5x3xf64>) -> tensor<5x3xf64>
+  return %r : tensor<5x3xf64>
+}
+
+// -----
+
+// (a^T b)^T = b^T a: the weight-gradient pattern needs no transpose at all.
+// CHECK-LABEL: func.func @result
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul_transpose_a ins(%arg1, %arg0 : tensor<7x3xf32>, tensor<7x5xf32>) outs(%{{.*}} : tensor<3x5xf32>)
+// LLVM-LABEL: llvm.func @result
+// LLVM: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @cblas_sgemm
+func.func @result(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<3x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5x7xf32>
+  %t = linalg.transpose ins(%a : tensor<7x5xf32>) outs(%e : tensor<5x7xf32>) permutation = [1, 0]
+  %ec = tensor.empty() : tensor<5x3xf32>
+  %f = linalg.fill ins(%z : f32) outs(%ec : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %r = linalg.matmul ins(%t, %b : tensor<5x7xf32>, tensor<7x3xf32>) outs(%f : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %e2 = tensor.empty() : tensor<3x5xf32>
+  %rt = linalg.transpose ins(%r : tensor<5x3xf32>) outs(%e2 : tensor<3x5xf32>) permutation = [1, 0]
+  return %rt : tensor<3x5xf32>
+}
+
+// -----
+
+// A non-zero accumulator: the result transpose cannot swap the operands.
+// CHECK-LABEL: func.func @nonzero_init
+// CHECK: linalg.matmul_transpose_a ins(%arg0, %arg1
+// CHECK: linalg.transpose
+// LLVM-LABEL: llvm.func @nonzero_init
+// LLVM: llvm.call @cblas_sgemm
+func.func @nonzero_init(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>, %c: tensor<5x3xf32>) -> tensor<3x5xf32> {
+  %e = tensor.empty() : tensor<5x7xf32>
+  %t = linalg.transpose ins(%a : tensor<7x5xf32>) outs(%e : tensor<5x7xf32>) permutation = [1, 0]
+  %r = linalg.matmul ins(%t, %b : tensor<5x7xf32>, tensor<7x3xf32>) outs(%c : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %e2 = tensor.empty() : tensor<3x5xf32>
+  %rt = linalg.transpose ins(%r : tensor<5x3xf32>) outs(%e2 : tensor<3x5xf32>) permutation = [1, 0]
+  return %rt : tensor<3x5xf32>
+}
+
+// -----
+
+// Integer matmuls are not BLAS calls (loops).
+// LLVM-LABEL: llvm.func @integer
+// LLVM-NOT: cblas
+func.func @integer(%a: tensor<5x7xi64>, %b: tensor<7x3xi64>, %c: tensor<5x3xi64>) -> tensor<5x3xi64> {
+  %r = linalg.matmul ins(%a, %b : tensor<5x7xi64>, tensor<7x3xi64>) outs(%c : tensor<5x3xi64>) -> tensor<5x3xi64>
+  return %r : tensor<5x3xi64>
+}
