@@ -90,6 +90,10 @@ JitCache::JitCache(FlatFn fn, JitOptions options) : impl_(std::make_unique<Impl>
   impl_->fn = std::move(fn);
   impl_->options = std::move(options);
   impl_->options.backend = backendFromEnvironment(impl_->options.backend);
+#ifndef GRAD_JIT_NATIVE
+  // A build without the CPU backend (GRAD_JIT_NATIVE=OFF) runs everything on the interpreter.
+  impl_->options.backend = JitBackend::Interpreter;
+#endif
   impl_->context = createTraceContext();
 }
 
