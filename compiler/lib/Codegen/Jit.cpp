@@ -62,6 +62,14 @@ FailureOr<std::unique_ptr<CompiledModule>> CompiledModule::compile(ModuleOp modu
   std::unique_ptr<CompiledModule> result(new CompiledModule());
   result->engine_ = std::move(*engine);
   result->signatures_ = std::move(*signatures);
+  // Materializes the code now (compile time is paid here, not by the first call).
+  for (const FunctionSignature &sig : result->signatures_) {
+    auto entry = result->engine_->lookupPacked("_mlir_ciface_" + sig.name);
+    if (!entry)
+      return emitError(module.getLoc()) << "JIT compilation of '" << sig.name
+                                        << "' failed: " << llvm::toString(entry.takeError());
+    result->entries_.push_back(*entry);
+  }
   return result;
 }
 
@@ -73,20 +81,21 @@ const FunctionSignature *CompiledModule::signature(llvm::StringRef fn) const {
 }
 
 namespace {
-/// A ranked memref descriptor {allocated, aligned, offset, sizes[R], strides[R]}
-/// of a contiguous row-major buffer, as 64-bit words.
-std::vector<int64_t> makeDescriptor(const void *data, const Shape &shape) {
-  size_t rank = shape.size();
-  std::vector<int64_t> words(3 + 2 * rank);
-  words[0] = words[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
-  words[2] = 0;
+/// Appends the ranked memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} of a
+/// contiguous row-major buffer, as 64-bit words, to `words`.
+void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data,
+                      const Shape &shape) {
+  size_t rank = shape.size(), at = words.size();
+  words.resize(at + 3 + 2 * rank);
+  int64_t *w = words.data() + at;
+  w[0] = w[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
+  w[2] = 0;
   int64_t stride = 1;
   for (size_t d = rank; d-- > 0;) {
-    words[3 + d] = shape[d];
-    words[3 + rank + d] = stride;
+    w[3 + d] = shape[d];
+    w[3 + rank + d] = stride;
     stride *= shape[d];
   }
-  return words;
 }
 } // namespace
 
@@ -105,22 +114,31 @@ LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const vo
                 " inputs and " + std::to_string(sig->outputs.size()) + " outputs, got " +
                 std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
 
-  std::vector<std::vector<int64_t>> descriptors;
-  descriptors.reserve(inputs.size() + outputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i)
-    descriptors.push_back(makeDescriptor(inputs[i], sig->inputs[i].shape));
-  for (size_t i = 0; i < outputs.size(); ++i)
-    descriptors.push_back(makeDescriptor(outputs[i], sig->outputs[i].shape));
-  // invokePacked wants a pointer to each argument; each argument is a pointer
-  // to a descriptor.
-  std::vector<void *> argValues, args;
-  argValues.reserve(descriptors.size());
-  for (auto &d : descriptors)
-    argValues.push_back(d.data());
+  // All descriptors in one buffer (no reallocation after the offsets are taken).
+  size_t words = 0;
+  for (const TensorSignature &t : sig->inputs)
+    words += 3 + 2 * t.shape.size();
+  for (const TensorSignature &t : sig->outputs)
+    words += 3 + 2 * t.shape.size();
+  llvm::SmallVector<int64_t, 128> storage;
+  storage.reserve(words);
+  llvm::SmallVector<size_t, 16> offsets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    offsets.push_back(storage.size());
+    appendDescriptor(storage, inputs[i], sig->inputs[i].shape);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    offsets.push_back(storage.size());
+    appendDescriptor(storage, outputs[i], sig->outputs[i].shape);
+  }
+  // The packed entry takes a pointer to each argument; each argument is a pointer to a
+  // descriptor.
+  llvm::SmallVector<void *, 16> argValues, args;
+  for (size_t offset : offsets)
+    argValues.push_back(storage.data() + offset);
   for (void *&v : argValues)
     args.push_back(&v);
-  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
-    return fail("cannot call '" + fn.str() + "': " + llvm::toString(std::move(err)));
+  entries_[sig - signatures_.data()](args.data());
   return success();
 }
 

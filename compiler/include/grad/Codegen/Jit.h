@@ -62,6 +62,9 @@ private:
   CompiledModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
   std::vector<FunctionSignature> signatures_;
+  /// The packed entry (`_mlir__mlir_ciface_<fn>`) of each signature, looked up once at compile
+  /// time: a call then costs no JIT symbol lookup.
+  std::vector<void (*)(void **)> entries_;
 };
 
 } // namespace grad
