@@ -11,6 +11,8 @@
 //                 [--backend native|interpreter]
 #include "alloc_counter.h"
 
+#include "grad/Codegen/JitAllocator.h"
+
 #include "grad/jit.h"
 #include "grad/nn.h"
 #include "grad/ops.h"
@@ -82,6 +84,8 @@ Tensor makeLabels() {
   return tensor(std::move(y), {kBatch});
 }
 
+size_t bytesOf(const Tensor &t) { return t.defined() ? t.numel() * dtype_size(t.dtype()) : 0; }
+
 /// The eager training step: zero_grad, forward, cross-entropy, backward, SGD::step.
 struct EagerMlp {
   nn::Sequential model = makeMlp();
@@ -92,6 +96,13 @@ struct EagerMlp {
     Tensor loss = cross_entropy(model.forward(x), labels);
     loss.backward();
     opt.step();
+  }
+  /// Tensor bytes held between steps: parameters, their gradients, the batch.
+  size_t stateBytes() const {
+    size_t n = bytesOf(x) + bytesOf(labels);
+    for (const Tensor &p : model.parameters())
+      n += bytesOf(p) + bytesOf(p.grad());
+    return n;
   }
 };
 
@@ -126,6 +137,13 @@ struct CompiledMlp {
     std::vector<Tensor> out = (*fn)(args);
     for (size_t i = 1; i < out.size(); ++i)
       args[i + 1] = out[i];
+  }
+  /// Tensor bytes held between steps: the batch and the parameters.
+  size_t stateBytes() const {
+    size_t n = 0;
+    for (const Tensor &a : args)
+      n += bytesOf(a);
+    return n;
   }
 };
 
@@ -208,38 +226,44 @@ void benchOverhead(int reps) {
               first * 1e3, hit.wall * 1e6, hit.cpu * 1e6, eager.wall * 1e6);
 }
 
-/// Heap peak during one step above the heap in use before it, in MiB.
-double stepHeapPeak(const std::function<void()> &step) {
+/// The heap a step needs at its peak, in MiB: the highest heap during the step, minus the heap
+/// before it, plus the tensor state the step starts from (`state()` bytes, measured before the
+/// step), plus the JIT's cached temporaries (blocks kept between calls for the next one).
+/// Compiled code and MLIR/LLVM objects alive before the step are not counted.
+double stepPeak(const std::function<void()> &step, const std::function<size_t()> &state) {
   step(); // warm: compiles, allocates the optimizer's state
+  step();
+  size_t held = state() + grad::jitAllocatorCachedBytes();
   size_t before = bench::heap_live_bytes();
   bench::reset_heap_peak();
   step();
-  return (bench::heap_peak_bytes() - before) / (1024.0 * 1024.0);
+  return (bench::heap_peak_bytes() - before + held) / (1024.0 * 1024.0);
 }
 
 void benchMemory(const char *self) {
   double eager, compiled;
   {
     EagerMlp m;
-    eager = stepHeapPeak([&] { m.step(); });
+    eager = stepPeak([&] { m.step(); }, [&] { return m.stateBytes(); });
   }
   {
     CompiledMlp m;
-    compiled = stepHeapPeak([&] { m.step(); });
+    compiled = stepPeak([&] { m.step(); }, [&] { return m.stateBytes(); });
   }
-  std::printf("MLP step heap peak above the pre-step heap: eager %.1f MiB, compiled %.1f MiB\n",
+  std::printf("MLP step, peak heap (state + temporaries): eager %.2f MiB, compiled %.2f MiB\n",
               eager, compiled);
   Tensor x = randn({4096, 1024}, 1), g = randn({4096, 1024}, 2);
+  auto inputs = [&] { return bytesOf(x) + bytesOf(g); };
   {
     auto eagerBwd = value_and_grad(blockLoss, {0});
-    eager = stepHeapPeak([&] { (void)eagerBwd({x, g}); });
+    eager = stepPeak([&] { (void)eagerBwd({x, g}); }, inputs);
   }
   {
     auto bwd = jit(value_and_grad(blockLoss, {0}), jitOptions());
-    compiled = stepHeapPeak([&] { (void)bwd({x, g}); });
+    compiled = stepPeak([&] { (void)bwd({x, g}); }, inputs);
   }
-  std::printf("block fwd+bwd heap peak above the pre-call heap: eager %.1f MiB, compiled %.1f "
-              "MiB (inputs 32 MiB)\n",
+  std::printf("block fwd+bwd, peak heap (inputs + temporaries + outputs): eager %.1f MiB, "
+              "compiled %.1f MiB (inputs 32 MiB)\n",
               eager, compiled);
   // Whole-process view: maximum resident set of a fresh process doing 3 MLP steps.
   for (const char *mode : {"eager", "compiled"}) {
