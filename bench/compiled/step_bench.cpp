@@ -19,6 +19,8 @@
 #include "grad/optim.h"
 #include "grad/transforms.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -165,6 +167,40 @@ void printHeader(const char *unit) {
   std::printf("(times in %s; x = eager / compiled)\n", unit);
 }
 
+/// The floor under both: the step's eight matmuls alone as OpenBLAS sgemm calls (the shapes and
+/// transposes that the compiled step issues), in seconds.
+Timing sgemmFloor(int reps, double *gflop) {
+  struct Mm {
+    bool ta, tb;
+    int m, n, k;
+  };
+  const Mm mms[] = {
+      {false, true, kBatch, kHidden, kIn},       {false, true, kBatch, kHidden, kHidden},
+      {false, true, kBatch, kClasses, kHidden},  {true, false, kClasses, kHidden, kBatch},
+      {false, false, kBatch, kHidden, kClasses}, {true, false, kHidden, kHidden, kBatch},
+      {false, false, kBatch, kHidden, kHidden},  {true, false, kHidden, kIn, kBatch}};
+  std::vector<std::vector<float>> a, b, c;
+  double flop = 0;
+  for (const Mm &mm : mms) {
+    a.emplace_back(size_t(mm.m) * mm.k, 0.5f);
+    b.emplace_back(size_t(mm.k) * mm.n, 0.25f);
+    c.emplace_back(size_t(mm.m) * mm.n, 0.f);
+    flop += 2.0 * mm.m * mm.n * mm.k;
+  }
+  *gflop = flop * 1e-9;
+  return measure(
+      [&] {
+        for (size_t i = 0; i < std::size(mms); ++i) {
+          const Mm &mm = mms[i];
+          cblas_sgemm(CblasRowMajor, mm.ta ? CblasTrans : CblasNoTrans,
+                      mm.tb ? CblasTrans : CblasNoTrans, mm.m, mm.n, mm.k, 1.f, a[i].data(),
+                      mm.ta ? mm.m : mm.k, b[i].data(), mm.tb ? mm.k : mm.n, 1.f, c[i].data(),
+                      mm.n);
+        }
+      },
+      reps);
+}
+
 void benchMlp(int reps) {
   EagerMlp eager;
   CompiledMlp compiled;
@@ -177,6 +213,12 @@ void benchMlp(int reps) {
   Timing c = measure([&] { compiled.step(); }, reps);
   printHeader("ms");
   printRow("MLP 784-512-512-10 b256 train step", e, c, "ms", 1e3);
+  double gflop;
+  Timing floor = sgemmFloor(reps, &gflop);
+  std::printf("the step's 8 matmuls alone (OpenBLAS sgemm, %.3f GFLOP): %.2f ms wall, %.2f ms cpu "
+              "(%.0f GFLOP/s): eager / floor %.2f, compiled / floor %.2f (cpu)\n",
+              gflop, floor.wall * 1e3, floor.cpu * 1e3, gflop / floor.cpu, e.cpu / floor.cpu,
+              c.cpu / floor.cpu);
   std::printf("MLP step first call (trace+compile+run): %.1f ms; steady step %.2f ms -> "
               "trace+compile ~ %.1f ms\n",
               first * 1e3, c.wall * 1e3, (first - c.wall) * 1e3);
