@@ -273,6 +273,7 @@ void benchOverhead(int reps) {
 /// step), plus the JIT's cached temporaries (blocks kept between calls for the next one).
 /// Compiled code and MLIR/LLVM objects alive before the step are not counted.
 double stepPeak(const std::function<void()> &step, const std::function<size_t()> &state) {
+  grad::jitAllocatorReleaseCached(); // only this step's temporaries in the cache
   step(); // warm: compiles, allocates the optimizer's state
   step();
   size_t held = state() + grad::jitAllocatorCachedBytes();

@@ -116,4 +116,14 @@ size_t jitAllocatorCachedBytes() {
   return c.cachedBytes;
 }
 
+void jitAllocatorReleaseCached() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto &[key, blocks] : c.free)
+    for (void *raw : blocks)
+      std::free(raw);
+  c.free.clear();
+  c.cachedBytes = 0;
+}
+
 } // namespace grad

@@ -295,6 +295,11 @@ func.func @f(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
     if (i > 0)
       EXPECT_EQ(grad::jitAllocatorCachedBytes(), afterFirst);
   }
+  grad::jitAllocatorReleaseCached();
+  EXPECT_EQ(grad::jitAllocatorCachedBytes(), 0u);
+  auto again = (*compiled)->run("f", {x}); // blocks are allocated afresh
+  ASSERT_TRUE(mlir::succeeded(again));
+  EXPECT_NEAR((*again)[0].to_vector<float>()[5], want.to_vector<float>()[5], 1e-5f);
 }
 
 // grad::jit runs native code by default (JitOptions::backend), and a training-step-shaped

@@ -23,6 +23,9 @@ llvm::orc::SymbolMap jitAllocatorSymbols(llvm::orc::MangleAndInterner interner);
 /// Bytes currently held in the cache (freed by compiled code, not yet reused).
 size_t jitAllocatorCachedBytes();
 
+/// Returns every cached block to the C library (like torch.cuda.empty_cache).
+void jitAllocatorReleaseCached();
+
 } // namespace grad
 
 #endif // GRAD_CODEGEN_JITALLOCATOR_H
