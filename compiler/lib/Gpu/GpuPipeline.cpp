@@ -87,7 +87,8 @@ LogicalResult mergeKernelModules(ModuleOp module) {
   return failure(result.wasInterrupted());
 }
 
-void addKernelPasses(OpPassManager &pm) {
+/// grad -> host functions with inline gpu.launch ops on buffers.
+void addMappingPasses(OpPassManager &pm) {
   buildGradToLinalgPipeline(pm);
   pm.addPass(createGradEmitCInterface());
   pm.addPass(createCanonicalizerPass());
@@ -109,10 +110,14 @@ void addKernelPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapLinalgPass());
-  pm.addNestedPass<func::FuncOp>(createGpuDeviceBuffersPass());
   pm.addNestedPass<func::FuncOp>(createGradLowerMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void addKernelPasses(OpPassManager &pm) {
+  addMappingPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createGpuDeviceBuffersPass());
   // Constants and index arithmetic move into the kernels instead of becoming parameters.
   pm.addPass(createGpuLauchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
@@ -187,6 +192,13 @@ LogicalResult lowerToGpuKernels(ModuleOp module, const GpuCodegenOptions &option
     return failure();
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), UnitAttr::get(module.getContext()));
   return mergeKernelModules(module);
+}
+
+LogicalResult lowerToGpuLaunches(ModuleOp module, const GpuCodegenOptions &options) {
+  DialectRegistry registry;
+  registerGpuCodegenDialects(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  return runPasses(module, options, addMappingPasses);
 }
 
 LogicalResult lowerToGpuBinary(ModuleOp module, const GpuCodegenOptions &options) {
