@@ -214,6 +214,15 @@ static void* load_module(void* data, int opt_level) {
   return module;
 }
 
+void grad_gpu_clear_module_cache(void) {
+  pthread_mutex_lock(&g_module_lock);
+  for (int i = 0; i < g_module_count; ++i)
+    if (g_api.base && g_modules[i].module)
+      check(g_api.base->cuModuleUnload(g_modules[i].module), "cuModuleUnload");
+  g_module_count = 0;
+  pthread_mutex_unlock(&g_module_lock);
+}
+
 void* mgpuModuleLoad(void* data, size_t size) {
   (void)size;
   return load_module(data, 4);

@@ -78,7 +78,12 @@ bool cudaDeviceAvailable(std::string *reason) {
   return false;
 }
 
-GpuCompiledModule::~GpuCompiledModule() = default;
+GpuCompiledModule::~GpuCompiledModule() {
+  // The runtime caches loaded modules by the address of their PTX, a constant of this JIT-ed
+  // code: once it is gone another module's PTX may land at the same address.
+  if (engine_)
+    grad_gpu_clear_module_cache();
+}
 
 FailureOr<std::unique_ptr<GpuCompiledModule>>
 GpuCompiledModule::compile(ModuleOp module, const GpuCodegenOptions &options) {

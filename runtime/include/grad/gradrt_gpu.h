@@ -29,6 +29,10 @@ GRAD_RT_API grad_status grad_gpu_take_error(void);
 /// Makes device 0's primary context current on this thread (loading the driver on first use).
 GRAD_RT_API grad_status grad_gpu_init(void);
 
+/// Unloads every cached module. Call it when code whose images were cached goes away (a JIT-ed
+/// module is destroyed): a later image may reuse the address. No kernel may be running.
+GRAD_RT_API void grad_gpu_clear_module_cache(void);
+
 /// Loads a PTX (NUL-terminated text) or cubin image; modules are cached by image address, so
 /// the per-launch load/unload pair of the generated code costs a lookup, not a PTX JIT.
 GRAD_RT_API void* mgpuModuleLoad(void* data, size_t size);
