@@ -21,8 +21,8 @@ std::atomic<size_t> peak{0};
 
 void *counted(void *p) {
   if (p) {
-    size_t now = live.fetch_add(malloc_usable_size(p), std::memory_order_relaxed) +
-                 malloc_usable_size(p);
+    size_t now =
+        live.fetch_add(malloc_usable_size(p), std::memory_order_relaxed) + malloc_usable_size(p);
     size_t old = peak.load(std::memory_order_relaxed);
     while (now > old && !peak.compare_exchange_weak(old, now, std::memory_order_relaxed)) {
     }

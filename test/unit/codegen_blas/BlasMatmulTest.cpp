@@ -323,3 +323,26 @@ TEST(JitDefault, NativeBackendMatchesEagerOnMatmulGradients) {
 }
 
 } // namespace
+
+namespace {
+
+// The interpreter stays selectable, by option and by environment: it runs the eager kernels, so
+// its results equal eager's bit for bit (native tanh is a polynomial and may differ in the last
+// bits, which is why exact equality identifies the interpreter here).
+TEST(JitDefault, InterpreterSelectableByOptionAndEnvironment) {
+  auto fn = [](const std::vector<Tensor> &a) { return grad::tanh(a[0]) * a[0]; };
+  Tensor x = grad::randn({64}, 4);
+  std::vector<float> want = fn({x}).to_vector<float>();
+  grad::JitOptions options;
+  options.backend = grad::JitBackend::Interpreter;
+  EXPECT_EQ(grad::jit(fn, options)({x}).to_vector<float>(), want);
+  ::setenv("GRAD_JIT_BACKEND", "interpreter", 1);
+  std::vector<float> viaEnv = grad::jit(fn)({x}).to_vector<float>();
+  ::unsetenv("GRAD_JIT_BACKEND");
+  EXPECT_EQ(viaEnv, want);
+  std::vector<float> native = grad::jit(fn)({x}).to_vector<float>();
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(native[i], want[i], 1e-6f);
+}
+
+} // namespace
