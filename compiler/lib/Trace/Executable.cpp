@@ -2,7 +2,7 @@
 //
 // The interpreter backend runs the traced function with the reference interpreter (the eager
 // kernels, op by op). The native backend lowers the module through the CPU codegen pipeline and
-// runs it with the in-process JIT (grad::CompiledModule).
+// runs it with the in-process JIT (grad::CompiledModule), after --grad-fuse.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +11,8 @@
 
 #ifdef GRAD_JIT_NATIVE
 #include "grad/Codegen/Jit.h"
+#include "grad/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
 #endif
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/error.h"
@@ -96,6 +98,12 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
           options.matmulLowering = matmul && std::string(matmul) == "generated"
                                        ? CodegenOptions::MatmulLowering::Generated
                                        : CodegenOptions::MatmulLowering::Blas;
+          // --grad-fuse first (docs/fusion.md): its recomputation of cheap producers keeps
+          // intermediates out of memory in the lowered loops.
+          PassManager fuse(module.getContext());
+          fuse.addNestedPass<func::FuncOp>(createGradFusePass());
+          if (failed(fuse.run(module)))
+            return failure();
           compiled = CompiledModule::compile(module, options);
           return failure(failed(compiled));
         },
