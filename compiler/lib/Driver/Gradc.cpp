@@ -284,12 +284,6 @@ int Gradc::run() {
                          << " is not supported (use sm_80 or sm_90)";
     return kGradcInputError;
   }
-  if (nvptx && options.emit != EmitKind::Ptx && options.emit != EmitKind::Mlir &&
-      options.emit != EmitKind::Header && options.emit != EmitKind::Dot) {
-    emitError(fileStart) << "gradc: --target=nvptx writes --emit=ptx or --emit=mlir (the GPU "
-                            "dialect IR); host objects for it are not supported";
-    return kGradcInputError;
-  }
   if (!options.gradFunc.empty() && !module->lookupSymbol<func::FuncOp>(options.gradFunc)) {
     emitError(fileStart) << "gradc: --grad=" << options.gradFunc << ": the module has no function @"
                          << options.gradFunc;
@@ -373,6 +367,20 @@ int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
     configurePassManager(pm, codegenTiming ? &*codegenTiming : nullptr, "MLIR lowering passes");
   };
   LogicalResult emitted = failure();
+  if (options.target == "nvptx") {
+    // The host code of the GPU module: launches through libgradrt, PTX embedded.
+    GpuCodegenOptions gpu;
+    gpu.chip = options.gpuArch;
+    gpu.optLevel = options.optLevel;
+    gpu.configurePassManager = codegen.configurePassManager;
+    GpuHostOutput kind = options.emit == EmitKind::Obj   ? GpuHostOutput::Object
+                         : options.emit == EmitKind::Asm ? GpuHostOutput::Assembly
+                                                         : GpuHostOutput::LlvmIR;
+    emitted = emitGpuHostCode(module, os, kind, gpu);
+    if (codegenTiming && !phaseTimings.empty())
+      phaseTimings.pop_back();
+    return succeeded(emitted) ? kGradcSuccess : kGradcCodegenError;
+  }
   switch (options.emit) {
   case EmitKind::Llvm:
     emitted = emitLLVMIR(module, os, codegen);

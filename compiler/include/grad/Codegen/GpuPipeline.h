@@ -57,6 +57,15 @@ mlir::LogicalResult lowerToGpuBinary(mlir::ModuleOp module, const GpuCodegenOpti
 /// per call, synchronized before the function returns.
 mlir::LogicalResult lowerGpuModuleToLLVM(mlir::ModuleOp module, const GpuCodegenOptions &options);
 
+/// What emitGpuHostCode writes.
+enum class GpuHostOutput { Object, Assembly, LlvmIR };
+
+/// Compiles a clone of `module` with lowerGpuModuleToLLVM and writes the host
+/// code (PTX embedded) as a host object, assembly or LLVM IR. The object
+/// defines `_mlir_ciface_<f>` taking device buffers and needs only libgradrt.
+mlir::LogicalResult emitGpuHostCode(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
+                                    GpuHostOutput kind, const GpuCodegenOptions &options);
+
 /// Compiles `module` (a clone; the argument is not changed) and writes the
 /// PTX of its kernels (one PTX module, one .entry per kernel) to `os`.
 mlir::LogicalResult emitPtx(mlir::ModuleOp module, llvm::raw_ostream &os,
