@@ -359,6 +359,29 @@ LogicalResult emulateGpuLaunchesOnCpu(ModuleOp module) {
   for (gpu::LaunchOp launch : launches)
     if (failed(LaunchEmulator(launch).run()))
       return failure();
+  // Device memory is host memory here: the host code's gpu.alloc / gpu.memcpy / gpu.dealloc
+  // (GpuDeviceBuffers) run as their memref counterparts, so that their placement is checked too.
+  SmallVector<Operation *> memoryOps;
+  module.walk([&](Operation *op) {
+    if (isa<gpu::AllocOp, gpu::DeallocOp, gpu::MemcpyOp>(op))
+      memoryOps.push_back(op);
+  });
+  for (Operation *op : memoryOps) {
+    OpBuilder b(op);
+    if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
+      if (alloc.getAsyncToken() || alloc.getHostShared())
+        return alloc.emitError("grad-gpu-emulator: unexpected asynchronous or shared gpu.alloc");
+      Value buffer = b.create<memref::AllocOp>(op->getLoc(), alloc.getType(),
+                                               alloc.getDynamicSizes(), alloc.getSymbolOperands());
+      alloc.getMemref().replaceAllUsesWith(buffer);
+    } else if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
+      b.create<memref::DeallocOp>(op->getLoc(), dealloc.getMemref());
+    } else {
+      auto copy = cast<gpu::MemcpyOp>(op);
+      b.create<memref::CopyOp>(op->getLoc(), copy.getSrc(), copy.getDst());
+    }
+    op->erase();
+  }
   return success();
 }
 

@@ -198,7 +198,10 @@ LogicalResult lowerToGpuLaunches(ModuleOp module, const GpuCodegenOptions &optio
   DialectRegistry registry;
   registerGpuCodegenDialects(registry);
   module->getContext()->appendDialectRegistry(registry);
-  return runPasses(module, options, addMappingPasses);
+  return runPasses(module, options, [](OpPassManager &pm) {
+    addMappingPasses(pm);
+    pm.addNestedPass<func::FuncOp>(createGpuDeviceBuffersPass());
+  });
 }
 
 LogicalResult lowerToGpuBinary(ModuleOp module, const GpuCodegenOptions &options) {

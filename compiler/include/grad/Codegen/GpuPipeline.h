@@ -43,8 +43,9 @@ void registerGpuCodegenDialects(mlir::DialectRegistry &registry);
 /// gpu.module @grad_kernels holding every kernel as a gpu.func.
 mlir::LogicalResult lowerToGpuKernels(mlir::ModuleOp module, const GpuCodegenOptions &options);
 
-/// The first half of lowerToGpuKernels: host functions on host buffers with
-/// each kernel still inline as a gpu.launch (the input of GpuEmulator.h).
+/// The first half of lowerToGpuKernels: host functions with gpu.alloc'ed
+/// buffers and each kernel still inline as a gpu.launch (the input of
+/// GpuEmulator.h).
 mlir::LogicalResult lowerToGpuLaunches(mlir::ModuleOp module, const GpuCodegenOptions &options);
 
 /// Lowers `module` like lowerToGpuKernels, then the kernels to NVVM and PTX:
