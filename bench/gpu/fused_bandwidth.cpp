@@ -173,8 +173,8 @@ int main(int argc, char **argv) {
   });
   double copyMs = time([&] { copyDtoD(buffers[2], buffers[0], bytes, stream); });
   // The last thing written to `out` is the copy; run the kernel once more to check it.
-  driver->cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0,
-                         stream, params.data(), nullptr);
+  driver->cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream,
+                         params.data(), nullptr);
   mgpuStreamSynchronize(stream);
   if (std::string e = takeError(); !e.empty())
     return fail(e);
@@ -182,8 +182,8 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; i < kN; ++i) {
     float want = x[i] * y[i] + x[i];
     if (std::abs(out[i] - want) > 1e-5f * (1.0f + std::abs(want)))
-      return fail("wrong result at " + std::to_string(i) + ": " + std::to_string(out[i]) +
-                  " vs " + std::to_string(want));
+      return fail("wrong result at " + std::to_string(i) + ": " + std::to_string(out[i]) + " vs " +
+                  std::to_string(want));
   }
 
   double kernelGBs = 3.0 * bytes / (kernelMs * 1e-3) / 1e9;

@@ -58,8 +58,7 @@ bool containsSync(Operation *op) {
 
 class LaunchEmulator {
 public:
-  explicit LaunchEmulator(gpu::LaunchOp launch)
-      : launch(launch), b(launch), loc(launch.getLoc()) {}
+  explicit LaunchEmulator(gpu::LaunchOp launch) : launch(launch), b(launch), loc(launch.getLoc()) {}
 
   LogicalResult run();
 

@@ -133,8 +133,8 @@ GpuCompiledModule::compile(ModuleOp module, const GpuCodegenOptions &options) {
   // found without a GPU, not a failure of the first run.
   for (const FunctionSignature &sig : *signatures)
     if (auto fn = (*engine)->lookupPacked("_mlir_ciface_" + sig.name); !fn)
-      return emitError(module.getLoc()) << "GPU JIT: cannot link '" << sig.name
-                                        << "': " << llvm::toString(fn.takeError());
+      return emitError(module.getLoc())
+             << "GPU JIT: cannot link '" << sig.name << "': " << llvm::toString(fn.takeError());
   std::unique_ptr<GpuCompiledModule> result(new GpuCompiledModule());
   result->engine_ = std::move(*engine);
   result->signatures_ = std::move(*signatures);

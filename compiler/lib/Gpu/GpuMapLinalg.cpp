@@ -88,8 +88,8 @@ private:
 gpu::LaunchOp KernelBuilder::launch(int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
                                     TypeRange workgroup) {
   Value one = index(1);
-  auto launch = b.create<gpu::LaunchOp>(loc, index(gx), index(gy), index(gz), index(bx),
-                                        index(by), one, /*dynamicSharedMemorySize=*/nullptr,
+  auto launch = b.create<gpu::LaunchOp>(loc, index(gx), index(gy), index(gz), index(bx), index(by),
+                                        one, /*dynamicSharedMemorySize=*/nullptr,
                                         /*asyncTokenType=*/nullptr, ValueRange{}, workgroup);
   b.setInsertionPointToStart(&launch.getBody().front());
   return launch;
@@ -216,8 +216,8 @@ void KernelBuilder::buildBlockReduction(Operation *combiner, TypedAttr neutral) 
     ivs[d] = iv;
 
   Value identity = b.create<arith::ConstantOp>(loc, neutral);
-  auto loop = b.create<scf::ForOp>(loc, tid, index(reduced), kernel.getBlockSize().x,
-                                   ValueRange{identity});
+  auto loop =
+      b.create<scf::ForOp>(loc, tid, index(reduced), kernel.getBlockSize().x, ValueRange{identity});
   b.setInsertionPointToStart(loop.getBody());
   for (auto [d, iv] : llvm::zip(redDims, delinearize(loop.getInductionVar(), redExtents)))
     ivs[d] = iv;
@@ -312,8 +312,10 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
   Value rhsShared = kernel.getWorkgroupAttributions()[1];
   Value tx = kernel.getThreadIds().x, ty = kernel.getThreadIds().y;
   Value tile = index(kTile), zero = index(0);
-  Value row = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().y, tile), ty);
-  Value col = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().x, tile), tx);
+  Value row =
+      b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().y, tile), ty);
+  Value col =
+      b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().x, tile), tx);
   SmallVector<Value> ivs(ranges.size(), zero);
   for (auto [d, iv] : llvm::zip(dims.batch, delinearize(kernel.getBlockIds().z, batchExtents)))
     ivs[d] = iv;
@@ -354,10 +356,8 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
   b.setInsertionPointToStart(kkLoop.getBody());
   Value kk = kkLoop.getInductionVar();
   SmallVector<Value> args(3);
-  args[lhs->getOperandNumber()] =
-      b.create<memref::LoadOp>(loc, lhsShared, ValueRange{ty, kk});
-  args[rhs->getOperandNumber()] =
-      b.create<memref::LoadOp>(loc, rhsShared, ValueRange{kk, tx});
+  args[lhs->getOperandNumber()] = b.create<memref::LoadOp>(loc, lhsShared, ValueRange{ty, kk});
+  args[rhs->getOperandNumber()] = b.create<memref::LoadOp>(loc, rhsShared, ValueRange{kk, tx});
   args[2] = kkLoop.getRegionIterArg(0);
   b.create<scf::YieldOp>(loc, clonePayload(args, ivs));
   b.setInsertionPointAfter(kkLoop);
@@ -437,8 +437,8 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
     for (linalg::LinalgOp linalgOp : ops) {
       auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
       if (!op) {
-        linalgOp->emitError("grad-gpu: ") << linalgOp->getName()
-                                           << " was not generalized; run linalg-generalize-named-ops first";
+        linalgOp->emitError("grad-gpu: ")
+            << linalgOp->getName() << " was not generalized; run linalg-generalize-named-ops first";
         return signalPassFailure();
       }
       if (!op.hasPureBufferSemantics()) {

@@ -80,8 +80,8 @@ LogicalResult mergeKernelModules(ModuleOp module) {
       launch.emitError("grad-gpu: launch of an unknown kernel module");
       return WalkResult::interrupt();
     }
-    launch.setKernelAttr(SymbolRefAttr::get(
-        ctx, kKernelModule, {FlatSymbolRefAttr::get(ctx, it->second.getValue())}));
+    launch.setKernelAttr(SymbolRefAttr::get(ctx, kKernelModule,
+                                            {FlatSymbolRefAttr::get(ctx, it->second.getValue())}));
     return WalkResult::advance();
   });
   return failure(result.wasInterrupted());
@@ -182,15 +182,15 @@ void registerGpuCodegenDialects(DialectRegistry &registry) {
 
 LogicalResult lowerToGpuKernels(ModuleOp module, const GpuCodegenOptions &options) {
   if (!isSupportedGpuArch(options.chip))
-    return emitError(module.getLoc())
-           << "grad-gpu: unsupported GPU architecture '" << options.chip
-           << "' (supported: sm_80, sm_90)";
+    return emitError(module.getLoc()) << "grad-gpu: unsupported GPU architecture '" << options.chip
+                                      << "' (supported: sm_80, sm_90)";
   DialectRegistry registry;
   registerGpuCodegenDialects(registry);
   module->getContext()->appendDialectRegistry(registry);
   if (failed(runPasses(module, options, addKernelPasses)))
     return failure();
-  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), UnitAttr::get(module.getContext()));
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                  UnitAttr::get(module.getContext()));
   return mergeKernelModules(module);
 }
 

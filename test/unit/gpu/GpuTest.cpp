@@ -67,8 +67,8 @@ TEST(GpuCompile, EveryModelCompilesAndItsHostCodeLinks) {
       diagnostics += d.str() + "\n";
       return mlir::success();
     });
-    auto module = mlir::parseSourceString<mlir::ModuleOp>(readFile(sourcePath(model.file)),
-                                                          &f.context);
+    auto module =
+        mlir::parseSourceString<mlir::ModuleOp>(readFile(sourcePath(model.file)), &f.context);
     ASSERT_TRUE(module) << diagnostics;
     auto compiled = grad::GpuCompiledModule::compile(*module);
     ASSERT_TRUE(succeeded(compiled)) << diagnostics;
@@ -167,8 +167,8 @@ TEST(GpuRun, ModelsMatchTheInterpreter) {
   for (const Model &model : kModels) {
     SCOPED_TRACE(model.file);
     Fixture f;
-    auto module = mlir::parseSourceString<mlir::ModuleOp>(readFile(sourcePath(model.file)),
-                                                          &f.context);
+    auto module =
+        mlir::parseSourceString<mlir::ModuleOp>(readFile(sourcePath(model.file)), &f.context);
     ASSERT_TRUE(module);
     auto compiled = grad::GpuCompiledModule::compile(*module);
     ASSERT_TRUE(succeeded(compiled));

@@ -73,6 +73,18 @@ def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect"];
 }
 
+def GradEarlyDealloc : Pass<"grad-early-dealloc", "mlir::func::FuncOp"> {
+  let summary = "Move each temporary's memref.dealloc to right after its last use";
+  let description = [{
+    The buffer deallocation pipeline frees a function's temporaries at the end
+    of their block. For a memref.dealloc of a memref.alloc in the same block,
+    this pass moves the dealloc to just after the last op of the block that
+    uses the buffer or any value derived from it (views, extracted pointers,
+    results of ops reading it, ops whose regions use it). Straight-line
+    functions then hold only the temporaries that are still live.
+  }];
+}
+
 def GradLowerVector : Pass<"grad-lower-vector", "mlir::func::FuncOp"> {
   let summary = "Hoist and lower vector ops after bufferization";
   let description = [{
