@@ -10,6 +10,7 @@
 //     ──one-shot-bufferize───────────> memrefs (identity layout at functions)
 //     ──buffer-results-to-out-params─> caller-allocated outputs
 //     ──buffer-deallocation-pipeline─> temporaries freed
+//     ──grad-early-dealloc───────────> ... right after their last use
 //     ──grad-matmul-to-blas──────────> cblas_?gemm calls     (BLAS lowering only)
 //     ──grad-lower-vector────────────> 1-D vectors, FMAs
 //     ──grad-lower-copies, convert-linalg-to-loops, grad-lower-math
@@ -136,6 +137,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createGradEarlyDealloc());
 
   // Buffers -> BLAS calls, loops and 1-D vectors.
   if (blas)
