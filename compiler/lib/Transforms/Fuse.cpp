@@ -29,12 +29,15 @@
 // the original stays only while something else still reads it.
 //
 // Note [Recomputed members]: linalg's elementwise fusion only merges a producer that has one
-// use, so a region that yields an intermediate value as well as its root lowers to two loop
-// nests and writes the intermediate to memory. When every reader of an elementwise member
-// outside its group is a non-matmul op of another region, those regions recompute the
-// member's elementwise cone (at most kMaxRecomputedOps ops, never a matmul or a reduction)
-// from the group's inputs, and the group no longer yields it (softmax: exp(x - max) is
-// recomputed by the division instead of being stored between the sum and the division).
+// use, so a region that yields an intermediate as well as its root lowers to two loop nests and
+// writes the intermediate to memory. When an elementwise member is read outside its group only
+// by other regions (none of them as a matmul operand), those regions recompute the member's
+// elementwise cone (at most kMaxRecomputedOps ops, never a matmul or a reduction) from the
+// group's inputs, and the group no longer yields it (softmax: exp(x - max) is recomputed by the
+// division instead of being stored between the sum and the division). A recomputed cone may
+// read values of a third region, which may in turn be recomputed: planning repeats until no
+// region gains a clone (at most kMaxPlanningRounds rounds). A group left with no result at all
+// disappears.
 //
 // Neither kind of clone can create a cycle: a body op reads a value only if that value reached
 // the region through some path before, so every edge between regions after cloning follows a
@@ -66,7 +69,9 @@ namespace grad {
 namespace {
 
 /// Largest elementwise cone a region recomputes instead of reading its materialized value.
-constexpr size_t kMaxRecomputedOps = 8;
+constexpr size_t kMaxRecomputedOps = 32;
+/// Rounds of planning (Note [Recomputed members]); each round can only add clones.
+constexpr unsigned kMaxPlanningRounds = 4;
 
 /// A set of top-level ops of one block that will become one kernel.
 struct FusionGroup {
@@ -139,6 +144,12 @@ private:
   /// Adds `def` (a clonable producer outside the group) and its clonable operands to `plan`.
   void addClone(FusionPlan &plan, Operation *def);
   SmallVector<Operation *> recomputableCone(Operation *member, unsigned group) const;
+  /// True when an op that stays at the top level (not in a region, or func.return) uses `value`.
+  bool readOutsideRegions(Value value) const;
+  void computeBodies();
+  void computeResults();
+  /// Note [Recomputed members]: one round; true if some region got new clones.
+  bool recomputeMembers();
   bool isMemberOf(Operation *op, unsigned group) const {
     std::optional<unsigned> g = groupOf(op);
     return g && *g == group;
@@ -311,8 +322,7 @@ void BlockFuser::planRegions() {
         continue; // a matmul reads its operands as they are
       for (Value operand : member->getOperands()) {
         Operation *def = operand.getDefiningOp();
-        if (def && def->getBlock() == &block && !isMemberOf(def, index) &&
-            isClonableProducer(def))
+        if (def && def->getBlock() == &block && !isMemberOf(def, index) && isClonableProducer(def))
           addClone(plan, def);
       }
     }
@@ -325,44 +335,31 @@ void BlockFuser::planRegions() {
     plans.push_back(std::move(plan));
   }
 
-  // (b) Note [Recomputed members]: an elementwise member whose every outside reader is a
-  // non-matmul op of another region is recomputed there instead of being yielded.
-  auto regionReading = [&](Operation *user) -> FusionPlan * {
-    std::optional<unsigned> g = groupOf(user);
-    if (!g || !planOfGroup.count(*g) || getFusionRole(user) == FusionRole::Matmul)
-      return nullptr;
-    return &plans[planOfGroup[*g]];
+  // (b) Bodies, inputs and results, then Note [Recomputed members]; a round of recomputation
+  // can expose new candidates (a recomputed cone reads a value of a third region), so the
+  // rounds repeat until nothing changes.
+  for (unsigned round = 1;; ++round) {
+    computeBodies();
+    computeResults();
+    if (round == kMaxPlanningRounds || !recomputeMembers())
+      break;
+  }
+}
+
+bool BlockFuser::readOutsideRegions(Value value) const {
+  return llvm::any_of(value.getUsers(), [&](Operation *user) {
+    Operation *top = topLevel(user);
+    std::optional<unsigned> g = top ? groupOf(top) : std::nullopt;
+    return !top || !g || !planOfGroup.count(*g);
+  });
+}
+
+void BlockFuser::computeBodies() {
+  auto byPosition = [&](Operation *x, Operation *y) {
+    return position.lookup(x) < position.lookup(y);
   };
   for (FusionPlan &plan : plans) {
-    for (Operation *member : plan.members) {
-      SmallVector<FusionPlan *> readers;
-      bool allInRegions = true;
-      for (Operation *user : member->getUsers()) {
-        Operation *top = topLevel(user);
-        if (top && isMemberOf(top, plan.group))
-          continue;
-        FusionPlan *reader = top ? regionReading(top) : nullptr;
-        if (!reader) {
-          allInRegions = false;
-          break;
-        }
-        if (!llvm::is_contained(readers, reader))
-          readers.push_back(reader);
-      }
-      if (!allInRegions || readers.empty())
-        continue;
-      SmallVector<Operation *> cone = recomputableCone(member, plan.group);
-      if (cone.empty())
-        continue;
-      for (FusionPlan *reader : readers)
-        for (Operation *op : cone)
-          reader->clones.insert(op);
-    }
-  }
-
-  // (c) Bodies in program order and their inputs (first use first). Recomputed cones may read
-  // broadcasts too: those are cloned as well.
-  for (FusionPlan &plan : plans) {
+    // Recomputed cones may read broadcasts too: those are cloned as well.
     SmallVector<Operation *> recomputed(plan.clones.begin(), plan.clones.end());
     while (!recomputed.empty()) {
       Operation *op = recomputed.pop_back_val();
@@ -375,12 +372,13 @@ void BlockFuser::planRegions() {
         }
       }
     }
-    plan.bodyOps.append(plan.members.begin(), plan.members.end());
+    plan.bodyOps.assign(plan.members.begin(), plan.members.end());
     for (Operation *clone : plan.clones)
       if (!isMemberOf(clone, plan.group))
         plan.bodyOps.push_back(clone);
     llvm::sort(plan.bodyOps, byPosition);
     llvm::DenseSet<Operation *> inBody(plan.bodyOps.begin(), plan.bodyOps.end());
+    plan.inputs.clear();
     for (Operation *op : plan.bodyOps)
       for (Value operand : op->getOperands()) {
         Operation *def = operand.getDefiningOp();
@@ -388,26 +386,53 @@ void BlockFuser::planRegions() {
           plan.inputs.insert(operand);
       }
   }
+}
 
-  // (d) Results: member values another region reads as an input, or that an op staying at the
-  // top level (func.return included) uses.
+void BlockFuser::computeResults() {
+  // Member values another region reads as an input, or that an op staying at the top level
+  // (func.return included) uses.
   llvm::DenseSet<Value> readByRegions;
   for (const FusionPlan &plan : plans)
     readByRegions.insert(plan.inputs.begin(), plan.inputs.end());
   for (FusionPlan &plan : plans) {
-    for (Operation *member : plan.members) {
-      for (Value value : member->getResults()) {
-        bool usedOutside =
-            readByRegions.contains(value) || llvm::any_of(value.getUsers(), [&](Operation *u) {
-              Operation *top = topLevel(u);
-              std::optional<unsigned> g = top ? groupOf(top) : std::nullopt;
-              return !top || !g || !planOfGroup.count(*g);
-            });
-        if (usedOutside)
+    plan.results.clear();
+    for (Operation *member : plan.members)
+      for (Value value : member->getResults())
+        if (readByRegions.contains(value) || readOutsideRegions(value))
           plan.results.push_back(value);
+  }
+}
+
+bool BlockFuser::recomputeMembers() {
+  bool changed = false;
+  for (FusionPlan &plan : plans) {
+    for (Operation *member : plan.members) {
+      if (getFusionRole(member) != FusionRole::Elementwise)
+        continue;
+      for (Value value : member->getResults()) {
+        if (!llvm::is_contained(plan.results, value) || readOutsideRegions(value))
+          continue;
+        SmallVector<FusionPlan *> readers;
+        bool readByMatmul = false;
+        for (FusionPlan &other : plans) {
+          if (&other == &plan || !other.inputs.contains(value))
+            continue;
+          readers.push_back(&other);
+          readByMatmul |= llvm::any_of(other.members, [&](Operation *op) {
+            return getFusionRole(op) == FusionRole::Matmul &&
+                   llvm::is_contained(op->getOperands(), value);
+          });
+        }
+        if (readByMatmul || readers.empty())
+          continue;
+        SmallVector<Operation *> cone = recomputableCone(member, plan.group);
+        for (FusionPlan *reader : readers)
+          for (Operation *op : cone)
+            changed |= reader->clones.insert(op);
       }
     }
   }
+  return changed;
 }
 
 //===----------------------------------------------------------------------===//

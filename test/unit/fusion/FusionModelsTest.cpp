@@ -71,13 +71,20 @@ Tensor transformerLoss(const std::vector<Tensor> &a) {
 
 std::vector<Tensor> transformerArgs(DType dt) {
   double s = 1.0 / std::sqrt(static_cast<double>(kD));
-  return {randn({kT, kD}, 10, dt),     randn({kT, kD}, 11, dt),
-          randn({kD, kD}, 12, dt) * s, randn({kD, kD}, 13, dt) * s,
-          randn({kD, kD}, 14, dt) * s, randn({kD, kD}, 15, dt) * s,
-          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1, randn({kD}, 17, dt) * 0.1,
-          randn({kD, kH}, 18, dt) * s, randn({kH}, 19, dt) * 0.1,
-          randn({kH, kD}, 20, dt) * 0.25, randn({kD}, 21, dt) * 0.1,
-          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1, randn({kD}, 23, dt) * 0.1};
+  return {randn({kT, kD}, 10, dt),
+          randn({kT, kD}, 11, dt),
+          randn({kD, kD}, 12, dt) * s,
+          randn({kD, kD}, 13, dt) * s,
+          randn({kD, kD}, 14, dt) * s,
+          randn({kD, kD}, 15, dt) * s,
+          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1,
+          randn({kD}, 17, dt) * 0.1,
+          randn({kD, kH}, 18, dt) * s,
+          randn({kH}, 19, dt) * 0.1,
+          randn({kH, kD}, 20, dt) * 0.25,
+          randn({kD}, 21, dt) * 0.1,
+          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1,
+          randn({kD}, 23, dt) * 0.1};
 }
 
 Tensor broadcastLoss(const std::vector<Tensor> &a) {
@@ -103,9 +110,9 @@ struct ModelCase {
 };
 
 std::vector<ModelCase> modelCases() {
-  std::vector<Tensor> broadcastArgs = {
-      randn({3, 4}, 30, DType::f64), randn({4}, 31, DType::f64), randn({3, 1}, 32, DType::f64),
-      randn({2}, 33, DType::f64), tensor(std::vector<int64_t>{1, 2, 3}, {3})};
+  std::vector<Tensor> broadcastArgs = {randn({3, 4}, 30, DType::f64), randn({4}, 31, DType::f64),
+                                       randn({3, 1}, 32, DType::f64), randn({2}, 33, DType::f64),
+                                       tensor(std::vector<int64_t>{1, 2, 3}, {3})};
   return {
       {"mlp_f64", mlpLoss, mlpArgs(DType::f64), {0, 2, 3, 4, 5}, 1e-9},
       {"mlp_f32", mlpLoss, mlpArgs(DType::f32), {2, 3, 4, 5}, 1e-4},
@@ -114,7 +121,10 @@ std::vector<ModelCase> modelCases() {
        transformerArgs(DType::f64),
        {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13},
        1e-9},
-      {"transformer_f32", transformerLoss, transformerArgs(DType::f32), {0, 2, 3, 4, 5, 6, 8, 10},
+      {"transformer_f32",
+       transformerLoss,
+       transformerArgs(DType::f32),
+       {0, 2, 3, 4, 5, 6, 8, 10},
        1e-3},
       {"broadcast_unused", broadcastLoss, broadcastArgs, {0, 1, 2, 3}, 1e-9},
       {"hessian_vector",
@@ -160,7 +170,8 @@ std::pair<int, int> checkModel(mlir::ModuleOp module, const std::vector<Tensor> 
         EXPECT_TRUE(close((*outs)[i], (*before)[i], compiledTolerance))
             << "compiled after fusion, result #" << i;
   }
-  int kernelsBefore = countKernels(module, "forward"), kernelsAfter = countKernels(*fused, "forward");
+  int kernelsBefore = countKernels(module, "forward"),
+      kernelsAfter = countKernels(*fused, "forward");
   EXPECT_GT(countFusions(*fused), 0);
   EXPECT_LT(kernelsAfter, kernelsBefore);
   return {kernelsBefore, kernelsAfter};
@@ -193,8 +204,7 @@ TEST(FusionModelsNn, SequentialThroughFunctionalCall) {
   }
   TensorFn loss = [&](const std::vector<Tensor> &a) {
     std::vector<Tensor> params(a.begin() + 2, a.end());
-    return functional_call(model, params,
-                           [&] { return cross_entropy(model.forward(a[0]), a[1]); });
+    return functional_call(model, params, [&] { return cross_entropy(model.forward(a[0]), a[1]); });
   };
   mlir::OwningOpRef<mlir::ModuleOp> module = traceModel(loss, args, argnums);
   ASSERT_TRUE(module);

@@ -68,8 +68,8 @@ int countFusions(ModuleOp module) {
     return ::testing::AssertionFailure() << describeTensor(a) << " vs " << describeTensor(b);
   std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
   for (size_t i = 0; i < x.size(); ++i) {
-    bool same = (std::isnan(x[i]) && std::isnan(y[i])) ||
-                std::memcmp(&x[i], &y[i], sizeof(double)) == 0;
+    bool same =
+        (std::isnan(x[i]) && std::isnan(y[i])) || std::memcmp(&x[i], &y[i], sizeof(double)) == 0;
     if (!same)
       return ::testing::AssertionFailure() << "element " << i << ": " << x[i] << " vs " << y[i];
   }
