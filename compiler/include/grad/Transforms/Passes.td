@@ -97,7 +97,9 @@ def GradFusePass : Pass<"grad-fuse", "::mlir::func::FuncOp"> {
     its elementwise consumers, e.g. bias add + activation (output fusion), one matmul per
     group. Two groups never merge when a path between them leaves the union (a cycle).
     Broadcasts and splat constants read by a group are cloned into it (recomputed, never
-    materialized for it); any other value of a group used outside becomes an extra result.
+    materialized for it); an elementwise value read outside its group only by other regions is
+    recomputed by them (its elementwise cone, up to 32 ops); any other value of a group used
+    outside becomes an extra result.
     Existing grad.fusion ops are left alone, so the pass is idempotent. `report=true` emits
     one remark per function: `kernels before: N, after: M`.
 
