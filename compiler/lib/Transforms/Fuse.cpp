@@ -114,6 +114,7 @@ public:
   LogicalResult rewrite();
 
   unsigned numFusions() const { return createdFusions; }
+  /// Ops moved into (or erased with) regions, and ops cloned into the regions built.
   unsigned numFusedOps() const {
     unsigned n = 0;
     for (const FusionPlan &p : plans)
@@ -123,7 +124,7 @@ public:
   unsigned numClones() const {
     unsigned n = 0;
     for (const FusionPlan &p : plans)
-      n += p.clones.size();
+      n += p.results.empty() ? 0 : p.clones.size();
     return n;
   }
 

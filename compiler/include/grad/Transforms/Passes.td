@@ -132,7 +132,7 @@ def GradFusePass : Pass<"grad-fuse", "::mlir::func::FuncOp"> {
     Statistic<"numFusions", "num-fusions", "Number of grad.fusion ops created">,
     Statistic<"numFusedOps", "num-fused-ops", "Number of ops moved into grad.fusion bodies">,
     Statistic<"numClonedProducers", "num-cloned-producers",
-              "Broadcasts and splat constants cloned into a fusion instead of read">,
+              "Ops recomputed in a fusion instead of read (broadcasts, splat constants, cones)">,
   ];
 }
 
