@@ -83,8 +83,7 @@ const FunctionSignature *CompiledModule::signature(llvm::StringRef fn) const {
 namespace {
 /// Appends the ranked memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} of a
 /// contiguous row-major buffer, as 64-bit words, to `words`.
-void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data,
-                      const Shape &shape) {
+void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data, const Shape &shape) {
   size_t rank = shape.size(), at = words.size();
   words.resize(at + 3 + 2 * rank);
   int64_t *w = words.data() + at;
