@@ -11,7 +11,11 @@
 // --grad-matmul-to-blas (buffers): linalg.matmul / matmul_transpose_a /
 //   matmul_transpose_b on f32 or f64 memrefs with unit inner stride become one
 //   call to cblas_sgemm / cblas_dgemm (row major, beta = 1: C += op(A) op(B),
-//   the linalg semantics). Other matmuls are left alone (loops later).
+//   the linalg semantics; beta = 0 replaces a zero fill of C just before).
+//   Other matmuls are left alone (loops later).
+// --grad-split-matmul-fills (tensors, before bufferization): each such matmul
+//   gets its own zero fill (CSE merged them), so its buffer is filled in place
+//   rather than copied from one shared zero buffer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +38,7 @@
 namespace grad {
 #define GEN_PASS_DEF_GRADFOLDMATMULTRANSPOSES
 #define GEN_PASS_DEF_GRADMATMULTOBLAS
+#define GEN_PASS_DEF_GRADSPLITMATMULFILLS
 #include "grad/Codegen/Passes.h.inc"
 } // namespace grad
 
@@ -71,19 +76,22 @@ struct FoldOperandTranspose : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
-/// True if `init` is a linalg.fill of a constant zero.
-bool isZeroFill(Value init) {
-  auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
+/// True if `scalar` is a constant zero.
+bool isZeroConstant(Value scalar) {
   Attribute value;
-  if (!matchPattern(fill.getInputs()[0], m_Constant(&value)))
+  if (!matchPattern(scalar, m_Constant(&value)))
     return false;
   if (auto f = dyn_cast<FloatAttr>(value))
     return f.getValue().isZero();
   if (auto i = dyn_cast<IntegerAttr>(value))
     return i.getValue().isZero();
   return false;
+}
+
+/// True if `init` is a linalg.fill of a constant zero.
+bool isZeroFill(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  return fill && isZeroConstant(fill.getInputs()[0]);
 }
 
 /// transpose(matmul_transpose_a(A, B)) -> matmul_transpose_a(B, A) and
@@ -129,6 +137,48 @@ struct FoldMatmulTransposes : grad::impl::GradFoldMatmulTransposesBase<FoldMatmu
     patterns.add<FoldOperandTranspose, FoldResultTranspose>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+  }
+};
+
+} // namespace
+
+bool grad::isBlasMatmulCandidate(Operation *op) {
+  if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op))
+    return false;
+  Type element = getElementTypeOrSelf(cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get());
+  return element.isF32() || element.isF64();
+}
+
+namespace {
+
+/// Gives each BLAS matmul whose accumulator is a linalg.fill shared with other ops (CSE merges
+/// the identical zero fills of a whole training step) its own fill, so that bufferization fills
+/// each matmul's buffer in place instead of copying one zero buffer into each.
+struct SplitMatmulFills : grad::impl::GradSplitMatmulFillsBase<SplitMatmulFills> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> matmuls;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && grad::isBlasMatmulCandidate(op))
+        matmuls.push_back(op);
+    });
+    OpBuilder b(&getContext());
+    for (linalg::LinalgOp op : matmuls) {
+      OpOperand *init = op.getDpsInitOperand(0);
+      auto fill = init->get().getDefiningOp<linalg::FillOp>();
+      auto type = dyn_cast<RankedTensorType>(init->get().getType());
+      if (!fill || fill->getResult(0).hasOneUse() || !type || !type.hasStaticShape())
+        continue;
+      b.setInsertionPoint(op);
+      Value empty = b.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
+      Value own = b.create<linalg::FillOp>(op.getLoc(), fill.getInputs()[0], empty).getResult(0);
+      init->set(own);
+      if (fill->use_empty()) {
+        Operation *dest = fill.getOutputs()[0].getDefiningOp();
+        fill->erase();
+        if (dest && isa<tensor::EmptyOp>(dest) && dest->use_empty())
+          dest->erase();
+      }
+    }
   }
 };
 
@@ -194,6 +244,15 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       b.setInsertionPoint(op);
       Value a = op.getDpsInputOperand(0)->get(), bm = op.getDpsInputOperand(1)->get(),
             c = op.getDpsInitOperand(0)->get();
+      // A zero fill of C right before the matmul: gemm's beta = 0 overwrites C instead.
+      bool overwrite = false;
+      if (auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode())) {
+        if (fill.hasPureBufferSemantics() && fill.getOutputs()[0] == c &&
+            isZeroConstant(fill.getInputs()[0])) {
+          fill->erase();
+          overwrite = true;
+        }
+      }
       auto aType = cast<MemRefType>(a.getType()), cType = cast<MemRefType>(c.getType());
       Type element = cType.getElementType();
       bool transA = isa<linalg::MatmulTransposeAOp>(op);
@@ -224,12 +283,13 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       auto [pb, ldb] = pointerAndStride(bm);
       auto [pc, ldc] = pointerAndStride(c);
       Value one = b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 1.0));
+      Value beta = overwrite ? b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 0.0)) : one;
       func::FuncOp callee = declare(element.isF32() ? "cblas_sgemm" : "cblas_dgemm", element);
       b.setInsertionPoint(op);
       b.create<func::CallOp>(loc, callee,
                              ValueRange{cst(kRowMajor), cst(transA ? kTrans : kNoTrans),
                                         cst(transB ? kTrans : kNoTrans), cst(m), cst(n), cst(k),
-                                        one, pa, lda, pb, ldb, one, pc, ldc});
+                                        one, pa, lda, pb, ldb, beta, pc, ldc});
       op->erase();
     }
   }

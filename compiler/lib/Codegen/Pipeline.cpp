@@ -119,6 +119,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   // Tensors -> buffers. Function boundaries get identity layouts (contiguous
   // row-major descriptors); results become caller-allocated out-params, and
   // an output that is a local allocation is replaced by the out-param itself.
+  if (blas)
+    pm.addNestedPass<func::FuncOp>(createGradSplitMatmulFills());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(

@@ -97,12 +97,13 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
-      if (skipBlasMatmuls &&
-          isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op)) {
-        Type element = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
-        if (element.isF32() || element.isF64())
-          continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
-      }
+      if (skipBlasMatmuls && grad::isBlasMatmulCandidate(op))
+        continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
+      // A fill that only initializes such matmuls stays whole: gemm's beta = 0 replaces it.
+      if (skipBlasMatmuls && isa<linalg::FillOp>(op) &&
+          llvm::all_of(op->getUsers(),
+                       [](Operation *user) { return grad::isBlasMatmulCandidate(user); }))
+        continue;
       auto tilable = cast<TilingInterface>(op.getOperation());
       Operation *tiled = nullptr;
       if (isMatmulLike(op)) {

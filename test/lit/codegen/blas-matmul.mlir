@@ -1,5 +1,7 @@
 // RUN: grad-opt %s --split-input-file --grad-fold-matmul-transposes | FileCheck %s
 // RUN: grad-opt %s --split-input-file --grad-lower-to-llvm=blas-matmul=1 | FileCheck %s --check-prefix=LLVM
+// RUN: grad-opt %s --split-input-file --grad-split-matmul-fills | FileCheck %s --check-prefix=SPLIT
+// RUN: grad-opt %s --split-input-file --grad-matmul-to-blas --canonicalize | FileCheck %s --check-prefix=BUF
 
 // The BLAS matmul lowering: transposes fold into matmul_transpose_a/_b, which
 // become cblas_?gemm calls with the transpose flags (111 = no, 112 = transposed).
@@ -80,8 +82,47 @@ func.func @nonzero_init(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>, %c: tensor<5x3
 
 // Integer matmuls are not BLAS calls (loops).
 // LLVM-LABEL: llvm.func @integer
-// LLVM-NOT: cblas
+// LLVM-NOT: llvm.call @cblas
 func.func @integer(%a: tensor<5x7xi64>, %b: tensor<7x3xi64>, %c: tensor<5x3xi64>) -> tensor<5x3xi64> {
   %r = linalg.matmul ins(%a, %b : tensor<5x7xi64>, tensor<7x3xi64>) outs(%c : tensor<5x3xi64>) -> tensor<5x3xi64>
   return %r : tensor<5x3xi64>
+}
+
+// -----
+
+// CSE gave two matmuls one zero fill: each gets its own (filled in place, not copied).
+// CHECK-LABEL: func.func @shared_fill
+// SPLIT-LABEL: func.func @shared_fill
+// LLVM-LABEL: llvm.func @shared_fill
+// LLVM-NOT: memcpy
+// LLVM-COUNT-2: llvm.call @cblas_sgemm
+// SPLIT: %[[F1:.*]] = linalg.fill
+// SPLIT: %[[F2:.*]] = linalg.fill
+// SPLIT: linalg.matmul ins(%arg0, %arg1 {{.*}} outs(%[[F2]]
+// SPLIT: linalg.matmul ins(%arg1, %arg0 {{.*}} outs(%[[F1]]
+func.func @shared_fill(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %r1 = linalg.matmul ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %r2 = linalg.matmul ins(%b, %a : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %r1, %r2 : tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// On buffers: a zero fill right before the matmul becomes beta = 0; without one, beta = 1.
+// BUF-LABEL: func.func @beta
+// LLVM-LABEL: llvm.func @beta
+// BUF-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// BUF-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// BUF-NOT: linalg.fill
+// BUF: call @cblas_sgemm({{.*}}, %[[ZERO]], %{{[^,]*}}, %{{[^,]*}}) :
+// BUF: call @cblas_sgemm({{.*}}, %[[ONE]], %{{[^,]*}}, %{{[^,]*}}) :
+func.func @beta(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>, %d: memref<4x4xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<4x4xf32>)
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
+  return
 }

@@ -24,6 +24,10 @@ namespace grad {
 #define GEN_PASS_REGISTRATION
 #include "grad/Codegen/Passes.h.inc"
 
+/// Whether `op` is a matmul the BLAS lowering turns into a gemm call: linalg.matmul,
+/// matmul_transpose_a or matmul_transpose_b on f32 or f64 (shape checks come on buffers).
+bool isBlasMatmulCandidate(mlir::Operation *op);
+
 } // namespace grad
 
 #endif // GRAD_CODEGEN_PASSES_H

@@ -60,6 +60,19 @@ def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
+def GradSplitMatmulFills : Pass<"grad-split-matmul-fills", "mlir::func::FuncOp"> {
+  let summary = "Give each BLAS matmul its own zero-fill accumulator (before bufferization)";
+  let description = [{
+    CSE merges the identical zero fills that start every matmul of a traced
+    step into one tensor; bufferization then copies that zero buffer into each
+    matmul's output. This pass clones the fill (and a fresh tensor.empty) for
+    every f32/f64 matmul / matmul_transpose_a/_b whose fill has other uses, so
+    each output is filled in place (and grad-matmul-to-blas folds the fill into
+    beta = 0).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
   let summary = "Replace matmuls on buffers with calls to cblas_sgemm / cblas_dgemm";
   let description = [{
