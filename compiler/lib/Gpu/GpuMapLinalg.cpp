@@ -57,8 +57,10 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 class KernelBuilder {
 public:
-  KernelBuilder(OpBuilder &b, linalg::GenericOp op)
-      : b(b), op(op), loc(op.getLoc()), ranges(op.getStaticLoopRanges()) {}
+  /// `initValue`, when set, is the value the single output holds before `op` (a fill that
+  /// was folded into this kernel): it replaces the output's loads.
+  KernelBuilder(OpBuilder &b, linalg::GenericOp op, Value initValue = {})
+      : b(b), op(op), loc(op.getLoc()), ranges(op.getStaticLoopRanges()), initValue(initValue) {}
 
   void buildElementwise();
   void buildBlockReduction(Operation *combiner, TypedAttr neutral);
@@ -83,6 +85,7 @@ private:
   linalg::GenericOp op;
   Location loc;
   SmallVector<int64_t> ranges;
+  Value initValue;
 };
 
 gpu::LaunchOp KernelBuilder::launch(int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
@@ -245,7 +248,7 @@ void KernelBuilder::buildBlockReduction(Operation *combiner, TypedAttr neutral) 
   for (unsigned d : redDims)
     ivs[d] = index(0); // the output map does not read them
   OpOperand &init = op.getDpsInitsMutable()[0];
-  Value old = load(init, ivs);
+  Value old = initValue ? initValue : load(init, ivs);
   IRMapping mapping;
   mapping.map(combiner->getOperand(0), old);
   mapping.map(combiner->getOperand(1), reduce.getResult());
@@ -280,7 +283,7 @@ void KernelBuilder::buildSerialReduction() {
     ivs[d] = index(0);
   SmallVector<Value> initial;
   for (OpOperand &init : op.getDpsInitsMutable())
-    initial.push_back(load(init, ivs));
+    initial.push_back(initValue ? initValue : load(init, ivs));
   auto inner = b.create<scf::ForOp>(loc, index(0), index(reduced), index(1), initial);
   b.setInsertionPointToStart(inner.getBody());
   SmallVector<Value> innerIvs = ivs;
@@ -337,7 +340,7 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
     return ifOp.getResult(0);
   };
   OpOperand &init = op.getDpsInitsMutable()[0];
-  Value initial = guardedLoad(&init, inOutput, ivs);
+  Value initial = initValue ? initValue : guardedLoad(&init, inOutput, ivs);
 
   auto kLoop = b.create<scf::ForOp>(loc, zero, index(ranges[k]), tile, ValueRange{initial});
   b.setInsertionPointToStart(kLoop.getBody());
@@ -392,6 +395,46 @@ std::optional<linalg::ContractionDimensions> tiledContraction(linalg::GenericOp 
   return *dims;
 }
 
+/// The value `op` writes to every element of its single output when it is a fill (all loops
+/// parallel, the output not read, the yielded value a scalar operand or defined outside), else
+/// null.
+Value fillValue(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+    return {};
+  Block &body = op.getRegion().front();
+  Value yielded = cast<linalg::YieldOp>(body.getTerminator()).getValues()[0];
+  if (auto arg = dyn_cast<BlockArgument>(yielded); arg && arg.getOwner() == &body) {
+    OpOperand *operand = op.getMatchingOpOperand(arg);
+    if (!operand || isa<ShapedType>(operand->get().getType()))
+      return {};
+    return operand->get();
+  }
+  if (op.getRegion().isAncestor(yielded.getParentRegion()))
+    return {};
+  return yielded;
+}
+
+/// True when `fill` can be folded into `next`: `next` is a reduction, the next op of the same
+/// block that touches the filled buffer, and only writes it (as its single output).
+bool foldableFill(linalg::GenericOp fill, linalg::GenericOp next) {
+  if (!next || next->getBlock() != fill->getBlock() || next.getNumReductionLoops() == 0 ||
+      next.getNumDpsInits() != 1)
+    return false;
+  Value buffer = fill.getDpsInitOperand(0)->get();
+  if (next.getDpsInitOperand(0)->get() != buffer)
+    return false;
+  for (OpOperand *input : next.getDpsInputOperands())
+    if (input->get() == buffer)
+      return false;
+  for (Operation *user : buffer.getUsers()) {
+    Operation *at = fill->getBlock()->findAncestorOpInBlock(*user);
+    if (at && at != fill && at != next && fill->isBeforeInBlock(at) && at->isBeforeInBlock(next))
+      return false;
+  }
+  return true;
+}
+
 /// The combiner of a single-output reduction whose partials can be combined
 /// in any order from a neutral element, else null.
 Operation *blockCombiner(linalg::GenericOp op, TypedAttr &neutral) {
@@ -434,6 +477,55 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
 
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    // A fill of a reduction's output becomes the reduction kernel's initial value: one launch
+    // (and one pass over the output) less.
+    DenseMap<Operation *, Value> foldedInit;
+    llvm::SmallPtrSet<Operation *, 8> foldedFills;
+    // A copy of a buffer whose last write before it was a fill is a fill too (bufferization
+    // shares one zero-filled buffer between the accumulators of several matmuls).
+    auto filledWith = [&](linalg::GenericOp op) -> Value {
+      if (Value value = fillValue(op))
+        return value;
+      if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0)
+        return {};
+      Block &body = op.getRegion().front();
+      if (cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] != body.getArgument(0) ||
+          op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+        return {};
+      Value source = op.getDpsInputOperand(0)->get();
+      // The last op before the copy that writes (or might write) the source.
+      Operation *lastWrite = nullptr;
+      for (OpOperand &use : source.getUses()) {
+        Operation *at = op->getBlock()->findAncestorOpInBlock(*use.getOwner());
+        if (!at || !at->isBeforeInBlock(op))
+          continue;
+        auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+        if (user && user.isDpsInput(&use))
+          continue; // a read
+        if (!lastWrite || lastWrite->isBeforeInBlock(at))
+          lastWrite = at;
+      }
+      auto fill = dyn_cast_or_null<linalg::GenericOp>(lastWrite);
+      return fill && fill.getDpsInitOperand(0)->get() == source ? fillValue(fill) : Value();
+    };
+    for (linalg::LinalgOp linalgOp : ops) {
+      auto fill = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
+      Value value = fill && fill.hasPureBufferSemantics() ? filledWith(fill) : Value();
+      if (!value)
+        continue;
+      // The first op after the fill (same block) that touches the buffer.
+      Operation *first = nullptr;
+      for (Operation *user : fill.getDpsInitOperand(0)->get().getUsers()) {
+        Operation *at = fill->getBlock()->findAncestorOpInBlock(*user);
+        if (at && fill->isBeforeInBlock(at) && (!first || at->isBeforeInBlock(first)))
+          first = at;
+      }
+      auto next = dyn_cast_or_null<linalg::GenericOp>(first);
+      if (next && next.hasPureBufferSemantics() && foldableFill(fill, next)) {
+        foldedInit[next] = value;
+        foldedFills.insert(fill);
+      }
+    }
     for (linalg::LinalgOp linalgOp : ops) {
       auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
       if (!op) {
@@ -457,8 +549,12 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
         op.erase(); // nothing to compute
         continue;
       }
+      if (foldedFills.contains(op.getOperation())) {
+        op.erase(); // folded into the reduction that follows
+        continue;
+      }
       OpBuilder b(op);
-      KernelBuilder kernel(b, op);
+      KernelBuilder kernel(b, op, foldedInit.lookup(op.getOperation()));
       TypedAttr neutral;
       if (op.getNumReductionLoops() == 0) {
         kernel.buildElementwise();
