@@ -82,11 +82,18 @@ int main(int argc, char **argv) {
   auto module = mlir::parseSourceString<mlir::ModuleOp>(source(), &context);
   if (!module)
     return fail("cannot parse the benchmark module");
+  // The device's architecture when there is one (sm_80 PTX for an A100), else sm_90.
+  grad::GpuCodegenOptions options;
+  int major = 0, minor = 0;
+  if (grad_status cc = grad_gpu_compute_capability(&major, &minor))
+    grad_status_free(cc);
+  else if (major == 8)
+    options.chip = "sm_80";
   std::string ptx;
   llvm::raw_string_ostream ptxStream(ptx);
-  if (failed(grad::emitPtx(*module, ptxStream, {})))
+  if (failed(grad::emitPtx(*module, ptxStream, options)))
     return fail("PTX emission failed");
-  if (failed(grad::lowerToGpuKernels(*module, {})))
+  if (failed(grad::lowerToGpuKernels(*module, options)))
     return fail("GPU lowering failed");
   std::vector<mlir::gpu::LaunchFuncOp> launches;
   module->walk([&](mlir::gpu::LaunchFuncOp op) { launches.push_back(op); });

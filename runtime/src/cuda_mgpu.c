@@ -18,6 +18,8 @@ enum {
   kJitOptimizationLevel = 7,        /* CU_JIT_OPTIMIZATION_LEVEL */
   kStreamNonBlocking = 1,           /* CU_STREAM_NON_BLOCKING */
   kMemAttachGlobal = 1,             /* CU_MEM_ATTACH_GLOBAL */
+  kAttributeCcMajor = 75,           /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR */
+  kAttributeCcMinor = 76,           /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR */
   kModuleCacheSize = 64,
 };
 
@@ -40,7 +42,9 @@ typedef struct {
   int (*cuMemAllocManaged)(uint64_t* dptr, size_t bytes, unsigned flags);
   int (*cuMemcpyAsync)(uint64_t dst, uint64_t src, size_t bytes, void* stream);
   int (*cuMemsetD32Async)(uint64_t dst, unsigned value, size_t count, void* stream);
+  int (*cuDeviceGetAttribute)(int* value, int attribute, int device);
   void* context;
+  int device;
 } gpu_api;
 
 static pthread_once_t g_api_once = PTHREAD_ONCE_INIT;
@@ -108,6 +112,7 @@ static void load_api(void) {
       {"cuMemAllocManaged", (void**)&g_api.cuMemAllocManaged},
       {"cuMemcpyAsync", (void**)&g_api.cuMemcpyAsync},
       {"cuMemsetD32Async", (void**)&g_api.cuMemsetD32Async},
+      {"cuDeviceGetAttribute", (void**)&g_api.cuDeviceGetAttribute},
   };
   for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); ++i) {
     *symbols[i].slot = dlsym(driver->library, symbols[i].name);
@@ -129,6 +134,7 @@ static void load_api(void) {
     result = driver->cuDeviceGet(&device, 0);
   if (result == 0)
     result = g_api.cuDevicePrimaryCtxRetain(&g_api.context, device);
+  g_api.device = device;
   if (result != 0)
     g_api_status = grad_status_make(GRAD_STATUS_UNAVAILABLE,
                                     "cannot open CUDA device 0: %s (%d)", result_name(result),
@@ -150,6 +156,19 @@ grad_status grad_gpu_init(void) {
                               result_name(result), result);
     t_context_current = 1;
   }
+  return NULL;
+}
+
+grad_status grad_gpu_compute_capability(int* major, int* minor) {
+  grad_status status = grad_gpu_init();
+  if (status)
+    return status;
+  int result = g_api.cuDeviceGetAttribute(major, kAttributeCcMajor, g_api.device);
+  if (result == 0)
+    result = g_api.cuDeviceGetAttribute(minor, kAttributeCcMinor, g_api.device);
+  if (result != 0)
+    return grad_status_make(GRAD_STATUS_INTERNAL, "cuDeviceGetAttribute failed: %s (%d)",
+                            result_name(result), result);
   return NULL;
 }
 

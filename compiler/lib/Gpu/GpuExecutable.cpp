@@ -43,6 +43,11 @@ std::unique_ptr<Executable> compileGpuEntry(ModuleOp module, llvm::StringRef ent
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
     throw Error("jit: device CUDA was requested but cannot be used: " + reason);
+  FailureOr<std::string> arch = cudaDeviceArch(&reason);
+  if (failed(arch))
+    throw Error("jit: device CUDA was requested but cannot be used: " + reason);
+  GpuCodegenOptions options;
+  options.chip = *arch;
   std::string diagnostics;
   FailureOr<std::unique_ptr<GpuCompiledModule>> compiled = failure();
   {
@@ -50,7 +55,7 @@ std::unique_ptr<Executable> compileGpuEntry(ModuleOp module, llvm::StringRef ent
       diagnostics += (diagnostics.empty() ? "" : "\n") + d.str();
       return success();
     });
-    compiled = GpuCompiledModule::compile(module);
+    compiled = GpuCompiledModule::compile(module, options);
   }
   if (failed(compiled))
     throw Error("jit: the CUDA backend cannot compile @" + entry.str() + ": " + diagnostics);

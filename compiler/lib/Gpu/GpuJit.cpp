@@ -78,6 +78,24 @@ bool cudaDeviceAvailable(std::string *reason) {
   return false;
 }
 
+FailureOr<std::string> cudaDeviceArch(std::string *reason) {
+  int major = 0, minor = 0;
+  if (grad_status status = grad_gpu_compute_capability(&major, &minor)) {
+    std::string message = takeMessage(status);
+    if (reason)
+      *reason = message;
+    return failure();
+  }
+  if (major >= 9)
+    return std::string("sm_90");
+  if (major == 8)
+    return std::string("sm_80");
+  if (reason)
+    *reason = "the CUDA device has compute capability " + std::to_string(major) + "." +
+              std::to_string(minor) + "; the NVPTX backend needs sm_80 or newer";
+  return failure();
+}
+
 GpuCompiledModule::~GpuCompiledModule() {
   // The runtime caches loaded modules by the address of their PTX, a constant of this JIT-ed
   // code: once it is gone another module's PTX may land at the same address.

@@ -29,6 +29,9 @@ GRAD_RT_API grad_status grad_gpu_take_error(void);
 /// Makes device 0's primary context current on this thread (loading the driver on first use).
 GRAD_RT_API grad_status grad_gpu_init(void);
 
+/// Compute capability of device 0 (e.g. 9.0 for an H100), loading the driver if needed.
+GRAD_RT_API grad_status grad_gpu_compute_capability(int* major, int* minor);
+
 /// Unloads every cached module. Call it when code whose images were cached goes away (a JIT-ed
 /// module is destroyed): a later image may reuse the address. No kernel may be running.
 GRAD_RT_API void grad_gpu_clear_module_cache(void);

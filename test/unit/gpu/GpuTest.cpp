@@ -164,13 +164,17 @@ TEST(GpuRun, ModelsMatchTheInterpreter) {
   std::string reason;
   if (!grad::cudaDeviceAvailable(&reason))
     GTEST_SKIP() << "no GPU to run on: " << reason;
+  auto arch = grad::cudaDeviceArch(&reason);
+  ASSERT_TRUE(succeeded(arch)) << reason;
+  grad::GpuCodegenOptions options;
+  options.chip = *arch;
   for (const Model &model : kModels) {
     SCOPED_TRACE(model.file);
     Fixture f;
     auto module =
         mlir::parseSourceString<mlir::ModuleOp>(readFile(sourcePath(model.file)), &f.context);
     ASSERT_TRUE(module);
-    auto compiled = grad::GpuCompiledModule::compile(*module);
+    auto compiled = grad::GpuCompiledModule::compile(*module, options);
     ASSERT_TRUE(succeeded(compiled));
     const grad::FunctionSignature *sig = (*compiled)->signature(model.function);
     ASSERT_NE(sig, nullptr);

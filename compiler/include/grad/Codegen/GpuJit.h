@@ -34,6 +34,11 @@ class Tensor;
 /// `reason` (if given) says why, e.g. "no CUDA driver found: libcuda.so.1 ...".
 bool cudaDeviceAvailable(std::string *reason = nullptr);
 
+/// The architecture to compile for device 0: "sm_90" for compute capability
+/// 9.x and newer, "sm_80" for 8.x (PTX for sm_80 also runs on newer devices).
+/// Fails with `reason` set when there is no device or it predates sm_80.
+mlir::FailureOr<std::string> cudaDeviceArch(std::string *reason = nullptr);
+
 /// A grad module compiled for the GPU in this process.
 class GpuCompiledModule {
 public:
