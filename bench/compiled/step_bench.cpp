@@ -9,6 +9,8 @@
 // Prints medians of wall and thread-CPU time and the ratios eager / compiled (> 1: compiled is
 // faster). Usage: bench_compiled_step [--reps N] [--only mlp|block|overhead|memory]
 //                 [--backend native|interpreter]
+// --only loop-eager|loop-compiled runs 100 steps of one kind (for perf); --only dump prints the
+// step's optimized grad IR. GRAD_JIT_MATMUL=generated: generated matmul code instead of OpenBLAS.
 #include "alloc_counter.h"
 
 #include "grad/Codegen/JitAllocator.h"
