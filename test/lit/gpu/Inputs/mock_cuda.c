@@ -196,3 +196,14 @@ int cuEventElapsedTime(float* ms, void* start, void* end) {
   *ms = 0;
   return 0;
 }
+
+/* Counters for tests that load this library in-process: launches, module loads, allocs, frees,
+ * streams created, streams destroyed. */
+void mock_cuda_stats(long out[6]) {
+  out[0] = g_launches;
+  out[1] = g_modules;
+  out[2] = g_allocs;
+  out[3] = g_frees;
+  out[4] = g_streams;
+  out[5] = g_stream_frees;
+}
