@@ -18,11 +18,12 @@
 //      original ops erased, and the block sorted topologically (a fusion is created where its
 //      last member was; a user of an earlier member may sit before it).
 //
-// Note [Fusion cycles]: contracting groups A and B into one node is legal only if no op
-// outside A u B lies on a path from A u B back to A u B: otherwise that op would need a result
-// of the fused node and feed it at the same time. Ops of a block are in topological order, so
-// such a path only visits ops placed before the last member of A u B; wouldCycle() searches
-// forward from the members through outside ops within that window.
+// Note [Fusion cycles]: contracting groups A and B into one node is legal only if no path of
+// the grouped graph leaves A u B and comes back: the op or group on it would need a result of
+// the fused node and feed it at the same time. Other groups are nodes of that graph too, so
+// wouldCycle() searches forward from the members' outside users and, on reaching one member of
+// another group, continues from all of its members (op-level paths alone miss a cycle such as
+// A -> transpose -> g1 in G, g2 in G -> A).
 //
 // Note [Cloned producers]: a broadcast read by a group is recomputed inside it from its smaller
 // operand instead of being materialized for it (XLA duplicates cheap producers the same way);
@@ -80,8 +81,6 @@ struct FusionGroup {
   Operation *matmul = nullptr;
   /// Holds a reduction: the group is sealed, no consumer joins it.
   bool hasReduction = false;
-  /// Largest program position of a member.
-  unsigned maxPosition = 0;
   /// False once merged into another group.
   bool alive = true;
 };
@@ -194,35 +193,37 @@ bool BlockFuser::canAbsorb(const FusionGroup &consumer, const FusionGroup &produ
 }
 
 bool BlockFuser::wouldCycle(unsigned a, unsigned b) const {
-  unsigned window = std::max(groups[a].maxPosition, groups[b].maxPosition);
   auto inUnion = [&](Operation *op) {
     std::optional<unsigned> g = groupOf(op);
     return g && (*g == a || *g == b);
   };
   SmallVector<Operation *> worklist;
   llvm::DenseSet<Operation *> visited;
-  // Seeds: outside users of members. Reaching a member again from an outside op is a cycle.
-  for (unsigned g : {a, b}) {
-    for (Operation *member : groups[g].members) {
-      for (Operation *user : member->getUsers()) {
-        Operation *top = topLevel(user);
-        if (!top || inUnion(top) || position.lookup(top) > window)
-          continue;
-        if (visited.insert(top).second)
-          worklist.push_back(top);
-      }
-    }
-  }
+  // Reaching one member of another group reaches the whole group (it is one node).
+  auto reach = [&](Operation *op) {
+    if (!visited.insert(op).second)
+      return;
+    worklist.push_back(op);
+    if (std::optional<unsigned> g = groupOf(op))
+      for (Operation *member : groups[*g].members)
+        if (visited.insert(member).second)
+          worklist.push_back(member);
+  };
+  // Seeds: outside users of the union. Reaching the union again from there is a cycle.
+  for (unsigned g : {a, b})
+    for (Operation *member : groups[g].members)
+      for (Operation *user : member->getUsers())
+        if (Operation *top = topLevel(user); top && !inUnion(top))
+          reach(top);
   while (!worklist.empty()) {
     Operation *op = worklist.pop_back_val();
     for (Operation *user : op->getUsers()) {
       Operation *top = topLevel(user);
-      if (!top || position.lookup(top) > window)
+      if (!top)
         continue;
       if (inUnion(top))
         return true;
-      if (visited.insert(top).second)
-        worklist.push_back(top);
+      reach(top);
     }
   }
   return false;
@@ -237,7 +238,6 @@ void BlockFuser::merge(unsigned into, unsigned from) {
   if (!dst.matmul)
     dst.matmul = src.matmul;
   dst.hasReduction |= src.hasReduction;
-  dst.maxPosition = std::max(dst.maxPosition, src.maxPosition);
   src.members.clear();
   src.alive = false;
 }
@@ -252,7 +252,6 @@ void BlockFuser::formGroups() {
     group.members.push_back(&op);
     group.matmul = role == FusionRole::Matmul ? &op : nullptr;
     group.hasReduction = role == FusionRole::Reduction;
-    group.maxPosition = position[&op];
     groups.push_back(std::move(group));
     groupIndex[&op] = current;
     if (role == FusionRole::Matmul)
