@@ -265,7 +265,7 @@ void BlockFuser::formGroups() {
         continue;
       if (!canAbsorb(groups[current], groups[*producer], role) || wouldCycle(current, *producer))
         continue;
-      // Keep the older group's index: merging is then independent of operand order.
+      // Keep the older group's index, so that group indices follow program order.
       unsigned into = std::min(current, *producer), from = std::max(current, *producer);
       merge(into, from);
       current = into;
@@ -288,8 +288,8 @@ void BlockFuser::addClone(FusionPlan &plan, Operation *def) {
   plan.clones.insert(def);
 }
 
-/// The elementwise cone of `value` inside its group: its defining member and, transitively, the
-/// members its operands come from. Empty when the cone holds a matmul or a reduction (never
+/// The elementwise cone of `member` inside its group: the member and, transitively, the members
+/// its operands come from. Empty when the cone holds a matmul or a reduction (never
 /// recomputed) or more than `kMaxRecomputedOps` ops.
 SmallVector<Operation *> BlockFuser::recomputableCone(Operation *member, unsigned group) const {
   SmallVector<Operation *> cone, worklist = {member};
