@@ -149,6 +149,7 @@ int main(int argc, char **argv) {
       return fail("cuMemAlloc failed");
   driver->cuMemcpyHtoD(buffers[0], x.data(), bytes);
   driver->cuMemcpyHtoD(buffers[1], y.data(), bytes);
+  driver->cuCtxSynchronize(); // the timed stream does not wait for the legacy stream's copies
 
   // Kernel parameters: each memref<Nxf32> is {allocated, aligned, offset, size, stride}.
   std::vector<int64_t> words;

@@ -232,6 +232,10 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
     for (const TensorSignature &o : sig->outputs)
       outputDevice.push_back(addBuffer(o));
 
+    // A copy from pageable memory may still be in flight when cuMemcpyHtoD returns, and the
+    // host code launches on its own non-blocking stream: wait for the copies.
+    if (int r = driver->cuCtxSynchronize(); r != 0)
+      return fail(cudaError(driver, r, "cuCtxSynchronize"));
     std::vector<void *> argValues, args;
     for (auto &d : descriptors)
       argValues.push_back(d.data());

@@ -30,6 +30,9 @@ int main(void) {
         return 1;
       buffers[i] = (void*)(uintptr_t)p;
     }
+    /* The host code launches on a non-blocking stream: the copies must be complete. */
+    if (driver->cuCtxSynchronize() != 0)
+      return 1;
   }
   grad_memref_f32_2d in0 = {buffers[0], buffers[0], 0, {4, 3}, {3, 1}},
                      in1 = {buffers[1], buffers[1], 0, {3, 5}, {5, 1}},
