@@ -233,6 +233,8 @@ std::vector<Tensor> max(const VjpContext& ctx, const Tensor& g) {
 std::vector<Tensor> matmul(const VjpContext& ctx, const Tensor& g) {
   const Tensor& a = in(ctx, 0);
   const Tensor& b = in(ctx, 1);
+  // dA first, then dB: the order the traced backward lists its ops in.
+  Tensor ga = ctx.needs(0) ? grad::matmul(g, grad::transpose(b, -2, -1)) : Tensor();
   Tensor gb;
   if (ctx.needs(1)) {
     // b a transposed 2-D view (nn::Linear's W^T): compute (g^T a)^T so that the gradient
@@ -243,7 +245,7 @@ std::vector<Tensor> matmul(const VjpContext& ctx, const Tensor& g) {
     gb = b_transposed ? grad::transpose(grad::matmul(grad::transpose(g, 0, 1), a), 0, 1)
                       : grad::matmul(grad::transpose(a, -2, -1), g);
   }
-  return {ctx.needs(0) ? grad::matmul(g, grad::transpose(b, -2, -1)) : Tensor(), gb};
+  return {ga, gb};
 }
 std::vector<Tensor> gather(const VjpContext& ctx, const Tensor& g) {
   // d table = onehot(indices, V)^T @ g: O(N V D) flops and an [N, V] mask. It is plain
