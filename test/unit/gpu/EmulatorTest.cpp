@@ -127,4 +127,37 @@ func.func @f(%a: tensor<37x70xf32>, %b: tensor<70x23xf32>, %x: tensor<9x300xf32>
                                    "f");
 }
 
+TEST(GpuEmulator, BatchedMatmulsOnGridZ) {
+  // Batch dimensions go to grid z (6 and 4 blocks deep); K = 7 and 20 are partial tiles.
+  expectEmulatedMatchesInterpreter(R"mlir(
+func.func @bmm(%a: tensor<2x3x5x7xf32>, %b: tensor<2x3x7x4xf32>, %c: tensor<4x9x20xf32>,
+               %d: tensor<4x20x33xf32>) -> (tensor<2x3x5x4xf32>, tensor<4x9x33xf32>) {
+  %0 = grad.matmul %a, %b : tensor<2x3x5x7xf32>, tensor<2x3x7x4xf32> -> tensor<2x3x5x4xf32>
+  %1 = grad.matmul %c, %d : tensor<4x9x20xf32>, tensor<4x20x33xf32> -> tensor<4x9x33xf32>
+  return %0, %1 : tensor<2x3x5x4xf32>, tensor<4x9x33xf32>
+}
+)mlir",
+                                   "bmm");
+}
+
+TEST(GpuEmulator, ViewsGatherAndMiddleAxisReductionInF64) {
+  // Transposes, strided slices and concatenation (kernels on strided views of buffers), a
+  // gather by i64 indices, and a sum over the middle axis, in f64.
+  expectEmulatedMatchesInterpreter(R"mlir(
+func.func @views(%x: tensor<2x3x4xf64>, %y: tensor<4x5xf64>, %w: tensor<5x24xf64>,
+                 %i: tensor<2x3xi64>) -> (tensor<4x2x3xf64>, tensor<2x3xf64>, tensor<4x11xf64>,
+                                          tensor<2x3x24xf64>, tensor<2x4xf64>) {
+  %0 = grad.transpose %x {perm = array<i64: 2, 0, 1>} : tensor<2x3x4xf64> -> tensor<4x2x3xf64>
+  %1 = grad.reshape %x : tensor<2x3x4xf64> -> tensor<6x4xf64>
+  %2 = grad.slice %y {starts = array<i64: 1, 0>, limits = array<i64: 4, 5>, strides = array<i64: 2, 2>} : tensor<4x5xf64> -> tensor<2x3xf64>
+  %3 = grad.transpose %1 {perm = array<i64: 1, 0>} : tensor<6x4xf64> -> tensor<4x6xf64>
+  %4 = grad.concat %3, %y {axis = 1 : i64} : tensor<4x6xf64>, tensor<4x5xf64> -> tensor<4x11xf64>
+  %5 = grad.gather %w, %i : tensor<5x24xf64>, tensor<2x3xi64> -> tensor<2x3x24xf64>
+  %6 = grad.sum %x {axes = array<i64: 1>} : tensor<2x3x4xf64> -> tensor<2x4xf64>
+  return %0, %2, %4, %5, %6 : tensor<4x2x3xf64>, tensor<2x3xf64>, tensor<4x11xf64>, tensor<2x3x24xf64>, tensor<2x4xf64>
+}
+)mlir",
+                                   "views");
+}
+
 } // namespace
