@@ -435,6 +435,17 @@ bool foldableFill(linalg::GenericOp fill, linalg::GenericOp next) {
   return true;
 }
 
+/// True when the innermost index of the first input is a parallel loop.
+bool innerParallel(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() == 0)
+    return false;
+  AffineMap map = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  if (map.getNumResults() == 0)
+    return false;
+  auto dim = dyn_cast<AffineDimExpr>(map.getResult(map.getNumResults() - 1));
+  return dim && linalg::isParallelIterator(op.getIteratorTypesArray()[dim.getPosition()]);
+}
+
 /// The combiner of a single-output reduction whose partials can be combined
 /// in any order from a neutral element, else null.
 Operation *blockCombiner(linalg::GenericOp op, TypedAttr &neutral) {
@@ -565,7 +576,10 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
         for (auto [range, kind] : llvm::zip(ranges, op.getIteratorTypesArray()))
           (linalg::isParallelIterator(kind) ? outputs : reduced) *= range;
         // Many outputs with a tiny reduced extent: a block per output would idle most threads.
-        if (reduced < 32 && outputs >= 4096)
+        // Many outputs along the innermost (contiguous) dimension of the input, reduced over
+        // outer ones (a bias gradient: sum over the batch): one thread per output reads
+        // consecutive addresses across a warp, where a block per output would stride.
+        if ((reduced < 32 && outputs >= 4096) || (innerParallel(op) && outputs >= 2048))
           kernel.buildSerialReduction();
         else
           kernel.buildBlockReduction(combiner, neutral);

@@ -113,15 +113,18 @@ TEST(GpuEmulator, LayerNormGeluBlock) {
 TEST(GpuEmulator, RaggedMatmulAndReductions) {
   // 37x70 @ 70x23: no size is a multiple of 16 (partial tiles in M, N and K). Max over 300
   // (block reduction, more elements than threads), sum over 5 of 5000 rows (serial), mean over
-  // the outer dimension (strided block reduction).
+  // the outer dimension (strided block reduction), sum over the 33 rows of 33x4100 (one thread
+  // per column: coalesced serial reduction).
   expectEmulatedMatchesInterpreter(R"mlir(
 func.func @f(%a: tensor<37x70xf32>, %b: tensor<70x23xf32>, %x: tensor<9x300xf32>,
-             %y: tensor<5000x5xf32>) -> (tensor<37x23xf32>, tensor<9xf32>, tensor<5000xf32>, tensor<5xf32>) {
+             %y: tensor<5000x5xf32>, %z: tensor<33x4100xf32>)
+    -> (tensor<37x23xf32>, tensor<9xf32>, tensor<5000xf32>, tensor<5xf32>, tensor<4100xf32>) {
   %0 = grad.matmul %a, %b : tensor<37x70xf32>, tensor<70x23xf32> -> tensor<37x23xf32>
   %1 = grad.max %x {axes = array<i64: 1>} : tensor<9x300xf32> -> tensor<9xf32>
   %2 = grad.sum %y {axes = array<i64: 1>} : tensor<5000x5xf32> -> tensor<5000xf32>
   %3 = grad.mean %y {axes = array<i64: 0>} : tensor<5000x5xf32> -> tensor<5xf32>
-  return %0, %1, %2, %3 : tensor<37x23xf32>, tensor<9xf32>, tensor<5000xf32>, tensor<5xf32>
+  %4 = grad.sum %z {axes = array<i64: 0>} : tensor<33x4100xf32> -> tensor<4100xf32>
+  return %0, %1, %2, %3, %4 : tensor<37x23xf32>, tensor<9xf32>, tensor<5000xf32>, tensor<5xf32>, tensor<4100xf32>
 }
 )mlir",
                                    "f");
