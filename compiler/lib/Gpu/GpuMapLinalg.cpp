@@ -44,6 +44,9 @@ namespace {
 constexpr int64_t kBlockThreads = 256;
 constexpr int64_t kMaxElementwiseBlocks = int64_t(1) << 20;
 constexpr int64_t kTile = 16;
+/// Register-tiled matmul: a kBigTile x kBigTile output tile per 16x16 block, kMicro x kMicro
+/// outputs per thread.
+constexpr int64_t kBigTile = 64, kMicro = 4;
 constexpr int64_t kMaxGridYZ = 65535;
 
 int64_t product(ArrayRef<int64_t> values) {
@@ -66,6 +69,7 @@ public:
   void buildBlockReduction(Operation *combiner, TypedAttr neutral);
   void buildSerialReduction();
   void buildContraction(const linalg::ContractionDimensions &dims);
+  void buildRegisterTiledContraction(const linalg::ContractionDimensions &dims);
 
 private:
   Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
@@ -80,6 +84,8 @@ private:
   /// them) at `ivs`, runs the payload and returns its yielded values.
   SmallVector<Value> payloadAt(ValueRange ivs, ArrayRef<Value> outs = {});
   void storeOutputs(ValueRange values, ValueRange ivs);
+  /// Loads operand `o` at `ivs` when `valid`, else zero (the payload's additive identity).
+  Value guardedLoad(OpOperand *o, Value valid, ValueRange ivs);
 
   OpBuilder &b;
   linalg::GenericOp op;
@@ -177,6 +183,17 @@ SmallVector<Value> KernelBuilder::payloadAt(ValueRange ivs, ArrayRef<Value> outs
 void KernelBuilder::storeOutputs(ValueRange values, ValueRange ivs) {
   for (auto [value, init] : llvm::zip(values, op.getDpsInitsMutable()))
     b.create<memref::StoreOp>(loc, value, init.get(), operandIndices(init, ivs));
+}
+
+Value KernelBuilder::guardedLoad(OpOperand *o, Value valid, ValueRange ivs) {
+  Type type = getElementTypeOrSelf(o->get().getType());
+  auto ifOp = b.create<scf::IfOp>(loc, type, valid, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  b.create<scf::YieldOp>(loc, load(*o, ivs));
+  b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+  b.create<scf::YieldOp>(loc, b.create<arith::ConstantOp>(loc, b.getZeroAttr(type)).getResult());
+  b.setInsertionPointAfter(ifOp);
+  return ifOp.getResult(0);
 }
 
 void KernelBuilder::buildElementwise() {
@@ -328,17 +345,6 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, a, index(bound));
   };
   Value inOutput = b.create<arith::AndIOp>(loc, less(row, ranges[m]), less(col, ranges[n]));
-  // Loads operand `o` at `at` when `valid`, else the payload's zero.
-  auto guardedLoad = [&](OpOperand *o, Value valid, ValueRange at) {
-    Type type = elementType(o);
-    auto ifOp = b.create<scf::IfOp>(loc, type, valid, /*withElseRegion=*/true);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    b.create<scf::YieldOp>(loc, load(*o, at));
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    b.create<scf::YieldOp>(loc, b.create<arith::ConstantOp>(loc, b.getZeroAttr(type)).getResult());
-    b.setInsertionPointAfter(ifOp);
-    return ifOp.getResult(0);
-  };
   OpOperand &init = op.getDpsInitsMutable()[0];
   Value initial = initValue ? initValue : guardedLoad(&init, inOutput, ivs);
 
@@ -372,6 +378,117 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
   b.setInsertionPointToStart(&ifStore.getThenRegion().front());
   storeOutputs(kLoop.getResults(), ivs);
   b.setInsertionPointAfter(ifStore);
+  finish(kernel);
+}
+
+void KernelBuilder::buildRegisterTiledContraction(const linalg::ContractionDimensions &dims) {
+  unsigned m = dims.m[0], n = dims.n[0], k = dims.k[0];
+  SmallVector<int64_t> batchExtents;
+  for (unsigned d : dims.batch)
+    batchExtents.push_back(ranges[d]);
+  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
+  if (!op.getMatchingIndexingMap(lhs).isFunctionOfDim(m))
+    std::swap(lhs, rhs);
+  auto elementType = [](OpOperand *o) { return getElementTypeOrSelf(o->get().getType()); };
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  // The A tile is 64 rows x 16 k, the B tile 16 k x 64 columns.
+  Type lhsTile = MemRefType::get({kBigTile, kTile}, elementType(lhs), AffineMap(), workgroup);
+  Type rhsTile = MemRefType::get({kTile, kBigTile}, elementType(rhs), AffineMap(), workgroup);
+  gpu::LaunchOp kernel = launch(ceilDiv(ranges[n], kBigTile), ceilDiv(ranges[m], kBigTile),
+                                product(batchExtents), kTile, kTile, {lhsTile, rhsTile});
+  Value lhsShared = kernel.getWorkgroupAttributions()[0];
+  Value rhsShared = kernel.getWorkgroupAttributions()[1];
+  Value tx = kernel.getThreadIds().x, ty = kernel.getThreadIds().y;
+  Value zero = index(0);
+  auto add = [&](Value a, Value c) { return b.create<arith::AddIOp>(loc, a, c).getResult(); };
+  auto mul = [&](Value a, int64_t c) {
+    return b.create<arith::MulIOp>(loc, a, index(c)).getResult();
+  };
+  auto less = [&](Value a, int64_t bound) {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, a, index(bound)).getResult();
+  };
+  auto both = [&](Value p, Value q) { return b.create<arith::AndIOp>(loc, p, q).getResult(); };
+  Value row0 = mul(kernel.getBlockIds().y, kBigTile), col0 = mul(kernel.getBlockIds().x, kBigTile);
+  SmallVector<Value> base(ranges.size(), zero);
+  for (auto [d, iv] : llvm::zip(dims.batch, delinearize(kernel.getBlockIds().z, batchExtents)))
+    base[d] = iv;
+  // Thread (tx, ty) owns rows ty + 16 i and columns tx + 16 j, i, j < 4: a warp's stores and
+  // its B-tile reads are consecutive, its A-tile reads broadcasts.
+  SmallVector<Value> rows, cols;
+  for (int64_t i = 0; i < kMicro; ++i) {
+    rows.push_back(add(add(row0, ty), index(kTile * i)));
+    cols.push_back(add(add(col0, tx), index(kTile * i)));
+  }
+  auto at = [&](Value row, Value col, Value kIdx) {
+    SmallVector<Value> ivs = base;
+    ivs[m] = row ? row : zero;
+    ivs[n] = col ? col : zero;
+    ivs[k] = kIdx ? kIdx : zero;
+    return ivs;
+  };
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  SmallVector<Value> initial;
+  for (int64_t i = 0; i < kMicro; ++i)
+    for (int64_t j = 0; j < kMicro; ++j)
+      initial.push_back(
+          initValue ? initValue
+                    : guardedLoad(&init, both(less(rows[i], ranges[m]), less(cols[j], ranges[n])),
+                                  at(rows[i], cols[j], Value())));
+
+  auto kLoop = b.create<scf::ForOp>(loc, zero, index(ranges[k]), index(kTile), initial);
+  b.setInsertionPointToStart(kLoop.getBody());
+  Value k0 = kLoop.getInductionVar();
+  // Stage A[row0 + ty + 16 q][k0 + tx] and B[k0 + ty / 4 + 4 q][col0 + (ty % 4) * 16 + tx]:
+  // the 256 threads cover each 64x16 (16x64) tile in 4 steps, consecutive threads reading
+  // consecutive elements.
+  Value aK = add(k0, tx);
+  Value bRow = b.create<arith::DivUIOp>(loc, ty, index(4));
+  Value bCol = add(mul(b.create<arith::RemUIOp>(loc, ty, index(4)), kTile), tx);
+  for (int64_t q = 0; q < kMicro; ++q) {
+    Value aRow = add(ty, index(kTile * q));
+    Value aGlobalRow = add(row0, aRow);
+    Value aVal = guardedLoad(lhs, both(less(aGlobalRow, ranges[m]), less(aK, ranges[k])),
+                             at(aGlobalRow, Value(), aK));
+    b.create<memref::StoreOp>(loc, aVal, lhsShared, ValueRange{aRow, tx});
+    Value bTileRow = add(bRow, index(4 * q));
+    Value bK = add(k0, bTileRow), bGlobalCol = add(col0, bCol);
+    Value bVal = guardedLoad(rhs, both(less(bK, ranges[k]), less(bGlobalCol, ranges[n])),
+                             at(Value(), bGlobalCol, bK));
+    b.create<memref::StoreOp>(loc, bVal, rhsShared, ValueRange{bTileRow, bCol});
+  }
+  b.create<gpu::BarrierOp>(loc);
+  auto kkLoop = b.create<scf::ForOp>(loc, zero, index(kTile), index(1), kLoop.getRegionIterArgs());
+  b.setInsertionPointToStart(kkLoop.getBody());
+  Value kk = kkLoop.getInductionVar();
+  SmallVector<Value> aVals, bVals, next;
+  for (int64_t i = 0; i < kMicro; ++i) {
+    aVals.push_back(
+        b.create<memref::LoadOp>(loc, lhsShared, ValueRange{add(ty, index(kTile * i)), kk}));
+    bVals.push_back(
+        b.create<memref::LoadOp>(loc, rhsShared, ValueRange{kk, add(tx, index(kTile * i))}));
+  }
+  for (int64_t i = 0; i < kMicro; ++i)
+    for (int64_t j = 0; j < kMicro; ++j) {
+      SmallVector<Value> args(3);
+      args[lhs->getOperandNumber()] = aVals[i];
+      args[rhs->getOperandNumber()] = bVals[j];
+      args[2] = kkLoop.getRegionIterArgs()[i * kMicro + j];
+      next.push_back(clonePayload(args, at(rows[i], cols[j], kk))[0]);
+    }
+  b.create<scf::YieldOp>(loc, next);
+  b.setInsertionPointAfter(kkLoop);
+  b.create<gpu::BarrierOp>(loc);
+  b.create<scf::YieldOp>(loc, kkLoop.getResults());
+  b.setInsertionPointAfter(kLoop);
+
+  for (int64_t i = 0; i < kMicro; ++i)
+    for (int64_t j = 0; j < kMicro; ++j) {
+      auto ifStore =
+          b.create<scf::IfOp>(loc, both(less(rows[i], ranges[m]), less(cols[j], ranges[n])), false);
+      b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+      storeOutputs(kLoop.getResult(i * kMicro + j), at(rows[i], cols[j], Value()));
+      b.setInsertionPointAfter(ifStore);
+    }
   finish(kernel);
 }
 
@@ -570,7 +687,12 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
       if (op.getNumReductionLoops() == 0) {
         kernel.buildElementwise();
       } else if (std::optional<linalg::ContractionDimensions> dims = tiledContraction(op)) {
-        kernel.buildContraction(*dims);
+        // Large enough for 64x64 tiles: 4x4 outputs per thread (4x fewer shared-memory loads
+        // per multiply-add); else one output per thread.
+        if (ranges[dims->m[0]] >= kBigTile && ranges[dims->n[0]] >= kBigTile)
+          kernel.buildRegisterTiledContraction(*dims);
+        else
+          kernel.buildContraction(*dims);
       } else if (Operation *combiner = blockCombiner(op, neutral)) {
         int64_t outputs = 1, reduced = 1;
         for (auto [range, kind] : llvm::zip(ranges, op.getIteratorTypesArray()))

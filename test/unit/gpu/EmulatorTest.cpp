@@ -163,4 +163,22 @@ func.func @views(%x: tensor<2x3x4xf64>, %y: tensor<4x5xf64>, %w: tensor<5x24xf64
                                    "views");
 }
 
+TEST(GpuEmulator, RegisterTiledMatmuls) {
+  // M and N >= 64: 64x64 tiles, 4x4 outputs per thread. Ragged in every dimension (100 = 64 +
+  // 36, 130 = 2 * 64 + 2, K = 70 = 4 * 16 + 6), batched (grid z), and with a transposed operand
+  // (a^T b, the backward of a matmul) folded into the contraction's indexing.
+  expectEmulatedMatchesInterpreter(R"mlir(
+func.func @big(%a: tensor<100x70xf32>, %b: tensor<70x130xf32>, %c: tensor<2x65x33xf32>,
+               %d: tensor<2x33x64xf32>, %e: tensor<70x100xf32>)
+    -> (tensor<100x130xf32>, tensor<2x65x64xf32>, tensor<100x130xf32>) {
+  %0 = grad.matmul %a, %b : tensor<100x70xf32>, tensor<70x130xf32> -> tensor<100x130xf32>
+  %1 = grad.matmul %c, %d : tensor<2x65x33xf32>, tensor<2x33x64xf32> -> tensor<2x65x64xf32>
+  %t = grad.transpose %e {perm = array<i64: 1, 0>} : tensor<70x100xf32> -> tensor<100x70xf32>
+  %2 = grad.matmul %t, %b : tensor<100x70xf32>, tensor<70x130xf32> -> tensor<100x130xf32>
+  return %0, %1, %2 : tensor<100x130xf32>, tensor<2x65x64xf32>, tensor<100x130xf32>
+}
+)mlir",
+                                   "big");
+}
+
 } // namespace
