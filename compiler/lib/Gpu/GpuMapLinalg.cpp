@@ -12,12 +12,16 @@
 //                share of the reduced elements with the payload, then
 //                gpu.all_reduce (warp shuffles + shared memory) combines the
 //                partials and thread 0 combines with the output. Outputs many
-//                and reduced extent tiny (or a payload whose combiner is not a
-//                plain binary op with a neutral element): one thread per
-//                output with a sequential loop.
+//                and reduced extent tiny, outputs many along the contiguous
+//                dimension, or a payload whose combiner is not a plain binary
+//                op with a neutral element: one thread per output, a loop.
 //   contraction  one M, N, K dimension (matmul, batched or transposed):
 //                16x16 output tile per block, 16x16 tiles of both operands
-//                staged in shared memory per K step.
+//                staged in shared memory per K step; M, N >= 64: 64x64 tile
+//                per block, 4x4 outputs per thread in registers.
+//
+// A fill of a reduction's output (or a copy of a filled buffer) right
+// before it becomes the kernel's initial value instead of a launch.
 //
 //===----------------------------------------------------------------------===//
 
