@@ -20,8 +20,10 @@ namespace grad {
 /// a 1-D grid of 256-thread blocks over the flattened iteration space;
 /// reductions one block per output element with the threads cooperating
 /// through gpu.all_reduce (or one thread per output when the reduced extent is
-/// tiny and the outputs many); contractions with one M, N and K dimension a
-/// 16x16 shared-memory tiled matmul. Dynamic shapes are an error.
+/// tiny and the outputs many, or the outputs along the contiguous dimension);
+/// contractions with one M, N and K dimension a shared-memory tiled matmul
+/// (16x16, or 64x64 with 4x4 outputs per thread when M, N >= 64). A fill of a
+/// reduction's output becomes its initial value. Dynamic shapes are an error.
 std::unique_ptr<mlir::Pass> createGpuMapLinalgPass();
 
 /// On func.func after GpuMapLinalg: the host function's buffers live on the
