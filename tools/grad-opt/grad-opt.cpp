@@ -51,6 +51,7 @@ int main(int argc, char **argv) {
   mlir::registerPass([] { return grad::createGpuMapLinalgPass(); });
   mlir::registerPass([] { return grad::createGpuDeviceBuffersPass(); });
   mlir::registerPass([] { return grad::createGpuLowerAllReducePass(); });
+  mlir::registerPass([] { return grad::createGpuNativeMathPass(); });
 
   mlir::DialectRegistry registry;
   grad::registerGradDialects(registry);

@@ -37,6 +37,11 @@ std::unique_ptr<mlir::Pass> createGpuDeviceBuffersPass();
 /// convert-gpu-to-nvvm does not apply by itself in MLIR 19.
 std::unique_ptr<mlir::Pass> createGpuLowerAllReducePass();
 
+/// On gpu.module after convert-gpu-to-nvvm: calls to libdevice functions that are one PTX
+/// instruction (__nv_fabs, sqrt, floor, ceil, fma, copysign; f32 and f64) -> LLVM intrinsics,
+/// so that PTX for them needs no CUDA toolkit (libdevice.10.bc) at compile time.
+std::unique_ptr<mlir::Pass> createGpuNativeMathPass();
+
 } // namespace grad
 
 #endif // GRAD_CODEGEN_GPUPASSES_H
