@@ -96,6 +96,20 @@ def case_reductions():
                  f32(X.max(axis=2)), f32(X.sum())]
 
 
+def case_reduce_broadcast():
+    # A whole-tensor reduction that absorbs a broadcast (sum(broadcast(x) * w) over all axes):
+    # the compiled path once built an invalid vector.contract for it.
+    r = rng(14)
+    x = f32(r.normal(size=(3, 1)))
+    w = f32(r.normal(size=(2, 3, 4)))
+    v = f32(r.normal(size=(4,)))
+    m = f32(r.normal(size=(3, 4)))
+    X, W, V, M = up(x, w, v, m)
+    return [x, w, v, m], [f32((np.broadcast_to(X, (2, 3, 4)) * W).sum()),
+                          f32((np.broadcast_to(V, (3, 4)) * M).sum()),
+                          f32((np.broadcast_to(X, (3, 4)) * M).sum(axis=1))]
+
+
 def case_matmul():
     r = rng(6)
     a = f32(r.normal(size=(3, 5)))

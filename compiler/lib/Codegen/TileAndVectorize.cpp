@@ -34,6 +34,25 @@ using namespace mlir;
 
 namespace {
 
+/// A reduction to a scalar (no parallel loop) that reads an operand through a map that does
+/// not use every loop (a fused broadcast, e.g. sum(broadcast(x) * w) over all axes). MLIR 19's
+/// reduction-to-contract patterns turn its vectorized form into a vector.contract in which a
+/// reduction dim is missing from one side, which the verifier rejects ("invalid
+/// accumulator/result vector shape"). Such ops stay scalar loops (test/lit/lowering).
+bool isFullReductionOfBroadcast(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumParallelLoops() != 0)
+    return false;
+  unsigned loops = generic.getNumLoops();
+  return llvm::any_of(generic.getDpsInputOperands(), [&](OpOperand *input) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    for (unsigned d = 0; d < loops; ++d)
+      if (!map.isFunctionOfDim(d))
+        return true;
+    return false;
+  });
+}
+
 /// The largest divisor of `extent` that is <= `target`, preferring multiples of
 /// `quantum` (the vector width) so that tiles fill whole registers.
 int64_t pickTile(int64_t extent, int64_t target, int64_t quantum) {
@@ -163,6 +182,8 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         continue;
       if (failed(linalg::vectorizeOpPrecondition(op)))
         continue; // Stays a (tiled) linalg op; becomes scalar loops.
+      if (isFullReductionOfBroadcast(op))
+        continue;
       rewriter.setInsertionPoint(op);
       (void)linalg::vectorize(rewriter, op);
     }

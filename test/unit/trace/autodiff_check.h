@@ -1,6 +1,6 @@
 // Three independent ways to get a gradient, for tests that compare them:
 //  - the --grad-autodiff transformation: trace fn into @f, build @f_grad, run it with the
-//    reference interpreter;
+//    reference interpreter and compiled to native code (the CPU JIT);
 //  - the eager tape: fresh leaves, fn, backward();
 //  - central finite differences of the eager forward (f64).
 #pragma once
@@ -31,6 +31,8 @@ using ScalarFn = std::function<Tensor(const std::vector<Tensor> &)>;
 struct PassGradients {
   Tensor value;
   std::vector<Tensor> grads;
+  Tensor nativeValue;               ///< @f_grad's value, compiled to native code
+  std::vector<Tensor> nativeGrads;  ///< @f_grad's gradients, compiled to native code
   std::string ir; ///< the optimized module holding @f and @f_grad
 };
 
@@ -57,6 +59,9 @@ inline PassGradients gradViaPass(const ScalarFn &fn, const std::vector<Tensor> &
   std::vector<Tensor> outs = compileEntry(*module, "f_grad", JitBackend::Interpreter)->run(inputs);
   result.value = outs.at(0);
   result.grads.assign(outs.begin() + 1, outs.end());
+  std::vector<Tensor> native = compileEntry(*module, "f_grad", JitBackend::Native)->run(inputs);
+  result.nativeValue = native.at(0);
+  result.nativeGrads.assign(native.begin() + 1, native.end());
   return result;
 }
 

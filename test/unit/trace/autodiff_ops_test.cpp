@@ -164,11 +164,17 @@ TEST_P(AutodiffOp, PassMatchesTapeAndFiniteDifferences) {
     eagerValue = c.op(c.inputs);
   }
   expectAllClose(pass.value, eagerValue, 1e-12, 1e-12, c.name + " value");
+  // Compiled: other summation orders and libm calls instead of the eager kernels, same f64.
+  expectAllClose(pass.nativeValue, eagerValue, 1e-10, 1e-12, c.name + " value (native)");
+  ASSERT_EQ(pass.nativeGrads.size(), c.argnums.size());
   for (size_t i = 0; i < c.argnums.size(); ++i) {
     std::string what = c.name + " d/dx" + std::to_string(c.argnums[i]);
     expectAllClose(pass.grads[i], tape[i], 1e-10, 1e-12, what + " (pass vs tape)");
     expectAllClose(tape[i], fd[i], 1e-6, 1e-7, what + " (tape vs finite differences)");
     expectAllClose(pass.grads[i], fd[i], 1e-6, 1e-7, what + " (pass vs finite differences)");
+    expectAllClose(pass.nativeGrads[i], tape[i], 1e-9, 1e-11, what + " (native pass vs tape)");
+    expectAllClose(pass.nativeGrads[i], fd[i], 1e-6, 1e-7,
+                   what + " (native pass vs finite differences)");
   }
 }
 
