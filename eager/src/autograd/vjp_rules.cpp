@@ -7,6 +7,7 @@
 
 #include <numeric>
 
+#include "grad/autograd.h"
 #include "grad/ops.h"
 #include "ops/helpers.h"
 #include "ops/infer.h"
@@ -247,10 +248,25 @@ std::vector<Tensor> matmul(const VjpContext& ctx, const Tensor& g) {
   }
   return {ga, gb};
 }
+namespace {
+// d table[indices[i], :] += g[i, :] in O(N D): the eager backward (not recorded, so used only
+// when no graph of the backward is built). T is float or double.
+template <class T>
+void scatter_add_rows(T* out, const T* g, const int64_t* idx, int64_t n, int64_t row) {
+  for (int64_t i = 0; i < n; ++i) {
+    T* dst = out + idx[i] * row;
+    const T* src = g + i * row;
+    for (int64_t j = 0; j < row; ++j)
+      dst[j] += src[j];
+  }
+}
+} // namespace
+
 std::vector<Tensor> gather(const VjpContext& ctx, const Tensor& g) {
-  // d table = onehot(indices, V)^T @ g: O(N V D) flops and an [N, V] mask. It is plain
-  // elementwise + matmul IR, so the compiled path needs no scatter op; for large vocabularies a
-  // scatter-add kernel would be cheaper (documented in docs/op-reference.md).
+  // Traced (and under create_graph): d table = onehot(indices, V)^T @ g, O(N V D) flops and an
+  // [N, V] mask, but plain elementwise + matmul IR, so the compiled path needs no scatter op.
+  // Eagerly without create_graph: a scatter-add of g's rows, O(N D) like torch's
+  // embedding_dense_backward. Indices were range-checked by the forward.
   if (!ctx.needs(0))
     return {Tensor(), Tensor()};
   const Shape& table = ctx.input_shape(0);
@@ -258,6 +274,19 @@ std::vector<Tensor> gather(const VjpContext& ctx, const Tensor& g) {
   int64_t v = table[0];
   int64_t n = indices.numel();
   int64_t row = shape_numel(table) / (v == 0 ? 1 : v);
+  if (!is_grad_enabled() && !g.is_symbolic() && !indices.is_symbolic() &&
+      indices.dtype() == DType::i64 && (g.dtype() == DType::f32 || g.dtype() == DType::f64)) {
+    Tensor out = zeros(table, g.dtype());
+    Tensor gc = g.contiguous();
+    Tensor ic = indices.contiguous();
+    if (g.dtype() == DType::f32)
+      scatter_add_rows(out.data_ptr<float>(), gc.data_ptr<float>(), ic.data_ptr<int64_t>(), n,
+                       row);
+    else
+      scatter_add_rows(out.data_ptr<double>(), gc.data_ptr<double>(), ic.data_ptr<int64_t>(), n,
+                       row);
+    return {out, Tensor()};
+  }
   Tensor onehot = one_hot(grad::reshape(indices, {n}), v, g.dtype()); // [N, V]
   Tensor g2 = grad::reshape(g, {n, row});
   Tensor gt = grad::matmul(grad::transpose(onehot, 0, 1), g2); // [V, row]
