@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ using Shape = std::vector<int64_t>;
 
 /// "f32", "f64", "i64", "b8".
 const char* dtype_name(DType dtype);
+/// Prints dtype_name (so that `std::cout << t.dtype()` and test frameworks show "f32").
+inline std::ostream& operator<<(std::ostream& os, DType dtype) { return os << dtype_name(dtype); }
 /// Size in bytes of one element.
 size_t dtype_size(DType dtype);
 /// True for f32 and f64 (the dtypes gradients flow through).

@@ -27,6 +27,8 @@ struct Case {
   Inputs inputs = Inputs::Any;
   double f32Tolerance = 2e-5;
 };
+/// How gtest/ctest print a case (its name, not its bytes).
+void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
 
 std::string instantiate(const char *source, const std::string &ft) {
   return std::regex_replace(source, std::regex("FT"), ft);
