@@ -439,8 +439,9 @@ int runGradcMain(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "gradc: compiles a grad-dialect module to an object file, its C header, LLVM IR, "
-      "assembly, MLIR or a Graphviz picture.\n\n"
-      "  gradc model.mlir --emit=obj -o model.o && gradc model.mlir --emit=header -o model.h\n\n"
+      "assembly, MLIR or a Graphviz picture for the host CPU, or PTX for NVIDIA GPUs.\n\n"
+      "  gradc model.mlir --emit=obj -o model.o && gradc model.mlir --emit=header -o model.h\n"
+      "  gradc model.mlir --target=nvptx --gpu-arch=sm_90 --emit=ptx -o model.ptx\n\n"
       "Errors are MLIR diagnostics (file:line:col). Exit codes: 0 success, 1 bad input or flags,\n"
       "2 lowering/code generation failure, 3 output not writable.\n");
 
