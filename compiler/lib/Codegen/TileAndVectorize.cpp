@@ -6,6 +6,12 @@
 // (scf::tileUsingSCF, linalg::vectorize and the patterns that
 // transform.structured.vectorize_children_and_apply_patterns applies).
 //
+// A 2-D linalg.matmul whose only user is an all-parallel elementwise generic
+// (its epilogue: bias add, activation) is first fused into that generic's M,N
+// tile loops (scf::tileConsumerAndFuseProducersUsingSCF): each M x N tile is
+// computed (K loop, packing, register tiling inside) and the epilogue applied to
+// it while it is in cache, so the pair is one loop nest.
+//
 //===----------------------------------------------------------------------===//
 
 #include "grad/Codegen/Passes.h"
@@ -24,6 +30,9 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace grad {
 #define GEN_PASS_DEF_GRADTILEANDVECTORIZE
@@ -88,6 +97,107 @@ Operation *tileOp(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> 
 
 bool isMatmulLike(Operation *op) { return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op); }
 
+/// The elementwise epilogue of `matmul` that can be fused into its M,N tile loops: the only
+/// user of its result, an all-parallel 2-D generic with the matmul's iteration space that
+/// reads the result (as an input, element (i, j) at loop point (i, j)) and writes through
+/// identity maps. Null if there is none.
+linalg::GenericOp fusableEpilogue(linalg::MatmulOp matmul) {
+  Value result = matmul->getResult(0);
+  if (!result.hasOneUse())
+    return nullptr;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.hasPureTensorSemantics() || generic.getNumLoops() != 2 ||
+      generic.getNumParallelLoops() != 2 || !generic.isDpsInput(&use) ||
+      !generic.getMatchingIndexingMap(&use).isIdentity())
+    return nullptr;
+  for (OpOperand &init : generic.getDpsInitsMutable())
+    if (!generic.getMatchingIndexingMap(&init).isIdentity())
+      return nullptr;
+  auto type = cast<RankedTensorType>(result.getType());
+  if (!type.hasStaticShape() || ArrayRef<int64_t>(generic.getStaticLoopRanges()) != type.getShape())
+    return nullptr;
+  return generic;
+}
+
+/// Erases `op` if its only users are dead slices (what fusion leaves behind).
+void eraseIfDead(RewriterBase &rewriter, Operation *op) {
+  for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+    if (isa<tensor::ExtractSliceOp>(user) && user->use_empty())
+      rewriter.eraseOp(user);
+  if (op->use_empty())
+    rewriter.eraseOp(op);
+}
+
+/// Fuses each matmul with a fusable epilogue (and the fill that initializes it) into the
+/// epilogue's M,N tile loops. Returns the fused matmul tiles: they still need their K cache
+/// tiling, packing and register tiling.
+FailureOr<llvm::SmallPtrSet<Operation *, 4>>
+fuseMatmulEpilogues(RewriterBase &rewriter, func::FuncOp func, ArrayRef<int64_t> cacheTile,
+                    bool skipBlasMatmuls) {
+  // An epilogue may read several matmuls (x @ a + y @ b): all of them are fused into its loops.
+  llvm::MapVector<Operation *, SmallVector<linalg::MatmulOp, 1>> epilogues;
+  func.walk([&](linalg::MatmulOp matmul) {
+    if (!matmul.hasPureTensorSemantics() ||
+        (skipBlasMatmuls && grad::isBlasMatmulCandidate(matmul)))
+      return;
+    if (linalg::GenericOp epilogue = fusableEpilogue(matmul))
+      epilogues[epilogue].push_back(matmul);
+  });
+  llvm::SmallPtrSet<Operation *, 4> fusedMatmuls;
+  for (auto &[epilogueOp, matmuls] : epilogues) {
+    auto epilogue = cast<linalg::GenericOp>(epilogueOp);
+    SmallVector<int64_t> ranges = epilogue.getStaticLoopRanges();
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes({rewriter.getIndexAttr(pickTile(ranges[0], cacheTile[0], 1)),
+                         rewriter.getIndexAttr(pickTile(ranges[1], cacheTile[1], 16))});
+    // Only the matmuls and the fills that initialize only them are recomputed per tile;
+    // other producers (of the matmuls' operands, the epilogue's other inputs) stay outside.
+    // (CSE may have merged the fills of several matmuls into one.)
+    llvm::SmallPtrSet<Operation *, 4> fusable(matmuls.begin(), matmuls.end());
+    llvm::SetVector<Operation *> fills;
+    for (linalg::MatmulOp matmul : matmuls) {
+      auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+      if (fill && llvm::all_of(fill->getUsers(),
+                               [&](Operation *user) { return fusable.contains(user); }))
+        fills.insert(fill);
+    }
+    fusable.insert(fills.begin(), fills.end());
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    options.setFusionControlFn([&](tensor::ExtractSliceOp, OpResult producer, bool) {
+      return std::make_tuple(fusable.contains(producer.getOwner()), false);
+    });
+    rewriter.setInsertionPoint(epilogue);
+    FailureOr<scf::SCFTileAndFuseResult> fused = scf::tileConsumerAndFuseProducersUsingSCF(
+        rewriter, cast<TilingInterface>(epilogue.getOperation()), options);
+    if (failed(fused)) {
+      epilogue.emitError("grad-tile-and-vectorize: cannot fuse the matmul epilogue into the "
+                         "matmul's tile loops");
+      return failure();
+    }
+    for (Operation *op : fused->tiledAndFusedOps)
+      if (isa<linalg::MatmulOp>(op))
+        fusedMatmuls.insert(op);
+    for (OpResult result : epilogue->getResults())
+      rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
+    rewriter.eraseOp(epilogue);
+    for (linalg::MatmulOp matmul : matmuls)
+      eraseIfDead(rewriter, matmul);
+    for (Operation *fill : fills)
+      eraseIfDead(rewriter, fill);
+  }
+  if (fusedMatmuls.empty())
+    return fusedMatmuls;
+  // The fused fill writes a slice of the full-size tensor.empty: make it a tile-sized one,
+  // so the matmul's result is never materialized whole.
+  RewritePatternSet patterns(func.getContext());
+  tensor::populateFoldTensorEmptyPatterns(patterns);
+  if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+    return failure();
+  return fusedMatmuls;
+}
+
 struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize> {
   using GradTileAndVectorizeBase::GradTileAndVectorizeBase;
 
@@ -104,13 +214,18 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
       return signalPassFailure();
     }
 
+    IRRewriter rewriter(&getContext());
+    FailureOr<llvm::SmallPtrSet<Operation *, 4>> fusedMatmuls =
+        fuseMatmulEpilogues(rewriter, func, cacheTile, skipBlasMatmuls);
+    if (failed(fusedMatmuls))
+      return signalPassFailure();
+
     SmallVector<linalg::LinalgOp> work;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
         work.push_back(op);
     });
 
-    IRRewriter rewriter(&getContext());
     SmallVector<Operation *> toVectorize;
     for (linalg::LinalgOp op : work) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -129,9 +244,12 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         // Loops: [batch,] M, N, K. The batch loop is tiled to 1.
         size_t lead = ranges.size() - 3;
         SmallVector<int64_t> outer(lead, 1), inner(lead, 0);
+        // A matmul fused into its epilogue's loops is already one M x N cache tile.
+        bool fused = fusedMatmuls->contains(op);
         for (size_t d = 0; d < 3; ++d) {
           int64_t quantum = d == 1 ? 16 : 1;
-          outer.push_back(pickTile(ranges[lead + d], cacheTile[d], quantum));
+          outer.push_back(fused && d < 2 ? 0
+                                         : pickTile(ranges[lead + d], cacheTile[d], quantum));
         }
         tiled = tileOp(rewriter, tilable, outer);
         if (!tiled)
