@@ -24,7 +24,11 @@ def GradTileAndVectorize : Pass<"grad-tile-and-vectorize", "mlir::func::FuncOp">
     at most `vector-size` elements, and vectorized. Tile sizes are shrunk to
     divisors of the static loop extents so every tile has a static shape. Ops
     the vectorizer rejects (e.g. gathers) stay tiled linalg ops and become
-    scalar loops later.
+    scalar loops later. First, a 2-D matmul whose single use is an all-parallel
+    elementwise epilogue (bias + activation) is fused into the epilogue's
+    M x N cache-tile loops, so matmul and epilogue are one loop nest; a
+    reduction to a scalar that reads a broadcast operand stays scalar loops
+    (MLIR 19's reduction-to-contract patterns mis-handle it).
 
     Before:
       %r = linalg.matmul ins(%a, %b : tensor<512x512xf32>, tensor<512x512xf32>) ...
