@@ -17,18 +17,23 @@ using namespace mlir;
 
 namespace grad {
 
-static const void *rawData(const Tensor &t) {
-  switch (t.dtype()) {
-  case DType::f32:
-    return t.data_ptr<float>();
-  case DType::f64:
-    return t.data_ptr<double>();
-  case DType::i64:
-    return t.data_ptr<int64_t>();
-  case DType::b8:
-    return t.data_ptr<bool>();
+std::string checkArguments(llvm::StringRef fn, const FunctionSignature &sig,
+                           const std::vector<Tensor> &inputs) {
+  if (inputs.size() != sig.inputs.size())
+    return "function '" + fn.str() + "' takes " + std::to_string(sig.inputs.size()) +
+           " arguments, got " + std::to_string(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor &t = inputs[i];
+    const TensorSignature &want = sig.inputs[i];
+    if (!t.defined())
+      return "function '" + fn.str() + "': argument #" + std::to_string(i) +
+             " is an undefined tensor";
+    if (t.dtype() != want.dtype || t.shape() != want.shape)
+      return "function '" + fn.str() + "': argument #" + std::to_string(i) + " has " +
+             dtype_name(t.dtype()) + shape_str(t.shape()) + ", expected " +
+             dtype_name(want.dtype) + shape_str(want.shape);
   }
-  return nullptr;
+  return "";
 }
 
 FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
@@ -42,30 +47,20 @@ FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
   const FunctionSignature *sig = signature(fn);
   if (!sig)
     return fail("compiled module has no function '" + fn.str() + "'");
-  if (inputs.size() != sig->inputs.size())
-    return fail("function '" + fn.str() + "' takes " + std::to_string(sig->inputs.size()) +
-                " arguments, got " + std::to_string(inputs.size()));
+  if (std::string bad = checkArguments(fn, *sig, inputs); !bad.empty())
+    return fail(std::move(bad));
   try {
     std::vector<Tensor> contiguous;
     std::vector<const void *> in;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const Tensor &t = inputs[i];
-      const TensorSignature &want = sig->inputs[i];
-      if (!t.defined())
-        return fail("function '" + fn.str() + "': argument #" + std::to_string(i) +
-                    " is an undefined tensor");
-      if (t.dtype() != want.dtype || t.shape() != want.shape)
-        return fail("function '" + fn.str() + "': argument #" + std::to_string(i) + " has " +
-                    dtype_name(t.dtype()) + shape_str(t.shape()) + ", expected " +
-                    dtype_name(want.dtype) + shape_str(want.shape));
+    for (const Tensor &t : inputs) {
       contiguous.push_back(t.contiguous());
-      in.push_back(rawData(contiguous.back()));
+      in.push_back(contiguous.back().data_ptr());
     }
     std::vector<Tensor> outputs;
     std::vector<void *> out;
     for (const TensorSignature &o : sig->outputs) {
       outputs.push_back(empty(o.shape, o.dtype));
-      out.push_back(const_cast<void *>(rawData(outputs.back())));
+      out.push_back(outputs.back().data_ptr());
     }
     if (failed(runRaw(fn, in, out, error)))
       return failure();

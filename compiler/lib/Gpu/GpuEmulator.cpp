@@ -336,20 +336,6 @@ LogicalResult LaunchEmulator::run() {
   return success();
 }
 
-void *rawData(const Tensor &t) {
-  switch (t.dtype()) {
-  case DType::f32:
-    return t.data_ptr<float>();
-  case DType::f64:
-    return t.data_ptr<double>();
-  case DType::i64:
-    return t.data_ptr<int64_t>();
-  case DType::b8:
-    return t.data_ptr<bool>();
-  }
-  return nullptr;
-}
-
 } // namespace
 
 LogicalResult emulateGpuLaunchesOnCpu(ModuleOp module) {
@@ -450,7 +436,7 @@ FailureOr<std::vector<Tensor>> GpuEmulatedModule::run(llvm::StringRef fn,
     for (const Tensor &t : buffers) {
       size_t rank = t.shape().size();
       std::vector<int64_t> words(3 + 2 * rank);
-      words[0] = words[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(rawData(t)));
+      words[0] = words[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(t.data_ptr()));
       int64_t stride = 1;
       for (size_t d = rank; d-- > 0;) {
         words[3 + d] = t.shape()[d];

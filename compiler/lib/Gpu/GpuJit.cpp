@@ -46,20 +46,6 @@ struct DeviceBuffers {
   }
 };
 
-void *rawData(const Tensor &t) {
-  switch (t.dtype()) {
-  case DType::f32:
-    return t.data_ptr<float>();
-  case DType::f64:
-    return t.data_ptr<double>();
-  case DType::i64:
-    return t.data_ptr<int64_t>();
-  case DType::b8:
-    return t.data_ptr<bool>();
-  }
-  return nullptr;
-}
-
 std::string cudaError(const grad_cuda_driver *driver, int result, const char *call) {
   const char *name = nullptr;
   if (driver->cuGetErrorName(result, &name) != 0 || !name)
@@ -177,9 +163,8 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
   const FunctionSignature *sig = signature(fn);
   if (!sig)
     return fail("GPU module has no function '" + fn.str() + "'");
-  if (inputs.size() != sig->inputs.size())
-    return fail("function '" + fn.str() + "' takes " + std::to_string(sig->inputs.size()) +
-                " arguments, got " + std::to_string(inputs.size()));
+  if (std::string bad = checkArguments(fn, *sig, inputs); !bad.empty())
+    return fail(std::move(bad));
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
     return fail("function '" + fn.str() + "' cannot run on the GPU: " + reason);
@@ -214,18 +199,11 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
     for (size_t i = 0; i < inputs.size(); ++i) {
       const Tensor &t = inputs[i];
       const TensorSignature &want = sig->inputs[i];
-      if (!t.defined())
-        return fail("function '" + fn.str() + "': argument #" + std::to_string(i) +
-                    " is an undefined tensor");
-      if (t.dtype() != want.dtype || t.shape() != want.shape)
-        return fail("function '" + fn.str() + "': argument #" + std::to_string(i) + " has " +
-                    dtype_name(t.dtype()) + shape_str(t.shape()) + ", expected " +
-                    dtype_name(want.dtype) + shape_str(want.shape));
       Tensor host = t.contiguous();
       uint64_t device = addBuffer(want);
       size_t bytes = shape_numel(want.shape) * dtype_size(want.dtype);
       if (bytes)
-        if (int r = driver->cuMemcpyHtoD(device, rawData(host), bytes); r != 0)
+        if (int r = driver->cuMemcpyHtoD(device, host.data_ptr(), bytes); r != 0)
           return fail(cudaError(driver, r, "cuMemcpyHtoD"));
     }
     std::vector<uint64_t> outputDevice;
@@ -252,7 +230,7 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
       Tensor host = empty(o.shape, o.dtype);
       size_t bytes = shape_numel(o.shape) * dtype_size(o.dtype);
       if (bytes)
-        if (int r = driver->cuMemcpyDtoH(rawData(host), outputDevice[i], bytes); r != 0)
+        if (int r = driver->cuMemcpyDtoH(host.data_ptr(), outputDevice[i], bytes); r != 0)
           return fail(cudaError(driver, r, "cuMemcpyDtoH"));
       outputs.push_back(std::move(host));
     }

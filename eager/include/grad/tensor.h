@@ -56,6 +56,8 @@ public:
   template <class T> std::vector<T> to_vector() const;
   /// Pointer to element [0,...,0]; T must match dtype() exactly (float, double, int64_t, bool).
   template <class T> T* data_ptr() const;
+  /// Untyped pointer to element [0,...,0] (any dtype; torch's untyped data_ptr()).
+  void* data_ptr() const;
   /// Version counter of the storage (shared by all views); bumped by every in-place op.
   uint64_t version() const;
   /// Human-readable text: values, shape, dtype, grad_fn / requires_grad.

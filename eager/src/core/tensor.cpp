@@ -217,6 +217,13 @@ template <class T> T* Tensor::data_ptr() const {
   return reinterpret_cast<T*>(impl_->data());
 }
 
+void* Tensor::data_ptr() const {
+  GRAD_CHECK_DEFINED("data_ptr");
+  if (is_symbolic())
+    throw_symbolic_read("data_ptr", *this);
+  return impl_->data();
+}
+
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
 template int64_t Tensor::item<int64_t>() const;

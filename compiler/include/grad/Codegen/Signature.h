@@ -32,6 +32,14 @@ struct FunctionSignature {
   std::vector<TensorSignature> outputs;
 };
 
+class Tensor;
+
+/// Checks `inputs` against entry point `fn`'s signature: count, defined, dtype and shape.
+/// Returns "" when they match, else the message ("function 'f': argument #1 has f32[3,4],
+/// expected f32[4,3]"). Used by every compiled module's run (CPU JIT, GPU).
+std::string checkArguments(llvm::StringRef fn, const FunctionSignature &sig,
+                           const std::vector<Tensor> &inputs);
+
 /// Maps an MLIR element type to a DType (i1 -> b8); fails for other types.
 mlir::FailureOr<DType> dtypeFromElementType(mlir::Type type);
 
