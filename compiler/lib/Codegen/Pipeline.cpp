@@ -91,6 +91,23 @@ void registerCodegenDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
+void buildBufferizeToOutParams(OpPassManager &pm) {
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createGradIsolateResults());
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) -> LogicalResult {
+    linalg::makeMemRefCopyOp(b, loc, from, to);
+    return success();
+  };
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+}
+
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options) {
   bool vectorize = options.vectorize && options.optLevel > 0;
   bool blas = options.matmulLowering == CodegenOptions::MatmulLowering::Blas;
@@ -121,20 +138,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   // an output that is a local allocation is replaced by the out-param itself.
   if (blas)
     pm.addNestedPass<func::FuncOp>(createGradSplitMatmulFills());
-  bufferization::OneShotBufferizationOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createGradIsolateResults());
-  bufferization::BufferResultsToOutParamsOpts outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) -> LogicalResult {
-    linalg::makeMemRefCopyOp(b, loc, from, to);
-    return success();
-  };
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  buildBufferizeToOutParams(pm);
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());

@@ -95,20 +95,7 @@ void addMappingPasses(OpPassManager &pm) {
   pm.addPass(createGradEmitCInterface());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  bufferization::OneShotBufferizationOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createGradIsolateResults());
-  bufferization::BufferResultsToOutParamsOpts outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) -> LogicalResult {
-    linalg::makeMemRefCopyOp(b, loc, from, to);
-    return success();
-  };
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  buildBufferizeToOutParams(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapLinalgPass());

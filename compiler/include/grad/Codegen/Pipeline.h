@@ -54,6 +54,12 @@ struct CodegenOptions {
   std::function<void(mlir::PassManager &)> configurePassManager;
 };
 
+/// Adds tensors -> buffers to `pm` (the calling convention of docs/codegen.md, shared by the
+/// CPU and GPU pipelines): one-shot bufferization with identity-layout function boundaries,
+/// grad-isolate-results, and results as caller-allocated out-params (static allocations
+/// hoisted, copies as linalg copies).
+void buildBufferizeToOutParams(mlir::OpPassManager &pm);
+
 /// Adds linalg on tensors -> LLVM dialect to `pm` (on builtin.module). Public
 /// functions get `llvm.emit_c_interface`; results become out-params.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CodegenOptions &options);
