@@ -2,6 +2,7 @@
 // grad::jit(grad::value_and_grad(...)) (traced, differentiated as IR by the autodiff sweep,
 // run by the jit backend). Values and gradients must agree.
 #include "grad/jit.h"
+#include "models.h"
 
 #include "grad/autograd.h"
 #include "grad/ops.h"
@@ -12,6 +13,7 @@
 #include <cmath>
 
 using namespace grad;
+using namespace grad::e2e;
 
 namespace {
 
@@ -46,19 +48,6 @@ void expectSameBothWays(const TensorFn &fn, const std::vector<Tensor> &args,
 // MLP + cross-entropy
 //===----------------------------------------------------------------------===//
 
-Tensor mlpLoss(const std::vector<Tensor> &a) {
-  // a: x [N,8], labels i64 [N], w1 [8,16], b1 [16], w2 [16,4], b2 [4]
-  Tensor h = relu(matmul(a[0], a[2]) + a[3]);
-  Tensor logits = matmul(h, a[4]) + a[5];
-  return cross_entropy(logits, a[1]);
-}
-
-std::vector<Tensor> mlpArgs(DType dtype) {
-  return {randn({6, 8}, 1, dtype),        tensor(std::vector<int64_t>{0, 3, 1, 1, 2, 3}, {6}),
-          randn({8, 16}, 2, dtype) * 0.5, randn({16}, 3, dtype) * 0.1,
-          randn({16, 4}, 4, dtype) * 0.5, randn({4}, 5, dtype) * 0.1};
-}
-
 TEST(Models, MlpCrossEntropyF64) {
   expectSameBothWays(mlpLoss, mlpArgs(DType::f64), {0, 2, 3, 4, 5}, 1e-10, 1e-12);
 }
@@ -71,50 +60,6 @@ TEST(Models, MlpCrossEntropyF32) {
 // A pre-norm transformer block: causal single-head attention with softmax, layer_norm, gelu
 // MLP, two residuals.
 //===----------------------------------------------------------------------===//
-
-constexpr int64_t kT = 4, kD = 8, kH = 16;
-
-Tensor causalMask() {
-  std::vector<bool> m(kT * kT);
-  for (int64_t i = 0; i < kT; ++i)
-    for (int64_t j = 0; j < kT; ++j)
-      m[i * kT + j] = j <= i;
-  return bool_tensor(m, {kT, kT});
-}
-
-Tensor transformerLoss(const std::vector<Tensor> &a) {
-  // a: x [T,D], target [T,D], wq wk wv wo [D,D], g1 b1 [D], w1 [D,H], c1 [H], w2 [H,D], c2 [D],
-  //    g2 b2 [D]
-  const Tensor &x = a[0];
-  Tensor h = layer_norm(x, {kD}, a[6], a[7]);
-  Tensor q = matmul(h, a[2]), k = matmul(h, a[3]), v = matmul(h, a[4]);
-  Tensor scores = matmul(q, transpose(k, 0, 1)) / std::sqrt(static_cast<double>(kD));
-  scores = where(causalMask(), scores, -1e9);
-  Tensor attended = matmul(matmul(softmax(scores, -1), v), a[5]);
-  Tensor x2 = x + attended;
-  Tensor h2 = layer_norm(x2, {kD}, a[12], a[13]);
-  Tensor mlp = matmul(gelu(matmul(h2, a[8]) + a[9]), a[10]) + a[11];
-  Tensor out = x2 + mlp;
-  return mse_loss(out, a[1]);
-}
-
-std::vector<Tensor> transformerArgs(DType dt) {
-  double s = 1.0 / std::sqrt(static_cast<double>(kD));
-  return {randn({kT, kD}, 10, dt),
-          randn({kT, kD}, 11, dt),
-          randn({kD, kD}, 12, dt) * s,
-          randn({kD, kD}, 13, dt) * s,
-          randn({kD, kD}, 14, dt) * s,
-          randn({kD, kD}, 15, dt) * s,
-          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1,
-          randn({kD}, 17, dt) * 0.1,
-          randn({kD, kH}, 18, dt) * s,
-          randn({kH}, 19, dt) * 0.1,
-          randn({kH, kD}, 20, dt) * 0.25,
-          randn({kD}, 21, dt) * 0.1,
-          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1,
-          randn({kD}, 23, dt) * 0.1};
-}
 
 TEST(Models, TransformerBlockF64) {
   std::vector<int> argnums;
@@ -132,12 +77,6 @@ TEST(Models, TransformerBlockF32) {
 //===----------------------------------------------------------------------===//
 // Broadcasting and unused inputs
 //===----------------------------------------------------------------------===//
-
-Tensor broadcastLoss(const std::vector<Tensor> &a) {
-  // a: x [3,4], scale [4], shift [3,1], unused [2], labels-like i64 [3] (unused too)
-  Tensor y = a[0] * a[1] - a[2];
-  return mean(y * y) + sum(a[1]);
-}
 
 TEST(Models, BroadcastingAndUnusedInputs) {
   std::vector<Tensor> args = {randn({3, 4}, 30, DType::f64), randn({4}, 31, DType::f64),
@@ -188,14 +127,7 @@ TEST(Models, TrainingLoopCompilesOnceAndTracksEager) {
 
 TEST(Models, HessianVectorProductUnderJit) {
   // f(x) = (sum x^2)^2: grad = 4 s x, H = 4 s I + 8 x x^T, so H v = 4 s v + 8 x (x . v).
-  TensorFn f = [](const std::vector<Tensor> &a) {
-    Tensor s = sum(a[0] * a[0]);
-    return s * s;
-  };
-  TensorFn gradDotV = [f](const std::vector<Tensor> &a) {
-    auto [value, grads] = value_and_grad(f, {0})({a[0]});
-    return sum(grads[0] * a[1]);
-  };
+  TensorFn gradDotV = e2e::hvpObjective;
   auto hvp = jit(value_and_grad(gradDotV, {0}));
   Tensor x = tensor(std::vector<double>{0.5, -1.0, 2.0}, {3});
   Tensor v = tensor(std::vector<double>{1.0, 0.25, -0.5}, {3});

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FusionTestUtil.h"
+#include "models.h" // test/e2e: the e2e models
 
 #include "grad/Codegen/Jit.h"
 #include "grad/Interpreter/Interpreter.h"
@@ -31,75 +32,11 @@
 
 using namespace grad;
 using namespace grad::fusiontest;
+using namespace grad::e2e;
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// The models (as in test/e2e/models_test.cpp)
-//===----------------------------------------------------------------------===//
-
-Tensor mlpLoss(const std::vector<Tensor> &a) {
-  Tensor h = relu(matmul(a[0], a[2]) + a[3]);
-  Tensor logits = matmul(h, a[4]) + a[5];
-  return cross_entropy(logits, a[1]);
-}
-
-std::vector<Tensor> mlpArgs(DType dtype) {
-  return {randn({6, 8}, 1, dtype),        tensor(std::vector<int64_t>{0, 3, 1, 1, 2, 3}, {6}),
-          randn({8, 16}, 2, dtype) * 0.5, randn({16}, 3, dtype) * 0.1,
-          randn({16, 4}, 4, dtype) * 0.5, randn({4}, 5, dtype) * 0.1};
-}
-
-constexpr int64_t kT = 4, kD = 8, kH = 16;
-
-Tensor transformerLoss(const std::vector<Tensor> &a) {
-  std::vector<bool> m(kT * kT);
-  for (int64_t i = 0; i < kT; ++i)
-    for (int64_t j = 0; j < kT; ++j)
-      m[i * kT + j] = j <= i;
-  const Tensor &x = a[0];
-  Tensor h = layer_norm(x, {kD}, a[6], a[7]);
-  Tensor q = matmul(h, a[2]), k = matmul(h, a[3]), v = matmul(h, a[4]);
-  Tensor scores = matmul(q, transpose(k, 0, 1)) / std::sqrt(static_cast<double>(kD));
-  scores = where(bool_tensor(m, {kT, kT}), scores, -1e9);
-  Tensor attended = matmul(matmul(softmax(scores, -1), v), a[5]);
-  Tensor x2 = x + attended;
-  Tensor h2 = layer_norm(x2, {kD}, a[12], a[13]);
-  Tensor mlp = matmul(gelu(matmul(h2, a[8]) + a[9]), a[10]) + a[11];
-  return mse_loss(x2 + mlp, a[1]);
-}
-
-std::vector<Tensor> transformerArgs(DType dt) {
-  double s = 1.0 / std::sqrt(static_cast<double>(kD));
-  return {randn({kT, kD}, 10, dt),
-          randn({kT, kD}, 11, dt),
-          randn({kD, kD}, 12, dt) * s,
-          randn({kD, kD}, 13, dt) * s,
-          randn({kD, kD}, 14, dt) * s,
-          randn({kD, kD}, 15, dt) * s,
-          ones({kD}, dt) + randn({kD}, 16, dt) * 0.1,
-          randn({kD}, 17, dt) * 0.1,
-          randn({kD, kH}, 18, dt) * s,
-          randn({kH}, 19, dt) * 0.1,
-          randn({kH, kD}, 20, dt) * 0.25,
-          randn({kD}, 21, dt) * 0.1,
-          ones({kD}, dt) + randn({kD}, 22, dt) * 0.1,
-          randn({kD}, 23, dt) * 0.1};
-}
-
-Tensor broadcastLoss(const std::vector<Tensor> &a) {
-  Tensor y = a[0] * a[1] - a[2];
-  return mean(y * y) + sum(a[1]);
-}
-
-Tensor hvpObjective(const std::vector<Tensor> &a) {
-  TensorFn f = [](const std::vector<Tensor> &b) {
-    Tensor s = sum(b[0] * b[0]);
-    return s * s;
-  };
-  auto [value, grads] = value_and_grad(f, {0})({a[0]});
-  return sum(grads[0] * a[1]);
-}
+// The models: test/e2e/models.h.
 
 struct ModelCase {
   std::string name;
