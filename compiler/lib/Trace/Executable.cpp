@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -73,7 +74,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBackend backend) {
+std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBackend backend,
+                                         const std::string &cacheDir, CompileStats *stats) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   if (!func)
     throw Error("jit: the module has no function @" + entry.str());
@@ -100,11 +102,23 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
                                        : CodegenOptions::MatmulLowering::Blas;
           // --grad-fuse first (docs/fusion.md): its recomputation of cheap producers keeps
           // intermediates out of memory in the lowered loops.
+          auto t0 = std::chrono::steady_clock::now();
           PassManager fuse(module.getContext());
           fuse.addNestedPass<func::FuncOp>(createGradFusePass());
           if (failed(fuse.run(module)))
             return failure();
-          compiled = CompiledModule::compile(module, options);
+          double fuseSeconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          compiled = CompiledModule::compile(module, options, cacheDir);
+          if (succeeded(compiled) && stats) {
+            const CodegenTimings &t = (*compiled)->timings();
+            stats->graph_passes += fuseSeconds;
+            stats->lowering = t.lowering;
+            stats->llvm = t.llvm;
+            stats->cache_hit = t.cacheHit;
+            stats->cache_key = t.cacheKey;
+            stats->object_bytes = t.objectBytes;
+          }
           return failure(failed(compiled));
         },
         ok);

@@ -17,6 +17,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -45,6 +47,17 @@ JitBackend backendFromEnvironment(JitBackend fallback) {
     return JitBackend::Native;
   throw Error("jit: GRAD_JIT_BACKEND='" + value + "' is not one of interpreter, native");
 }
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+thread_local CompileStats lastStats;
+
+/// GRAD_LOG contains "compile": print each compile's stats to stderr.
+bool logCompiles() {
+  const char *env = std::getenv("GRAD_LOG");
+  return env && std::string(env).find("compile") != std::string::npos;
+}
 } // namespace
 
 struct JitCache::Impl {
@@ -53,7 +66,15 @@ struct JitCache::Impl {
   std::unique_ptr<MLIRContext> context;
   std::map<Signature, CompiledEntry> entries;
   size_t numTraces = 0;
+  CompileStats stats;
   std::mutex mutex;
+
+  std::string cacheDir() const {
+    if (!options.cache_dir.empty())
+      return options.cache_dir;
+    const char *env = std::getenv("GRAD_CACHE_DIR");
+    return env ? std::string(env) : std::string();
+  }
 
   CompiledEntry &lookup(const std::vector<Tensor> &args) {
     Signature key;
@@ -67,11 +88,16 @@ struct JitCache::Impl {
     if (it != entries.end())
       return it->second;
     ++numTraces;
+    CompileStats s;
+    auto t0 = std::chrono::steady_clock::now();
     CompiledEntry entry;
     entry.module = ModuleOp::create(UnknownLoc::get(context.get()));
     std::vector<size_t> structure;
     traceFunction(*entry.module, options.name, fn, args, structure);
+    s.trace = secondsSince(t0);
+    auto t1 = std::chrono::steady_clock::now();
     optimizeTracedModule(*entry.module, options.optimize);
+    s.graph_passes = secondsSince(t1);
     if (options.device == Device::CUDA) {
 #ifdef GRAD_JIT_NATIVE
       entry.executable = compileGpuEntry(*entry.module, options.name);
@@ -79,8 +105,15 @@ struct JitCache::Impl {
       throw Error("jit: Device::CUDA needs the code generators (this build has GRAD_JIT_NATIVE=OFF)");
 #endif
     } else {
-      entry.executable = compileEntry(*entry.module, options.name, options.backend);
+      entry.executable =
+          compileEntry(*entry.module, options.name, options.backend, cacheDir(), &s);
     }
+    s.total = secondsSince(t0);
+    stats = s;
+    lastStats = s;
+    if (logCompiles())
+      std::fprintf(stderr, "grad::jit @%s: %s\n", options.name.c_str(),
+                   format_compile_stats(s).c_str());
     return entries.emplace(std::move(key), std::move(entry)).first->second;
   }
 };
@@ -121,6 +154,25 @@ std::string JitCache::mlir(const std::vector<Tensor> &args) {
 
 size_t JitCache::num_traces() const { return impl_->numTraces; }
 size_t JitCache::cache_size() const { return impl_->entries.size(); }
+CompileStats JitCache::last_compile_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->stats;
+}
+
+} // namespace detail
+
+CompileStats last_compile_stats() { return detail::lastStats; }
+
+std::string format_compile_stats(const CompileStats &s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "compile %.3f s = trace %.3f + graph passes %.3f + lowering %.3f + llvm %.3f (%s)",
+                s.total, s.trace, s.graph_passes, s.lowering, s.llvm,
+                s.cache_hit ? "cache hit" : (s.cache_key.empty() ? "no cache" : "cache miss"));
+  return line;
+}
+
+namespace detail {
 
 } // namespace detail
 } // namespace grad

@@ -1,8 +1,11 @@
 //===- Jit.h - in-process compilation of grad modules -----------*- C++ -*-===//
 //
 // grad::CompiledModule: lowers a grad module with the CPU pipeline, compiles it
-// with ORC (mlir::ExecutionEngine) and calls its entry points on contiguous
-// buffers or grad::Tensors, checking arity, shapes and dtypes first.
+// to an object file in memory (TargetMachine), loads that into ORC's LLJIT and
+// calls its entry points on contiguous buffers or grad::Tensors, checking
+// arity, shapes and dtypes first. With a cache directory the object file is
+// kept on disk, keyed on the module, the options, the target and the library
+// build, and a later process loads it instead of compiling.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,13 +24,24 @@
 #include <string>
 #include <vector>
 
-namespace mlir {
-class ExecutionEngine;
-} // namespace mlir
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
 
 namespace grad {
 
 class Tensor;
+
+/// Where the time of one CompiledModule::compile went (wall-clock seconds).
+struct CodegenTimings {
+  double lowering = 0; ///< MLIR: grad -> linalg -> ... -> LLVM dialect
+  double llvm = 0;     ///< LLVM IR translation + optimization + machine code + loading
+  double load = 0;     ///< loading the object file into the JIT (part of llvm)
+  bool cacheHit = false;  ///< the object came from the persistent cache
+  std::string cacheKey;   ///< hex SHA-256 of the key (empty without a cache dir)
+  std::string cacheError; ///< why the cache was not used or not written (empty if fine)
+  size_t objectBytes = 0;
+};
 
 /// A grad module compiled to native code in this process; owns the JIT-ed code.
 class CompiledModule {
@@ -38,8 +52,14 @@ public:
 
   /// Lowers a clone of `module` (grad and/or linalg on tensors; `module` is
   /// unchanged) and compiles it. Errors are diagnostics on `module`'s context.
+  /// With `cacheDir` non-empty the object code is looked up in (and written to) that
+  /// directory first; see docs/performance.md "Compile cache".
   static mlir::FailureOr<std::unique_ptr<CompiledModule>>
-  compile(mlir::ModuleOp module, const CodegenOptions &options = {});
+  compile(mlir::ModuleOp module, const CodegenOptions &options = {},
+          const std::string &cacheDir = {});
+
+  /// Where the compile time went.
+  const CodegenTimings &timings() const { return timings_; }
 
   /// The signature of public function `fn`, or null.
   const FunctionSignature *signature(llvm::StringRef fn) const;
@@ -60,7 +80,8 @@ public:
 
 private:
   CompiledModule() = default;
-  std::unique_ptr<mlir::ExecutionEngine> engine_;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  CodegenTimings timings_;
   std::vector<FunctionSignature> signatures_;
   /// The packed entry (`_mlir__mlir_ciface_<fn>`) of each signature, looked up once at compile
   /// time: a call then costs no JIT symbol lookup.

@@ -26,7 +26,11 @@ public:
 
 /// Compiles func.func `entry` of `module` for `backend`. The module (and its context) must
 /// outlive the result. Throws grad::Error when the backend is unavailable or rejects the module.
+/// For the native backend `cacheDir` is the persistent object cache (empty: none), and
+/// `stats`, when given, receives graph_passes (adds --grad-fuse), lowering, llvm, cache_hit,
+/// cache_key and object_bytes.
 std::unique_ptr<Executable> compileEntry(mlir::ModuleOp module, llvm::StringRef entry,
-                                         JitBackend backend);
+                                         JitBackend backend, const std::string &cacheDir = {},
+                                         CompileStats *stats = nullptr);
 
 } // namespace grad
