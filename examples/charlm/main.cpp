@@ -4,7 +4,7 @@
 // call) with its per-phase breakdown.
 //
 //   charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] [--mode both|eager|compiled]
-//          [--print-every K] [--check-tol X]
+//          [--print-every K] [--check-tol X] [--dump-ir FILE]
 //
 // The default text is the GPL-3 under Debian's common-licenses (on every Debian machine).
 // --check-tol X exits 1 when the two loss curves differ by more than X at any step (the ctest).
@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ double median(std::vector<double> v) {
 
 int usage() {
   std::fprintf(stderr, "usage: charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] "
-                       "[--mode both|eager|compiled] [--print-every K] [--check-tol X]\n");
+                       "[--mode both|eager|compiled] [--print-every K] [--check-tol X] "
+                       "[--dump-ir FILE]\n");
   return 2;
 }
 
@@ -45,7 +47,7 @@ int main(int argc, char **argv) {
   charlm::Config cfg;
   int steps = 100, printEvery = 10;
   double lr = 3e-3, checkTol = -1;
-  std::string text = "/usr/share/common-licenses/GPL-3", mode = "both";
+  std::string text = "/usr/share/common-licenses/GPL-3", mode = "both", dumpIr;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -64,6 +66,8 @@ int main(int argc, char **argv) {
       printEvery = std::max(1, std::atoi(v));
     else if (a == "--check-tol" && (v = next()))
       checkTol = std::atof(v);
+    else if (a == "--dump-ir" && (v = next()))
+      dumpIr = v;
     else
       return usage();
   }
@@ -84,6 +88,13 @@ int main(int argc, char **argv) {
                 static_cast<long long>(cfg.layers), cfg.fused_qkv ? ", fused qkv" : "", lr,
                 steps);
 
+    if (!dumpIr.empty()) { // the compiled step's optimized grad IR, for gradc and grad-opt
+      charlm::CompiledTrainer trainer(cfg, lr);
+      auto [x, y] = corpus.batch(cfg, 0);
+      std::ofstream(dumpIr) << trainer.mlir(x, y);
+      std::printf("wrote %s\n", dumpIr.c_str());
+      return 0;
+    }
     std::optional<charlm::EagerTrainer> eager;
     std::optional<charlm::CompiledTrainer> compiled;
     if (runEager)

@@ -11,7 +11,6 @@
 #include "grad/Codegen/JitAllocator.h"
 #include "grad/Codegen/ObjectEmitter.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Config/llvm-config.h"
@@ -190,8 +189,7 @@ LogicalResult emitObject(ModuleOp lowered, llvm::TargetMachine &tm, const Codege
     fn.addFnAttr("target-features", tm.getTargetFeatureString());
   }
   addPackedEntries(*llvmModule, signatures);
-  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, &tm);
-  if (llvm::Error err = optimize(llvmModule.get()))
+  if (llvm::Error err = optimizeLLVMModule(*llvmModule, options.optLevel, &tm))
     return emitError(lowered.getLoc())
            << "LLVM optimization failed: " << llvm::toString(std::move(err));
   llvm::raw_svector_ostream os(object);

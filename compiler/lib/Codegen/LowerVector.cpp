@@ -47,7 +47,7 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
     };
     vector::VectorTransformsOptions options;
     options.setVectorTransformsOptions(vector::VectorContractLowering::OuterProduct)
-        .setVectorMultiReductionLowering(vector::VectorMultiReductionLowering::InnerParallel)
+        .setVectorMultiReductionLowering(vector::VectorMultiReductionLowering::InnerReduction)
         .setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle1D);
     stage(
         [&](RewritePatternSet &p) { vector::populateVectorContractLoweringPatterns(p, options); });
@@ -56,6 +56,15 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
     });
     stage([&](RewritePatternSet &p) {
       vector::populateVectorMultiReductionLoweringPatterns(p, options.vectorMultiReductionLowering);
+    });
+    // A float add reduction of one vector (the innermost tile of a reduction) may reassociate:
+    // LLVM then reduces it as a tree of shuffles and adds (log2(n) steps) instead of n
+    // dependent scalar adds, whose code grows with the tile and whose latency is serial.
+    // Tiles still accumulate in order, so results differ from a sequential sum only by
+    // rounding within one tile (docs/codegen.md "Reductions").
+    func.walk([](vector::ReductionOp op) {
+      if (op.getKind() == vector::CombiningKind::ADD && isa<FloatType>(op.getType()))
+        op.setFastmath(op.getFastmath() | arith::FastMathFlags::reassoc);
     });
     stage([&](RewritePatternSet &p) {
       populateVectorToSCFConversionPatterns(

@@ -1,19 +1,22 @@
 //===- ObjectEmitter.cpp - LLVM IR, assembly and object files -------------===//
 //
 // Translates the lowered module to LLVM IR, optimizes it with the target's
-// cost model (makeOptimizingTransformer at -O<n>), and drives the
+// cost model (LLVM's -O<n> pipeline, full unrolling capped), and drives the
 // TargetMachine to write assembly or an object file.
 //
 //===----------------------------------------------------------------------===//
 
 #include "grad/Codegen/ObjectEmitter.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Scalar/LoopUnrollPass.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -79,6 +82,45 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
   return tm;
 }
 
+llvm::Error optimizeLLVMModule(llvm::Module &module, unsigned optLevel, llvm::TargetMachine *tm) {
+  if (optLevel == 0)
+    return llvm::Error::success();
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  // LLVM's own unroll passes are off; one unroll pass with the capped full-unroll count runs
+  // at the end of the pipeline instead (followed by the clean-up the default one gets).
+  tuning.LoopUnrolling = false;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = optLevel > 1;
+  tuning.SLPVectorization = optLevel > 1;
+  llvm::PassBuilder pb(tm, tuning);
+  pb.registerOptimizerLastEPCallback([optLevel](llvm::ModulePassManager &mpm,
+                                                llvm::OptimizationLevel) {
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::LoopUnrollPass(llvm::LoopUnrollOptions(static_cast<int>(optLevel))
+                                         .setFullUnrollMaxCount(kMaxFullUnrollCount)
+                                         .setPartial(false)
+                                         .setRuntime(false)));
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  });
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  return llvm::Error::success();
+}
+
 FailureOr<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const CodegenOptions &options) {
   OwningOpRef<ModuleOp> clone = module.clone();
@@ -105,8 +147,7 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const Codegen
     fn.addFnAttr("target-cpu", tm->getTargetCPU());
     fn.addFnAttr("target-features", tm->getTargetFeatureString());
   }
-  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm.get());
-  if (llvm::Error err = optimize(llvmModule.get())) {
+  if (llvm::Error err = optimizeLLVMModule(*llvmModule, options.optLevel, tm.get())) {
     emitError(module.getLoc()) << "LLVM optimization failed: " << llvm::toString(std::move(err));
     return failure();
   }

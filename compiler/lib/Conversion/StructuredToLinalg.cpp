@@ -73,11 +73,25 @@ Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
 // constant, broadcast, reshape, transpose, slice, concat
 //===----------------------------------------------------------------------===//
 
+/// A splat of more than one element stays a splat: a linalg.fill of a scalar constant (a loop
+/// after bufferization, or folded into its consumers by linalg fusion), never a materialized
+/// global. A global of zeros copied into a buffer is fully unrolled by LLVM (its loads fold to
+/// constants): compile time then grows with the tensor's size (the gradient of a slice is a
+/// concat with zeros). Other constants become arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, cast<TypedAttr>(op.getValue()));
+    auto value = cast<TypedAttr>(op.getValue());
+    auto splat = dyn_cast<SplatElementsAttr>(value);
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (splat && type && type.hasStaticShape() && type.getNumElements() > 1) {
+      Value scalar =
+          rewriter.create<arith::ConstantOp>(op.getLoc(), splat.getSplatValue<TypedAttr>());
+      rewriter.replaceOp(op, filled(rewriter, op.getLoc(), type, scalar));
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }
 };

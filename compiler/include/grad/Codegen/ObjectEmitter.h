@@ -13,6 +13,7 @@
 #include "grad/Codegen/Pipeline.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -39,6 +40,13 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
 /// Lowers a clone of `module` (grad or linalg on tensors) to optimized LLVM IR
 /// for the target. `module` itself is not changed. Diagnostics go to its
 /// context.
+/// Runs LLVM's -O<optLevel> module pipeline on `module` for `tm`, with full unrolling capped
+/// at kMaxFullUnrollCount iterations: our loops are already tiled and vectorized, and fully
+/// unrolling a loop with a constant trip count (a strided copy, a reduction over a
+/// constant-size axis) makes code size and compile time grow with the tensor shape.
+constexpr unsigned kMaxFullUnrollCount = 8;
+llvm::Error optimizeLLVMModule(llvm::Module &module, unsigned optLevel, llvm::TargetMachine *tm);
+
 mlir::FailureOr<std::unique_ptr<llvm::Module>> translateToLLVMIR(mlir::ModuleOp module,
                                                                  llvm::LLVMContext &llvmContext,
                                                                  const CodegenOptions &options);
