@@ -10,7 +10,7 @@
 // faster). Usage: bench_compiled_step [--reps N] [--only mlp|block|overhead|memory]
 //                 [--backend native|interpreter]
 // --only loop-eager|loop-compiled runs 100 steps of one kind (for perf); --only dump prints the
-// step's optimized grad IR. GRAD_JIT_MATMUL=generated: generated matmul code instead of OpenBLAS.
+// step's optimized grad IR, --only dump-block the block's fwd+bwd IR. GRAD_JIT_MATMUL=generated: generated matmul code instead of OpenBLAS.
 #include "alloc_counter.h"
 
 #include "grad/Codegen/JitAllocator.h"
@@ -383,6 +383,12 @@ int main(int argc, char **argv) {
   if (only == "dump") { // the optimized grad IR of the MLP step
     CompiledMlp m;
     std::printf("%s", m.fn->mlir(m.args).c_str());
+    return 0;
+  }
+  if (only == "dump-block") { // the optimized grad IR of the block's forward + backward
+    Tensor x = randn({4096, 1024}, 1), g = randn({4096, 1024}, 2);
+    auto bwd = jit(value_and_grad(blockLoss, {0}), jitOptions());
+    std::printf("%s", bwd.mlir({x, g}).c_str());
     return 0;
   }
   std::printf("backend: %s, reps %d, one thread\n",
