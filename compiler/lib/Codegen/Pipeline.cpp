@@ -4,7 +4,7 @@
 // passes MLIR lacks (Passes.td):
 //
 //   grad ops ──grad-lower-to-linalg──> linalg on tensors
-//     ──linalg-fuse-elementwise-ops──> fused linalg.generic
+//     ──grad-fuse-elementwise────────> fused linalg.generic (never into matmuls)
 //     ──grad-fold-matmul-transposes──> matmul_transpose_a/_b   (BLAS lowering only)
 //     ──grad-tile-and-vectorize──────> scf.for + vector ops on tensors
 //     ──one-shot-bufferize───────────> memrefs (identity layout at functions)

@@ -2,10 +2,11 @@
 //
 // Lowers every grad op to linalg/tensor/arith/math on tensors with the same
 // static shapes (patterns in ElementwiseToLinalg.cpp and
-// StructuredToLinalg.cpp). grad.fusion regions are inlined first: linalg's
-// elementwise fusion, run right after, merges their bodies into one
-// linalg.generic per kernel. An op without a lowering fails the pass with a
-// diagnostic naming it.
+// StructuredToLinalg.cpp). grad.fusion regions are inlined first: the
+// elementwise fusion run right after (--grad-fuse-elementwise, linalg's
+// patterns minus anything that touches a contraction) merges their bodies
+// into one linalg.generic per kernel. An op without a lowering fails the pass
+// with a diagnostic naming it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +19,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
@@ -79,7 +79,7 @@ void grad::populateGradToLinalgPatterns(RewritePatternSet &patterns) {
 void grad::buildGradToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createGradLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createGradFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

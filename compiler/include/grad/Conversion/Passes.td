@@ -37,4 +37,28 @@ def GradLowerToLinalg : Pass<"grad-lower-to-linalg", "mlir::ModuleOp"> {
                            "mlir::math::MathDialect", "mlir::tensor::TensorDialect"];
 }
 
+def GradFuseElementwise : Pass<"grad-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops and fold reshapes into them, never into contractions";
+  let description = [{
+    The pattern list of MLIR's --linalg-fuse-elementwise-ops (elementwise
+    producer/consumer fusion, reshape propagation by expansion, constant
+    folding, the linalg/tensor reshape canonicalizations), with a control
+    function that refuses every fusion or reshape propagation whose producer
+    or consumer is a contraction (linalg.matmul, linalg.batch_matmul, a
+    generic with a mul-add reduction). MLIR's pass pushes the
+    tensor.collapse_shape / expand_shape around a matmul on [B, T, D]
+    activations into the matmul, which turns it into a linalg.generic with two
+    reduction loops or five loops: neither a BLAS call nor a tiled matmul.
+    Here the matmul stays a named 2-D op between its reshapes (views after
+    bufferization).
+
+    Before:
+      %x2 = tensor.collapse_shape %x [[0, 1], [2]] : tensor<4x8x16xf32> into tensor<32x16xf32>
+      %y = linalg.matmul ins(%x2, %w : ...) outs(%acc : tensor<32x16xf32>) -> tensor<32x16xf32>
+    After: unchanged (MLIR's pass: a 4-loop linalg.generic on %x).
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // GRAD_CONVERSION_PASSES
