@@ -1,21 +1,31 @@
 //===- BlasMatmul.cpp - matmuls as calls into a BLAS library --------------===//
 //
-// Two passes of the BLAS matmul lowering (CodegenOptions::matmulLowering = Blas,
-// docs/codegen.md "Matmul: generated code vs OpenBLAS"):
+// The passes of the BLAS matmul lowering (CodegenOptions::matmulLowering =
+// Blas, docs/codegen.md "Matmul: generated code vs OpenBLAS"):
 //
-// --grad-fold-matmul-transposes (tensors): a 2-D transpose feeding a matmul
-//   becomes the transpose flag of linalg.matmul_transpose_a/_b, and a
-//   transpose of such a matmul's zero-initialized result swaps its operands
-//   ((A^T B)^T = B^T A). Autodiff's weight gradients (x^T g, then transposed
-//   back to the weight's layout) then run without materialized transposes.
-// --grad-matmul-to-blas (buffers): linalg.matmul / matmul_transpose_a /
-//   matmul_transpose_b on f32 or f64 memrefs with unit inner stride become one
-//   call to cblas_sgemm / cblas_dgemm (row major, beta = 1: C += op(A) op(B),
+// --grad-fold-matmul-transposes (tensors): transposes and batch reshapes
+//   around contractions become indexing maps, so that no copy is left for
+//   BLAS to read. A 2-D transpose feeding a linalg.matmul becomes the flag of
+//   matmul_transpose_a/_b, and a transpose of such a matmul's zero-initialized
+//   result swaps its operands ((A^T B)^T = B^T A). Otherwise a linalg.transpose
+//   of any rank and permutation that produces an operand of a contraction, or
+//   consumes its zero-initialized single-use result, is folded into the
+//   contraction's indexing maps (a linalg.generic contraction), and a
+//   linalg.batch_matmul on collapsed batch dims runs on the uncollapsed
+//   tensors with all batch dims as loops. Each fold is made only if the
+//   contraction stays a gemm BLAS can read (each operand unit-stride in one of
+//   its two matrix dims).
+// --grad-split-matmul-fills (tensors, before bufferization): each such
+//   contraction gets its own zero fill (CSE merged them), so its buffer is
+//   filled in place rather than copied from one shared zero buffer.
+// --grad-matmul-to-blas (buffers): every contraction on static f32/f64
+//   memrefs with one M, one N and one K loop, any number of batch loops and
+//   each operand unit-stride in one of its matrix dims becomes scf.for loops
+//   over the batch dims around one cblas_sgemm / cblas_dgemm call (row major;
+//   transpose flags and leading dimensions from the strides; C stored
+//   column-major is computed as C^T = B^T A^T; beta = 1: C += op(A) op(B),
 //   the linalg semantics; beta = 0 replaces a zero fill of C just before).
-//   Other matmuls are left alone (loops later).
-// --grad-split-matmul-fills (tensors, before bufferization): each such matmul
-//   gets its own zero fill (CSE merged them), so its buffer is filled in place
-//   rather than copied from one shared zero buffer.
+//   Other contractions are left alone (loops later).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +36,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -46,6 +57,166 @@ using namespace mlir;
 
 namespace {
 
+//===----------------------------------------------------------------------===//
+// Which contractions are gemms
+//===----------------------------------------------------------------------===//
+
+/// How BLAS reads one rows x cols matrix: its transpose flag and leading dimension.
+struct MatrixLayout {
+  bool trans;
+  int64_t ld;
+};
+
+/// The layout of a rows x cols matrix whose elements are `rowStride` / `colStride` apart, or
+/// nullopt if it is not unit-stride in either dim. A dim of size 1 may have any stride: the
+/// leading dimension is then the smallest BLAS accepts (lda >= max(1, columns as stored)).
+std::optional<MatrixLayout> matrixLayout(int64_t rows, int64_t cols, int64_t rowStride,
+                                         int64_t colStride) {
+  if (colStride == 1 || cols == 1) {
+    int64_t ld = rows == 1 ? std::max<int64_t>(1, cols) : rowStride;
+    if (ld >= std::max<int64_t>(1, cols))
+      return MatrixLayout{false, ld};
+  }
+  if (rowStride == 1 || rows == 1) {
+    int64_t ld = cols == 1 ? std::max<int64_t>(1, rows) : colStride;
+    if (ld >= std::max<int64_t>(1, rows))
+      return MatrixLayout{true, ld};
+  }
+  return std::nullopt;
+}
+
+/// One contraction as a gemm per batch point: C[b] (M x N) += op(A[b]) op(B[b]).
+struct GemmPlan {
+  int64_t m, n, k;
+  /// A is M x K, B is K x N, C is M x N; c.trans: C is stored column-major (computed as C^T).
+  MatrixLayout a, b, c;
+  /// The batch loops' sizes and, per operand (A, B, C), its stride along each (0: not indexed).
+  SmallVector<int64_t> batchSizes;
+  SmallVector<int64_t> batchStrides[3];
+};
+
+/// Strides of a shaped type in elements: a memref's own (nullopt unless static), a static
+/// tensor's row-major ones (what bufferization gives a fresh tensor).
+std::optional<SmallVector<int64_t>> staticStrides(ShapedType type) {
+  if (auto memref = dyn_cast<MemRefType>(type)) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(getStridesAndOffset(memref, strides, offset)) ||
+        llvm::any_of(strides, ShapedType::isDynamic))
+      return std::nullopt;
+    return strides;
+  }
+  SmallVector<int64_t> strides(type.getRank(), 1);
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  return strides;
+}
+
+/// The gemm computing a mul-add contraction with indexing maps `maps` on operands of `types`
+/// (A, B, C; tensors or memrefs), or nullopt if BLAS cannot: f32/f64, static shapes and strides,
+/// projected-permutation maps, exactly one M, one N and one K loop (the rest batch loops), each
+/// operand unit-stride in one of its two matrix dims, all extents within int.
+std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
+  if (maps.size() != 3 || types.size() != 3)
+    return std::nullopt;
+  Type element = getElementTypeOrSelf(types[2]);
+  if (!element.isF32() && !element.isF64())
+    return std::nullopt;
+  unsigned numLoops = maps[0].getNumDims();
+  SmallVector<int64_t> ranges(numLoops, ShapedType::kDynamic);
+  SmallVector<SmallVector<int64_t>> strides;
+  for (auto [map, type] : llvm::zip(maps, types)) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || shaped.getElementType() != element || !shaped.hasStaticShape() ||
+        map.getNumDims() != numLoops ||
+        static_cast<int64_t>(map.getNumResults()) != shaped.getRank() ||
+        !map.isProjectedPermutation())
+      return std::nullopt;
+    std::optional<SmallVector<int64_t>> s = staticStrides(shaped);
+    if (!s)
+      return std::nullopt;
+    strides.push_back(*s);
+    for (unsigned p = 0; p < map.getNumResults(); ++p) {
+      int64_t &range = ranges[map.getDimPosition(p)];
+      if (!ShapedType::isDynamic(range) && range != shaped.getDimSize(p))
+        return std::nullopt;
+      range = shaped.getDimSize(p);
+    }
+  }
+  if (llvm::any_of(ranges, [](int64_t r) { return ShapedType::isDynamic(r) || r <= 0; }))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(maps);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1 ||
+      dims->batch.size() + 3 != numLoops)
+    return std::nullopt;
+  MLIRContext *ctx = maps[0].getContext();
+  // Operand `i`'s stride along loop `d` (0 if it does not index that loop).
+  auto stride = [&](unsigned i, unsigned d) -> int64_t {
+    std::optional<unsigned> p = maps[i].getResultPosition(getAffineDimExpr(d, ctx));
+    return p ? strides[i][*p] : 0;
+  };
+  unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+  auto layout = [&](unsigned i, unsigned row, unsigned col) {
+    return matrixLayout(ranges[row], ranges[col], stride(i, row), stride(i, col));
+  };
+  std::optional<MatrixLayout> a = layout(0, m, k), b = layout(1, k, n), c = layout(2, m, n);
+  if (!a || !b || !c)
+    return std::nullopt;
+  GemmPlan plan{ranges[m], ranges[n], ranges[k], *a, *b, *c, {}, {}};
+  int64_t limit = std::numeric_limits<int32_t>::max();
+  if (plan.m > limit || plan.n > limit || plan.k > limit || a->ld > limit || b->ld > limit ||
+      c->ld > limit)
+    return std::nullopt;
+  for (unsigned d : dims->batch) {
+    plan.batchSizes.push_back(ranges[d]);
+    for (unsigned i = 0; i < 3; ++i)
+      plan.batchStrides[i].push_back(stride(i, d));
+  }
+  return plan;
+}
+
+/// Whether `op`'s body is `c + a * b` on its block arguments (a, b, c), in either operand order.
+bool isMulAddBody(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (!body || body->getNumArguments() != 3 || !llvm::hasNItems(*body, 3))
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield.getNumOperands() != 1)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body->getArgument(2), a = body->getArgument(0), b = body->getArgument(1);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != acc && add.getRhs() != acc)
+    return false;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  return mul &&
+         ((mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a));
+}
+
+/// The gemm plan of a contraction op (named or generic, tensors or buffers), or nullopt.
+std::optional<GemmPlan> planGemm(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !isMulAddBody(op) ||
+      (!op.hasPureTensorSemantics() && !op.hasPureBufferSemantics()))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  std::optional<GemmPlan> plan = planGemm(maps, op->getOperandTypes());
+  if (!plan)
+    return std::nullopt;
+  // The K loop (in A and B, not C) must be the only reduction.
+  for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
+    bool inC = maps[2].isFunctionOfDim(d);
+    if ((iterator == utils::IteratorType::reduction) == inC)
+      return std::nullopt;
+  }
+  return plan;
+}
+
+//===----------------------------------------------------------------------===//
+// --grad-fold-matmul-transposes
+//===----------------------------------------------------------------------===//
+
 /// The source of a 2-D `linalg.transpose` with permutation [1, 0] defining `v`, or null.
 Value transposedSource(Value v) {
   auto t = v.getDefiningOp<linalg::TransposeOp>();
@@ -55,7 +226,8 @@ Value transposedSource(Value v) {
 }
 
 /// matmul(transpose(A), B) -> matmul_transpose_a(A, B); matmul(A, transpose(B)) ->
-/// matmul_transpose_b(A, B). (Both transposed: only A is folded.)
+/// matmul_transpose_b(A, B). (Both transposed: only A is folded here, B by
+/// FoldOperandPermutation.)
 struct FoldOperandTranspose : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::MatmulOp op, PatternRewriter &rewriter) const override {
@@ -94,6 +266,13 @@ bool isZeroFill(Value init) {
   return fill && isZeroConstant(fill.getInputs()[0]);
 }
 
+/// A fresh zero fill of `type`, with the value of the fill `like`.
+Value zeroFillLike(PatternRewriter &rewriter, Location loc, RankedTensorType type, Value like) {
+  auto fill = like.getDefiningOp<linalg::FillOp>();
+  Value empty = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+  return rewriter.create<linalg::FillOp>(loc, fill.getInputs()[0], empty).getResult(0);
+}
+
 /// transpose(matmul_transpose_a(A, B)) -> matmul_transpose_a(B, A) and
 /// transpose(matmul_transpose_b(A, B)) -> matmul_transpose_b(B, A), for a matmul whose result
 /// has no other use and whose accumulator starts at zero.
@@ -111,11 +290,8 @@ struct FoldResultTranspose : OpRewritePattern<linalg::TransposeOp> {
     auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
     if (!isZeroFill(init) || !resultType.hasStaticShape())
       return failure();
-    auto fill = init.getDefiningOp<linalg::FillOp>();
     Location loc = op.getLoc();
-    Value empty =
-        rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), resultType.getElementType());
-    Value zero = rewriter.create<linalg::FillOp>(loc, fill.getInputs()[0], empty).getResult(0);
+    Value zero = zeroFillLike(rewriter, loc, resultType, init);
     SmallVector<Value> inputs = {matmul.getDpsInputOperand(1)->get(),
                                  matmul.getDpsInputOperand(0)->get()};
     Operation *replacement;
@@ -131,10 +307,180 @@ struct FoldResultTranspose : OpRewritePattern<linalg::TransposeOp> {
   }
 };
 
+/// A linalg.generic `C += A * B` with the given operands, indexing maps and iterators.
+linalg::GenericOp buildContraction(PatternRewriter &rewriter, Location loc, Value a, Value b,
+                                   Value init, ArrayRef<AffineMap> maps,
+                                   ArrayRef<utils::IteratorType> iterators) {
+  return rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{init.getType()}, ValueRange{a, b}, ValueRange{init}, maps, iterators,
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value product = nb.create<arith::MulFOp>(nloc, args[0], args[1]);
+        Value sum = nb.create<arith::AddFOp>(nloc, args[2], product);
+        nb.create<linalg::YieldOp>(nloc, sum);
+      });
+}
+
+/// A gemm-able contraction on tensors, and its maps.
+std::optional<SmallVector<AffineMap>> contractionMaps(Operation *op) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics() || !planGemm(linalgOp))
+    return std::nullopt;
+  return linalgOp.getIndexingMapsArray();
+}
+
+/// contraction(transpose(X), ...) -> contraction(X, ...) with the operand's indexing map
+/// permuted, for a linalg.transpose of any rank and permutation, if the contraction stays a
+/// gemm (X's innermost dim is one of its matrix dims).
+struct FoldOperandPermutation : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(linalg::LinalgOp op, PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<AffineMap>> maps = contractionMaps(op);
+    if (!maps)
+      return failure();
+    SmallVector<Value> operands = {op.getDpsInputOperand(0)->get(), op.getDpsInputOperand(1)->get(),
+                                   op.getDpsInitOperand(0)->get()};
+    for (unsigned i = 0; i < 2; ++i) {
+      auto transpose = operands[i].getDefiningOp<linalg::TransposeOp>();
+      if (!transpose)
+        continue;
+      // Result dim j is source dim perm[j]: the source's dim perm[j] is indexed by result j's
+      // expression.
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      AffineMap map = (*maps)[i];
+      SmallVector<AffineExpr> results(map.getNumResults());
+      for (auto [j, p] : llvm::enumerate(perm))
+        results[p] = map.getResult(j);
+      SmallVector<AffineMap> newMaps = *maps;
+      newMaps[i] = AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+      SmallVector<Value> newOperands = operands;
+      newOperands[i] = transpose.getInput();
+      if (!planGemm(newMaps, ValueRange(newOperands).getTypes()))
+        continue;
+      linalg::GenericOp generic =
+          buildContraction(rewriter, op.getLoc(), newOperands[0], newOperands[1], newOperands[2],
+                           newMaps, op.getIteratorTypesArray());
+      rewriter.replaceOp(op, generic->getResults());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// transpose(contraction(A, B, zero fill)) -> contraction(A, B, zero fill) with the result's
+/// indexing map permuted (it writes the transposed layout directly), for a contraction whose
+/// result has no other use, if it stays a gemm.
+struct FoldResultPermutation : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op, PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    Operation *producer = op.getInput().getDefiningOp();
+    std::optional<SmallVector<AffineMap>> maps = contractionMaps(producer);
+    if (!maps || !producer->hasOneUse())
+      return failure();
+    auto contraction = cast<linalg::LinalgOp>(producer);
+    Value init = contraction.getDpsInitOperand(0)->get();
+    auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
+    if (!isZeroFill(init))
+      return failure();
+    // Transposed dim j is the product's dim perm[j].
+    AffineMap map = (*maps)[2];
+    SmallVector<AffineExpr> results;
+    for (int64_t p : op.getPermutation())
+      results.push_back(map.getResult(p));
+    SmallVector<AffineMap> newMaps = *maps;
+    newMaps[2] = AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+    Value a = contraction.getDpsInputOperand(0)->get(),
+          b = contraction.getDpsInputOperand(1)->get();
+    SmallVector<Type> types = {a.getType(), b.getType(), resultType};
+    if (!planGemm(newMaps, types))
+      return failure();
+    Value zero = zeroFillLike(rewriter, op.getLoc(), resultType, init);
+    linalg::GenericOp generic = buildContraction(rewriter, op.getLoc(), a, b, zero, newMaps,
+                                                 contraction.getIteratorTypesArray());
+    rewriter.replaceOp(op, generic->getResults());
+    rewriter.eraseOp(producer);
+    return success();
+  }
+};
+
+/// The reassociation that collapses the leading `rank - 2` dims of a rank-`rank` tensor.
+SmallVector<ReassociationIndices> batchCollapse(int64_t rank) {
+  SmallVector<ReassociationIndices> groups(3);
+  for (int64_t d = 0; d < rank - 2; ++d)
+    groups[0].push_back(d);
+  groups[1].push_back(rank - 2);
+  groups[2].push_back(rank - 1);
+  return groups;
+}
+
+/// batch_matmul(collapse(A), collapse(B)) with A, B of rank r > 3 whose leading r - 2 (batch)
+/// dims are collapsed -> collapse(generic contraction on A, B with r - 2 batch loops). The
+/// collapse of a transposed tensor cannot be a view; the batch dims as loops can be strided.
+struct ExpandBatchDims : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !planGemm(cast<linalg::LinalgOp>(op.getOperation())))
+      return failure();
+    auto ca = op.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    auto cb = op.getInputs()[1].getDefiningOp<tensor::CollapseShapeOp>();
+    if (!ca || !cb)
+      return failure();
+    auto ta = cast<RankedTensorType>(ca.getSrc().getType());
+    auto tb = cast<RankedTensorType>(cb.getSrc().getType());
+    int64_t rank = ta.getRank();
+    if (rank <= 3 || tb.getRank() != rank ||
+        ta.getShape().drop_back(2) != tb.getShape().drop_back(2) ||
+        ca.getReassociationIndices() != batchCollapse(rank) ||
+        cb.getReassociationIndices() != batchCollapse(rank))
+      return failure();
+    Value init = op.getOutputs()[0];
+    auto initType = cast<RankedTensorType>(init.getType());
+    SmallVector<int64_t> shape(ta.getShape().drop_back(2));
+    shape.push_back(initType.getDimSize(1));
+    shape.push_back(initType.getDimSize(2));
+    auto type = RankedTensorType::get(shape, initType.getElementType());
+    Location loc = op.getLoc();
+    Value acc = isZeroFill(init)
+                    ? zeroFillLike(rewriter, loc, type, init)
+                    : rewriter.create<tensor::ExpandShapeOp>(loc, type, init, batchCollapse(rank));
+    // Loops: batch..., m, n, k.
+    int64_t batch = rank - 2;
+    MLIRContext *ctx = op.getContext();
+    SmallVector<AffineExpr> dims;
+    for (int64_t d = 0; d < batch; ++d)
+      dims.push_back(getAffineDimExpr(d, ctx));
+    AffineExpr m = getAffineDimExpr(batch, ctx), n = getAffineDimExpr(batch + 1, ctx),
+               k = getAffineDimExpr(batch + 2, ctx);
+    auto map = [&](AffineExpr row, AffineExpr col) {
+      SmallVector<AffineExpr> results = dims;
+      results.append({row, col});
+      return AffineMap::get(batch + 3, 0, results, ctx);
+    };
+    SmallVector<utils::IteratorType> iterators(batch + 2, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    linalg::GenericOp generic = buildContraction(rewriter, loc, ca.getSrc(), cb.getSrc(), acc,
+                                                 {map(m, k), map(k, n), map(m, n)}, iterators);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, initType, generic->getResult(0),
+                                                         batchCollapse(rank));
+    return success();
+  }
+};
+
 struct FoldMatmulTransposes : grad::impl::GradFoldMatmulTransposesBase<FoldMatmulTransposes> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<FoldOperandTranspose, FoldResultTranspose>(&getContext());
+    MLIRContext *ctx = &getContext();
+    // The 2-D named forms first, then everything else as generic contractions.
+    RewritePatternSet named(ctx);
+    named.add<FoldOperandTranspose, FoldResultTranspose>(ctx);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(named))))
+      return signalPassFailure();
+    RewritePatternSet patterns(ctx);
+    patterns.add<FoldOperandPermutation, FoldResultPermutation, ExpandBatchDims>(ctx);
+    // expand(collapse(x)) -> x after ExpandBatchDims, so a result transpose sees the product.
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -143,13 +489,15 @@ struct FoldMatmulTransposes : grad::impl::GradFoldMatmulTransposesBase<FoldMatmu
 } // namespace
 
 bool grad::isBlasMatmulCandidate(Operation *op) {
-  if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op))
-    return false;
-  Type element = getElementTypeOrSelf(cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get());
-  return element.isF32() || element.isF64();
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && planGemm(linalgOp).has_value();
 }
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// --grad-split-matmul-fills
+//===----------------------------------------------------------------------===//
 
 /// Gives each BLAS matmul whose accumulator is a linalg.fill shared with other ops (CSE merges
 /// the identical zero fills of a whole training step) its own fill, so that bufferization fills
@@ -182,43 +530,19 @@ struct SplitMatmulFills : grad::impl::GradSplitMatmulFillsBase<SplitMatmulFills>
   }
 };
 
-/// A rank-2 memref operand that BLAS can read: static shape and strides, unit inner stride,
-/// row stride >= max(1, columns), all extents within `int`.
-bool isBlasOperand(Type type, Type elementType) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref || memref.getRank() != 2 || memref.getElementType() != elementType ||
-      !memref.hasStaticShape())
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(getStridesAndOffset(memref, strides, offset)) ||
-      llvm::any_of(strides, ShapedType::isDynamic))
-    return false;
-  int64_t limit = std::numeric_limits<int32_t>::max();
-  ArrayRef<int64_t> shape = memref.getShape();
-  return strides[1] == 1 && strides[0] >= std::max<int64_t>(1, shape[1]) && shape[0] > 0 &&
-         shape[1] > 0 && shape[0] <= limit && shape[1] <= limit && strides[0] <= limit;
-}
-
-/// Whether `op` is one of the matmuls this lowering turns into a BLAS call (on buffers).
-bool isBlasMatmul(linalg::LinalgOp op) {
-  if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op))
-    return false;
-  if (!op.hasPureBufferSemantics())
-    return false;
-  Type element = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
-  if (!element.isF32() && !element.isF64())
-    return false;
-  return llvm::all_of(op->getOperandTypes(), [&](Type t) { return isBlasOperand(t, element); });
-}
+//===----------------------------------------------------------------------===//
+// --grad-matmul-to-blas
+//===----------------------------------------------------------------------===//
 
 struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::LinalgOp> work;
+    std::vector<std::pair<linalg::LinalgOp, GemmPlan>> work;
     module.walk([&](linalg::LinalgOp op) {
-      if (isBlasMatmul(op))
-        work.push_back(op);
+      if (!op.hasPureBufferSemantics())
+        return;
+      if (std::optional<GemmPlan> plan = planGemm(op))
+        work.push_back({op, *plan});
     });
     if (work.empty())
       return;
@@ -239,11 +563,11 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
     };
 
     constexpr int32_t kRowMajor = 101, kNoTrans = 111, kTrans = 112;
-    for (linalg::LinalgOp op : work) {
+    for (auto &[op, plan] : work) {
       Location loc = op.getLoc();
-      b.setInsertionPoint(op);
-      Value a = op.getDpsInputOperand(0)->get(), bm = op.getDpsInputOperand(1)->get(),
-            c = op.getDpsInitOperand(0)->get();
+      Value operands[3] = {op.getDpsInputOperand(0)->get(), op.getDpsInputOperand(1)->get(),
+                           op.getDpsInitOperand(0)->get()};
+      Value c = operands[2];
       // A zero fill of C right before the matmul: gemm's beta = 0 overwrites C instead.
       bool overwrite = false;
       if (auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode())) {
@@ -253,43 +577,55 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
           overwrite = true;
         }
       }
-      auto aType = cast<MemRefType>(a.getType()), cType = cast<MemRefType>(c.getType());
-      Type element = cType.getElementType();
-      bool transA = isa<linalg::MatmulTransposeAOp>(op);
-      bool transB = isa<linalg::MatmulTransposeBOp>(op);
-      int64_t m = cType.getShape()[0], n = cType.getShape()[1];
-      int64_t k = transA ? aType.getShape()[0] : aType.getShape()[1];
+      Type element = cast<MemRefType>(c.getType()).getElementType();
+      func::FuncOp callee = declare(element.isF32() ? "cblas_sgemm" : "cblas_dgemm", element);
+      b.setInsertionPoint(op);
       auto cst = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 32); };
-      // The data pointer (aligned base + offset) and row stride of a memref.
-      auto pointerAndStride = [&](Value memref) -> std::pair<Value, Value> {
-        auto type = cast<MemRefType>(memref.getType());
+      auto index = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+      // Each operand's aligned base pointer and element offset (index), outside the loops.
+      Value bases[3], offsets[3];
+      for (unsigned i = 0; i < 3; ++i) {
+        auto type = cast<MemRefType>(operands[i].getType());
         SmallVector<int64_t> strides;
         int64_t offset;
         (void)getStridesAndOffset(type, strides, offset);
-        Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
+        Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operands[i]);
         Value asInt = b.create<arith::IndexCastOp>(loc, b.getI64Type(), base);
-        Value p = b.create<LLVM::IntToPtrOp>(loc, ptr, asInt);
-        Value off;
-        if (ShapedType::isDynamic(offset)) {
-          auto meta = b.create<memref::ExtractStridedMetadataOp>(loc, memref);
-          off = b.create<arith::IndexCastOp>(loc, b.getI64Type(), meta.getOffset());
-        } else {
-          off = b.create<arith::ConstantIntOp>(loc, offset, 64);
-        }
-        p = b.create<LLVM::GEPOp>(loc, ptr, element, p, ValueRange{off});
-        return {p, cst(strides[0])};
-      };
-      auto [pa, lda] = pointerAndStride(a);
-      auto [pb, ldb] = pointerAndStride(bm);
-      auto [pc, ldc] = pointerAndStride(c);
+        bases[i] = b.create<LLVM::IntToPtrOp>(loc, ptr, asInt);
+        offsets[i] = ShapedType::isDynamic(offset)
+                         ? b.create<memref::ExtractStridedMetadataOp>(loc, operands[i]).getOffset()
+                         : index(offset);
+      }
       Value one = b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 1.0));
       Value beta = overwrite ? b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 0.0)) : one;
-      func::FuncOp callee = declare(element.isF32() ? "cblas_sgemm" : "cblas_dgemm", element);
-      b.setInsertionPoint(op);
-      b.create<func::CallOp>(loc, callee,
-                             ValueRange{cst(kRowMajor), cst(transA ? kTrans : kNoTrans),
-                                        cst(transB ? kTrans : kNoTrans), cst(m), cst(n), cst(k),
-                                        one, pa, lda, pb, ldb, beta, pc, ldc});
+      // One loop per batch dim of size > 1; each advances the operands by their strides.
+      for (auto [d, size] : llvm::enumerate(plan.batchSizes)) {
+        if (size == 1)
+          continue;
+        auto loop = b.create<scf::ForOp>(loc, index(0), index(size), index(1));
+        b.setInsertionPointToStart(loop.getBody());
+        Value iv = loop.getInductionVar();
+        for (unsigned i = 0; i < 3; ++i)
+          if (int64_t stride = plan.batchStrides[i][d])
+            offsets[i] = b.create<arith::AddIOp>(loc, offsets[i],
+                                                 b.create<arith::MulIOp>(loc, iv, index(stride)));
+      }
+      Value pointers[3];
+      for (unsigned i = 0; i < 3; ++i) {
+        Value off = b.create<arith::IndexCastOp>(loc, b.getI64Type(), offsets[i]);
+        pointers[i] = b.create<LLVM::GEPOp>(loc, ptr, element, bases[i], ValueRange{off});
+      }
+      auto flag = [&](bool trans) { return cst(trans ? kTrans : kNoTrans); };
+      // C row-major: C = op(A) op(B). C column-major is C^T row-major: C^T = op(B)^T op(A)^T.
+      bool swap = plan.c.trans;
+      MatrixLayout first = swap ? plan.b : plan.a, second = swap ? plan.a : plan.b;
+      bool t1 = swap ? !first.trans : first.trans, t2 = swap ? !second.trans : second.trans;
+      Value p1 = pointers[swap ? 1 : 0], p2 = pointers[swap ? 0 : 1];
+      int64_t rows = swap ? plan.n : plan.m, cols = swap ? plan.m : plan.n;
+      SmallVector<Value> args = {cst(kRowMajor), flag(t1), flag(t2),    cst(rows),     cst(cols),
+                                 cst(plan.k),    one,      p1,          cst(first.ld), p2,
+                                 cst(second.ld), beta,     pointers[2], cst(plan.c.ld)};
+      b.create<func::CallOp>(loc, callee, args);
       op->erase();
     }
   }

@@ -24,8 +24,10 @@ namespace grad {
 #define GEN_PASS_REGISTRATION
 #include "grad/Codegen/Passes.h.inc"
 
-/// Whether `op` is a matmul the BLAS lowering turns into a gemm call: linalg.matmul,
-/// matmul_transpose_a or matmul_transpose_b on f32 or f64 (shape checks come on buffers).
+/// Whether `op` is a contraction grad-matmul-to-blas turns into gemm calls: a linalg op with a
+/// mul-add body on static f32/f64 operands, one M, N and K loop (the rest batch loops), each
+/// operand unit-stride in one of its matrix dims. On tensors the strides are those of a fresh
+/// row-major buffer, on memrefs their own.
 bool isBlasMatmulCandidate(mlir::Operation *op);
 
 } // namespace grad

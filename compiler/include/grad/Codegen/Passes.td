@@ -53,13 +53,35 @@ def GradTileAndVectorize : Pass<"grad-tile-and-vectorize", "mlir::func::FuncOp">
 }
 
 def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::FuncOp"> {
-  let summary = "Fold 2-D transposes into linalg.matmul_transpose_a/_b (BLAS lowering)";
+  let summary = "Fold transposes and batch reshapes into contractions (BLAS lowering)";
   let description = [{
-    On tensors: matmul(transpose(A), B) -> matmul_transpose_a(A, B),
-    matmul(A, transpose(B)) -> matmul_transpose_b(A, B), and
-    transpose(matmul_transpose_a(A, B)) -> matmul_transpose_a(B, A) (likewise _b)
-    when the matmul starts from a zero fill and has no other use. Used when
-    matmuls become BLAS calls, which take the transposes as flags.
+    On tensors, so that BLAS reads every matmul operand in place:
+    - matmul(transpose(A), B) -> matmul_transpose_a(A, B),
+      matmul(A, transpose(B)) -> matmul_transpose_b(A, B), and
+      transpose(matmul_transpose_a(A, B)) -> matmul_transpose_a(B, A) (likewise
+      _b) when the matmul starts from a zero fill and has no other use;
+    - any other linalg.transpose (any rank, any permutation) producing an
+      operand of a contraction (linalg.matmul, batch_matmul, a mul-add generic),
+      or consuming its zero-initialized single-use result, becomes that
+      operand's permuted indexing map (the contraction a linalg.generic);
+    - linalg.batch_matmul on tensor.collapse_shape of rank > 3 operands
+      (grad.matmul of rank > 3) runs on the uncollapsed operands with one loop
+      per batch dim (the collapse of a permuted tensor would be a copy).
+    Each fold is made only if the contraction stays one that
+    grad-matmul-to-blas turns into gemm calls: every operand's innermost dim
+    is one of its two matrix dims (BLAS reads it with a leading dimension).
+
+    Before:
+      %kt = linalg.transpose ins(%k : tensor<2x4x8x16xf32>) outs(%e : tensor<2x4x16x8xf32>)
+              permutation = [0, 1, 3, 2]
+      %a = tensor.collapse_shape %q [[0, 1], [2], [3]] : ... into tensor<8x8x16xf32>
+      %b = tensor.collapse_shape %kt [[0, 1], [2], [3]] : ... into tensor<8x16x8xf32>
+      %s = linalg.batch_matmul ins(%a, %b : ...) outs(%zero : tensor<8x8x8xf32>)
+    After:
+      %s = linalg.generic {indexing_maps = [(b, h, m, n, k) -> (b, h, m, k),
+                                            (b, h, m, n, k) -> (b, h, n, k),
+                                            (b, h, m, n, k) -> (b, h, m, n)], ...}
+             ins(%q, %k : ...) outs(%zero4 : tensor<2x4x8x8xf32>)
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
@@ -70,24 +92,39 @@ def GradSplitMatmulFills : Pass<"grad-split-matmul-fills", "mlir::func::FuncOp">
     CSE merges the identical zero fills that start every matmul of a traced
     step into one tensor; bufferization then copies that zero buffer into each
     matmul's output. This pass clones the fill (and a fresh tensor.empty) for
-    every f32/f64 matmul / matmul_transpose_a/_b whose fill has other uses, so
-    each output is filled in place (and grad-matmul-to-blas folds the fill into
-    beta = 0).
+    every contraction grad-matmul-to-blas will call BLAS for
+    (grad::isBlasMatmulCandidate) whose fill has other uses, so each output is
+    filled in place (and grad-matmul-to-blas folds the fill into beta = 0).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
 def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
-  let summary = "Replace matmuls on buffers with calls to cblas_sgemm / cblas_dgemm";
+  let summary = "Replace contractions on buffers with calls to cblas_sgemm / cblas_dgemm";
   let description = [{
-    linalg.matmul, linalg.matmul_transpose_a and linalg.matmul_transpose_b on
-    static rank-2 f32/f64 memrefs with unit inner stride become one call to
-    cblas_sgemm / cblas_dgemm (row major, alpha = beta = 1: C += op(A) op(B)).
-    The JIT resolves the symbol in the process (OpenBLAS); an object file that
-    contains such calls must be linked with -lopenblas. Other matmuls stay.
+    Every contraction linalg op (named or generic, a mul-add body; batch, M,
+    N, K dims from linalg::inferContractionDims) on static f32/f64 memrefs with
+    static strides, exactly one M, one N and one K loop, projected-permutation
+    indexing maps and each operand unit-stride in one of its two matrix dims
+    becomes scf.for loops over its batch dims (size-1 dims get none) around one
+    cblas_?gemm call: row major, the transpose flags and leading dimensions
+    from the strides (a size-1 dim may have any stride), base pointers
+    advanced by the batch strides, and C unit-stride in M computed as
+    C^T = B^T A^T. alpha = beta = 1 (C += op(A) op(B)); a zero fill of C
+    right before becomes beta = 0. The JIT resolves the symbols in the process
+    (OpenBLAS); an object file that contains such calls must be linked with
+    -lopenblas. Other contractions stay (loops later).
+
+    Before:
+      linalg.matmul_transpose_a ins(%a, %b : memref<7x5xf32>, memref<7x3xf32>)
+                                outs(%c : memref<5x3xf32>)
+    After:
+      call @cblas_sgemm(%c101, %c112, %c111, %c5, %c3, %c7, %one, %pa, %c5, %pb, %c3,
+                        %one, %pc, %c3)
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
-                           "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect"];
+                           "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def GradEarlyDealloc : Pass<"grad-early-dealloc", "mlir::func::FuncOp"> {
