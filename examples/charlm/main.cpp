@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace {
 
 double now() {
@@ -74,6 +76,9 @@ int main(int argc, char **argv) {
   if (steps < 1 || (mode != "both" && mode != "eager" && mode != "compiled"))
     return usage();
 
+  // One thread for both modes (OpenBLAS would otherwise start a pool that spins between calls
+  // and competes with this thread): the comparison of issue 9 is single-threaded.
+  openblas_set_num_threads(1);
   try {
     charlm::Corpus corpus = charlm::Corpus::load(text);
     cfg.vocab = static_cast<int64_t>(corpus.alphabet.size());

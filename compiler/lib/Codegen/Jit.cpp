@@ -18,6 +18,7 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/JITEventListener.h"
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
@@ -31,6 +32,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -207,8 +209,16 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> createLLJIT() {
       llvm::orc::LLJITBuilder()
           .setObjectLinkingLayerCreator([](llvm::orc::ExecutionSession &session, const llvm::Triple &)
                                             -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
-            return std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+            auto layer = std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
                 session, [] { return std::make_unique<llvm::SectionMemoryManager>(); });
+            // GRAD_PERF_JIT=1: tell `perf` about the JIT-ed functions (perf record -k 1, then
+            // perf inject --jit) so that profiles name the kernels.
+            const char *perf = std::getenv("GRAD_PERF_JIT");
+            if (perf && *perf && std::string(perf) != "0")
+              if (llvm::JITEventListener *listener =
+                      llvm::JITEventListener::createPerfJITEventListener())
+                layer->registerJITEventListener(*listener);
+            return layer;
           })
           .create();
   if (!jit)

@@ -64,6 +64,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -89,6 +90,23 @@ void registerCodegenDialects(DialectRegistry &registry) {
   func::registerInlinerExtension(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+}
+
+int64_t nativeVectorElements(const CodegenOptions &options) {
+  std::string features = options.targetFeatures;
+  if (options.targetTriple.empty() && features.empty())
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      if (feature.second)
+        features += "+" + feature.first().str() + ",";
+  auto has = [&](llvm::StringRef name) {
+    return llvm::StringRef(features).contains(("+" + name + ",").str()) ||
+           llvm::StringRef(features).ends_with(("+" + name).str());
+  };
+  if (has("avx512f"))
+    return 16;
+  if (has("avx"))
+    return 8;
+  return 4;
 }
 
 void buildBufferizeToOutParams(OpPassManager &pm) {
@@ -122,7 +140,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
     GradTileAndVectorizeOptions tiling;
     tiling.matmulTile = options.matmulTile;
     tiling.matmulRegisterTile = options.matmulRegisterTile;
-    tiling.vectorSize = options.vectorSize;
+    tiling.vectorSize =
+        options.vectorSize > 0 ? options.vectorSize : nativeVectorElements(options);
     tiling.packRhs = options.packMatmulRhs;
     tiling.skipBlasMatmuls = blas;
     pm.addNestedPass<func::FuncOp>(createGradTileAndVectorize(tiling));
@@ -148,6 +167,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   // Buffers -> BLAS calls, loops and 1-D vectors.
   if (blas)
     pm.addPass(createGradMatmulToBlas());
+  // One function per loop nest from here on: smaller functions for LLVM (compile time grows
+  // superlinearly with a function's size) and parallel function passes.
+  pm.addPass(createGradOutlineKernels());
   if (vectorize)
     pm.addNestedPass<func::FuncOp>(createGradLowerVector());
   pm.addNestedPass<func::FuncOp>(createGradLowerCopies());
@@ -192,8 +214,9 @@ struct LowerToLLVMPipelineOptions : PassPipelineOptions<LowerToLLVMPipelineOptio
   Option<unsigned> optLevel{*this, "opt-level", llvm::cl::desc("0 = no tiling/vectorization"),
                             llvm::cl::init(3)};
   Option<int64_t> vectorSize{*this, "vector-size",
-                             llvm::cl::desc("Largest innermost tile of non-matmul ops"),
-                             llvm::cl::init(64)};
+                             llvm::cl::desc("Largest innermost tile of non-matmul ops (0: one "
+                                            "native vector register of f32)"),
+                             llvm::cl::init(0)};
   Option<bool> blasMatmul{*this, "blas-matmul",
                           llvm::cl::desc("Matmuls call cblas_sgemm/dgemm (MatmulLowering::Blas)"),
                           llvm::cl::init(false)};

@@ -243,6 +243,53 @@ enum class ReduceKind { Sum, Mean, Max };
 
 template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  /// One linalg.generic reducing `value` over the dims set in `reduced` (sum, or max for Max)
+  /// into the shape of the kept dims.
+  static Value reduceDims(OpBuilder &b, Location loc, Value value,
+                          const llvm::SmallBitVector &reduced) {
+    auto type = cast<RankedTensorType>(value.getType());
+    Type element = type.getElementType();
+    bool isFloat = isa<FloatType>(element);
+    unsigned rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    SmallVector<int64_t> kept;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (unsigned d = 0; d < rank; ++d) {
+      if (reduced.test(d)) {
+        iterators.push_back(utils::IteratorType::reduction);
+      } else {
+        kept.push_back(type.getDimSize(d));
+        outExprs.push_back(getAffineDimExpr(d, ctx));
+        iterators.push_back(utils::IteratorType::parallel);
+      }
+    }
+    auto accType = RankedTensorType::get(kept, element);
+    double initValue = 0;
+    if (Kind == ReduceKind::Max)
+      initValue = isFloat ? -std::numeric_limits<double>::infinity()
+                          : static_cast<double>(std::numeric_limits<int64_t>::min());
+    Value init = isFloat || Kind != ReduceKind::Max
+                     ? scalarConstant(b, loc, element, initValue)
+                     : Value(b.create<arith::ConstantIntOp>(
+                           loc, std::numeric_limits<int64_t>::min(), 64));
+    Value acc = filled(b, loc, accType, init);
+    auto generic = b.create<linalg::GenericOp>(
+        loc, accType, value, acc,
+        ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, outExprs, ctx)},
+        iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value v;
+          if (Kind == ReduceKind::Max)
+            v = isFloat ? Value(nb.create<arith::MaximumFOp>(l, args[0], args[1]))
+                        : Value(nb.create<arith::MaxSIOp>(l, args[0], args[1]));
+          else
+            v = isFloat ? Value(nb.create<arith::AddFOp>(l, args[1], args[0]))
+                        : Value(nb.create<arith::AddIOp>(l, args[1], args[0]));
+          nb.create<linalg::YieldOp>(l, v);
+        });
+    return generic.getResult(0);
+  }
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -261,47 +308,27 @@ template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPa
       return success();
     }
 
-    // Reduce into the shape without the reduced dims; keepdim reshapes after.
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<int64_t> kept;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> iterators;
+    // Reduce into the shape without the reduced dims; keepdim reshapes after. A reduction over
+    // the innermost dim and others (a full sum) runs as two generics: the innermost dim first
+    // (a row reduction that vectorizes, with the elementwise producers fused into it), then the
+    // other dims of that much smaller result.
     int64_t count = 1;
-    for (unsigned d = 0; d < rank; ++d) {
-      if (reduced.test(d)) {
+    for (unsigned d = 0; d < rank; ++d)
+      if (reduced.test(d))
         count *= operandType.getDimSize(d);
-        iterators.push_back(utils::IteratorType::reduction);
-      } else {
-        kept.push_back(operandType.getDimSize(d));
-        outExprs.push_back(getAffineDimExpr(d, ctx));
-        iterators.push_back(utils::IteratorType::parallel);
-      }
+    Value result;
+    if (rank > 1 && reduced.test(rank - 1) && reduced.count() > 1) {
+      llvm::SmallBitVector inner(rank), outer(rank - 1);
+      inner.set(rank - 1);
+      for (unsigned d = 0; d + 1 < rank; ++d)
+        if (reduced.test(d))
+          outer.set(d);
+      Value rows = reduceDims(rewriter, loc, adaptor.getOperand(), inner);
+      result = reduceDims(rewriter, loc, rows, outer);
+    } else {
+      result = reduceDims(rewriter, loc, adaptor.getOperand(), reduced);
     }
-    auto accType = RankedTensorType::get(kept, element);
-    double initValue = 0;
-    if (Kind == ReduceKind::Max)
-      initValue = isFloat ? -std::numeric_limits<double>::infinity()
-                          : static_cast<double>(std::numeric_limits<int64_t>::min());
-    Value init = isFloat || Kind != ReduceKind::Max
-                     ? scalarConstant(rewriter, loc, element, initValue)
-                     : Value(rewriter.create<arith::ConstantIntOp>(
-                           loc, std::numeric_limits<int64_t>::min(), 64));
-    Value acc = filled(rewriter, loc, accType, init);
-    auto generic = rewriter.create<linalg::GenericOp>(
-        loc, accType, adaptor.getOperand(), acc,
-        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
-                            AffineMap::get(rank, 0, outExprs, ctx)},
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value v;
-          if (Kind == ReduceKind::Max)
-            v = isFloat ? Value(b.create<arith::MaximumFOp>(l, args[0], args[1]))
-                        : Value(b.create<arith::MaxSIOp>(l, args[0], args[1]));
-          else
-            v = isFloat ? Value(b.create<arith::AddFOp>(l, args[1], args[0]))
-                        : Value(b.create<arith::AddIOp>(l, args[1], args[0]));
-          b.create<linalg::YieldOp>(l, v);
-        });
-    Value result = generic.getResult(0);
+    auto accType = cast<RankedTensorType>(result.getType());
     if (Kind == ReduceKind::Mean) {
       // sum * (1 / count), the scale rounded in the element type as the eager
       // kernel computes it.

@@ -77,13 +77,21 @@ func.func @gather(%w: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
 
 // -----
 
+// A reduction over the innermost axis and others runs in two steps: the innermost axis first
+// (a row reduction that vectorizes), then the other axes of the [2, 3] partial sums.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[KEEP:.+]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[KEEP:.+]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @sum_keepdim
 // CHECK: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[F:.+]] = linalg.fill ins(%[[Z]] : f32) outs(%{{.+}} : tensor<3xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[KEEP]]], iterator_types = ["reduction", "parallel", "reduction"]}
-// CHECK-SAME: outs(%[[F]] : tensor<3xf32>)
+// CHECK: %[[R:.+]] = linalg.fill ins(%[[Z]] : f32) outs(%{{.+}} : tensor<2x3xf32>)
+// CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: outs(%[[R]] : tensor<2x3xf32>)
+// CHECK: arith.addf
+// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[KEEP]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[P]] : tensor<2x3xf32>) outs(%[[F]] : tensor<3xf32>)
 // CHECK: arith.addf
 // CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0, 1, 2]] output_shape [1, 3, 1]
 func.func @sum_keepdim(%x: tensor<2x3x4xf32>) -> tensor<1x3x1xf32> {

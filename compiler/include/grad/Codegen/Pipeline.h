@@ -43,8 +43,11 @@ struct CodegenOptions {
   /// to a per-size cache (JitAllocator.h). Set by CompiledModule::compile; an object file
   /// would need those symbols, so it is off elsewhere.
   bool jitAllocator = false;
-  /// Largest innermost tile (elements) of elementwise ops and reductions.
-  int64_t vectorSize = 64;
+  /// Largest innermost tile (elements) of elementwise ops and reductions. 0: one vector
+  /// register of f32 on the target (16 with AVX-512, 8 with AVX, else 4; see
+  /// nativeVectorElements). Wider tiles cost registers: a fused body keeps many values live,
+  /// and 64-wide tiles (4 AVX-512 registers per value) spill (docs/codegen.md).
+  int64_t vectorSize = 0;
   /// Target for object emission; empty = the host CPU and its features.
   std::string targetTriple;
   std::string targetCPU;
@@ -53,6 +56,10 @@ struct CodegenOptions {
   /// --print-ir-after-all and --time-passes).
   std::function<void(mlir::PassManager &)> configurePassManager;
 };
+
+/// f32 lanes of one vector register of the target of `options` (the host's when no target
+/// is set): 16 with AVX-512F, 8 with AVX, else 4.
+int64_t nativeVectorElements(const CodegenOptions &options);
 
 /// Adds tensors -> buffers to `pm` (the calling convention of docs/codegen.md, shared by the
 /// CPU and GPU pipelines): one-shot bufferization with identity-layout function boundaries,
