@@ -20,6 +20,8 @@
 #include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/JITEventListener.h"
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -30,11 +32,13 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <chrono>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 #ifndef GRAD_VERSION_STRING
@@ -133,24 +137,48 @@ std::string cacheKey(ModuleOp module, const CodegenOptions &options, llvm::Targe
   return hex;
 }
 
-constexpr llvm::StringLiteral kCacheMagic = "GRADOBJ1\n";
+constexpr llvm::StringLiteral kCacheMagic = "GRADOBJ2\n";
 
-/// The object stored under `key`, or null (missing, unreadable, or not written by us for this
-/// key: a truncated or foreign file is ignored and recompiled).
-std::unique_ptr<llvm::MemoryBuffer> readCached(const std::string &path, const std::string &key) {
+/// The objects stored under `key` (several when code generation ran in parallel), or none
+/// (missing, unreadable, or not written by us for this key: a truncated or foreign file is
+/// ignored and recompiled). Layout: magic, key, object count, then per object its size in
+/// decimal on one line and its bytes.
+std::vector<std::unique_ptr<llvm::MemoryBuffer>> readCached(const std::string &path,
+                                                            const std::string &key) {
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!file)
-    return nullptr;
+    return objects;
   llvm::StringRef data = (*file)->getBuffer();
   std::string header = kCacheMagic.str() + key + "\n";
-  if (!data.starts_with(header) || data.size() == header.size())
-    return nullptr;
-  return llvm::MemoryBuffer::getMemBufferCopy(data.drop_front(header.size()), "grad-jit-" + key);
+  if (!data.consume_front(header))
+    return objects;
+  auto number = [&](uint64_t &value) {
+    auto [line, rest] = data.split('\n');
+    if (line.size() == data.size() || line.getAsInteger(10, value))
+      return false;
+    data = rest;
+    return true;
+  };
+  uint64_t count = 0;
+  if (!number(count) || count == 0 || count > 1024)
+    return objects;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t size = 0;
+    if (!number(size) || size == 0 || size > data.size())
+      return {};
+    objects.push_back(llvm::MemoryBuffer::getMemBufferCopy(data.take_front(size),
+                                                           "grad-jit-" + key + "-" + std::to_string(i)));
+    data = data.drop_front(size);
+  }
+  if (!data.empty())
+    return {};
+  return objects;
 }
 
-/// Writes the object atomically (temporary file + rename). Returns an error message or "".
+/// Writes the objects atomically (temporary file + rename). Returns an error message or "".
 std::string writeCached(const std::string &dir, const std::string &path, const std::string &key,
-                        llvm::StringRef object) {
+                        llvm::ArrayRef<llvm::SmallVector<char, 0>> objects) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return "cannot create '" + dir + "': " + ec.message();
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -159,7 +187,9 @@ std::string writeCached(const std::string &dir, const std::string &path, const s
     llvm::raw_fd_ostream os(tmp, ec, llvm::sys::fs::OF_None);
     if (ec)
       return "cannot write '" + tmp + "': " + ec.message();
-    os << kCacheMagic << key << "\n" << object;
+    os << kCacheMagic << key << "\n" << objects.size() << "\n";
+    for (const auto &object : objects)
+      os << object.size() << "\n" << llvm::StringRef(object.data(), object.size());
     os.close();
     if (os.has_error()) {
       os.clear_error();
@@ -174,10 +204,43 @@ std::string writeCached(const std::string &dir, const std::string &path, const s
   return "";
 }
 
-/// Lowered module -> optimized LLVM IR -> object file bytes.
-LogicalResult emitObject(ModuleOp lowered, llvm::TargetMachine &tm, const CodegenOptions &options,
-                         llvm::ArrayRef<FunctionSignature> signatures,
-                         llvm::SmallVectorImpl<char> &object) {
+/// Optimizes `module` and writes its machine code into `object` (one thread).
+std::string optimizeAndEmit(llvm::Module &module, const CodegenOptions &options,
+                            llvm::SmallVector<char, 0> &object) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return error;
+  if (llvm::Error err = optimizeLLVMModule(module, options.optLevel, tm.get()))
+    return "LLVM optimization failed: " + llvm::toString(std::move(err));
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager codegen;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit an object file";
+  codegen.run(module);
+  return "";
+}
+
+/// How many parts LLVM's optimization and code generation are split into: one per hardware
+/// thread (at most 8), one for small modules. GRAD_COMPILE_THREADS overrides it.
+unsigned codegenParts(const llvm::Module &module) {
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  if (const char *env = std::getenv("GRAD_COMPILE_THREADS"))
+    threads = std::max(1, std::atoi(env));
+  size_t functions = 0;
+  for (const llvm::Function &fn : module)
+    functions += !fn.isDeclaration();
+  // A part per few dozen functions at least: splitting a tiny module costs more than it saves.
+  return static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>({threads, 8, functions / 16})));
+}
+
+/// Lowered module -> LLVM IR -> optimized machine code, one object per part. The outlined
+/// kernels (grad-outline-kernels) are independent functions, so the module is split by function
+/// (llvm::SplitModule) and each part optimized and compiled on its own thread in its own
+/// LLVMContext (a bitcode round trip), as LLVM's own parallel LTO code generation does.
+LogicalResult emitObjects(ModuleOp lowered, llvm::TargetMachine &tm, const CodegenOptions &options,
+                          llvm::ArrayRef<FunctionSignature> signatures,
+                          std::vector<llvm::SmallVector<char, 0>> &objects) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(lowered, llvmContext);
   if (!llvmModule)
@@ -191,14 +254,44 @@ LogicalResult emitObject(ModuleOp lowered, llvm::TargetMachine &tm, const Codege
     fn.addFnAttr("target-features", tm.getTargetFeatureString());
   }
   addPackedEntries(*llvmModule, signatures);
-  if (llvm::Error err = optimizeLLVMModule(*llvmModule, options.optLevel, &tm))
-    return emitError(lowered.getLoc())
-           << "LLVM optimization failed: " << llvm::toString(std::move(err));
-  llvm::raw_svector_ostream os(object);
-  llvm::legacy::PassManager codegen;
-  if (tm.addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return emitError(lowered.getLoc()) << "the target cannot emit an object file";
-  codegen.run(*llvmModule);
+
+  unsigned parts = codegenParts(*llvmModule);
+  if (parts <= 1) {
+    objects.resize(1);
+    std::string error = optimizeAndEmit(*llvmModule, options, objects[0]);
+    if (!error.empty())
+      return emitError(lowered.getLoc()) << error;
+    return success();
+  }
+  std::vector<llvm::SmallVector<char, 0>> bitcode;
+  llvm::SplitModule(
+      *llvmModule, parts,
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  objects.assign(bitcode.size(), {});
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      auto part = llvm::parseBitcodeFile(
+          llvm::MemoryBufferRef(llvm::StringRef(bitcode[i].data(), bitcode[i].size()), "part"),
+          context);
+      if (!part) {
+        errors[i] = llvm::toString(part.takeError());
+        return;
+      }
+      errors[i] = optimizeAndEmit(**part, options, objects[i]);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(lowered.getLoc()) << error;
   return success();
 }
 
@@ -253,51 +346,75 @@ CompiledModule::compile(ModuleOp module, const CodegenOptions &options,
   std::unique_ptr<CompiledModule> result(new CompiledModule());
   CodegenTimings &timings = result->timings_;
   std::string cachePath;
-  std::unique_ptr<llvm::MemoryBuffer> object;
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
   if (!cacheDir.empty()) {
     timings.cacheKey = cacheKey(module, jitOptions, *tm);
     llvm::SmallString<256> path(cacheDir);
-    llvm::sys::path::append(path, timings.cacheKey + ".o");
+    llvm::sys::path::append(path, timings.cacheKey + ".gradobj");
     cachePath = path.str().str();
-    object = readCached(cachePath, timings.cacheKey);
-    timings.cacheHit = object != nullptr;
+    objects = readCached(cachePath, timings.cacheKey);
+    timings.cacheHit = !objects.empty();
   }
 
-  if (!object) {
-    auto t0 = std::chrono::steady_clock::now();
+  // Loads `objects` into a fresh LLJIT and looks the entries up (linking happens here, so the
+  // cost is paid now, not by the first call). Returns an error message or "".
+  auto load = [&](std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects) -> std::string {
+    auto jit = createLLJIT();
+    if (!jit)
+      return "JIT creation failed: " + llvm::toString(jit.takeError());
+    for (auto &object : objects)
+      if (llvm::Error err = (*jit)->addObjectFile(std::move(object)))
+        return "JIT loading failed: " + llvm::toString(std::move(err));
+    std::vector<void (*)(void **)> entries;
+    for (const FunctionSignature &sig : *signatures) {
+      auto entry = (*jit)->lookup(packedName(sig.name));
+      if (!entry)
+        return "JIT compilation of '" + sig.name + "' failed: " + llvm::toString(entry.takeError());
+      entries.push_back(entry->toPtr<void (*)(void **)>());
+    }
+    result->jit_ = std::move(*jit);
+    result->entries_ = std::move(entries);
+    return "";
+  };
+
+  auto t0 = std::chrono::steady_clock::now();
+  if (!objects.empty()) {
+    size_t bytes = 0;
+    for (const auto &object : objects)
+      bytes += object->getBufferSize();
+    std::string error = load(std::move(objects));
+    objects.clear();
+    if (error.empty()) {
+      timings.objectBytes = bytes;
+    } else { // A damaged or foreign entry: compile again (and overwrite it).
+      timings.cacheHit = false;
+      timings.cacheError = "cached object rejected: " + error;
+    }
+  }
+  if (!timings.cacheHit) {
+    t0 = std::chrono::steady_clock::now();
     OwningOpRef<ModuleOp> clone = module.clone();
     if (failed(lowerToLLVMDialect(*clone, jitOptions)))
       return failure();
     timings.lowering = secondsSince(t0);
     t0 = std::chrono::steady_clock::now();
-    llvm::SmallVector<char, 0> bytes;
-    if (failed(emitObject(*clone, *tm, jitOptions, *signatures, bytes)))
+    std::vector<llvm::SmallVector<char, 0>> bytes;
+    if (failed(emitObjects(*clone, *tm, jitOptions, *signatures, bytes)))
       return failure();
     timings.llvm = secondsSince(t0);
-    llvm::StringRef data(bytes.data(), bytes.size());
     if (!cachePath.empty())
-      timings.cacheError = writeCached(cacheDir, cachePath, timings.cacheKey, data);
-    object = llvm::MemoryBuffer::getMemBufferCopy(data, "grad-jit");
+      timings.cacheError = writeCached(cacheDir, cachePath, timings.cacheKey, bytes);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      timings.objectBytes += bytes[i].size();
+      objects.push_back(llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(bytes[i].data(), bytes[i].size()), "grad-jit-" + std::to_string(i)));
+    }
+    t0 = std::chrono::steady_clock::now();
+    std::string error = load(std::move(objects));
+    if (!error.empty())
+      return emitError(module.getLoc()) << error;
   }
-  timings.objectBytes = object->getBufferSize();
-
-  auto t0 = std::chrono::steady_clock::now();
-  auto jit = createLLJIT();
-  if (!jit)
-    return emitError(module.getLoc()) << "JIT creation failed: " << llvm::toString(jit.takeError());
-  if (llvm::Error err = (*jit)->addObjectFile(std::move(object)))
-    return emitError(module.getLoc())
-           << "JIT loading failed: " << llvm::toString(std::move(err));
-  result->jit_ = std::move(*jit);
   result->signatures_ = std::move(*signatures);
-  // Links the code now (the cost is paid here, not by the first call).
-  for (const FunctionSignature &sig : result->signatures_) {
-    auto entry = result->jit_->lookup(packedName(sig.name));
-    if (!entry)
-      return emitError(module.getLoc()) << "JIT compilation of '" << sig.name
-                                        << "' failed: " << llvm::toString(entry.takeError());
-    result->entries_.push_back(entry->toPtr<void (*)(void **)>());
-  }
   timings.load = secondsSince(t0);
   timings.llvm += timings.load;
   return result;

@@ -109,7 +109,11 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
             return failure();
           double fuseSeconds =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          // The lowering runs its function passes on the outlined kernels in parallel (MLIR's
+          // thread pool); tracing keeps the context single-threaded.
+          module.getContext()->enableMultithreading(true);
           compiled = CompiledModule::compile(module, options, cacheDir);
+          module.getContext()->enableMultithreading(false);
           if (succeeded(compiled) && stats) {
             const CodegenTimings &t = (*compiled)->timings();
             stats->graph_passes += fuseSeconds;

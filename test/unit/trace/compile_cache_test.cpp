@@ -74,7 +74,7 @@ TEST(CompileCache, SecondJitLoadsTheObjectAndComputesTheSame) {
   EXPECT_GT(s1.object_bytes, 0u);
   EXPECT_GT(s1.lowering, 0.0);
   EXPECT_GT(s1.llvm, 0.0);
-  EXPECT_TRUE(fs::exists(dir / (s1.cache_key + ".o")));
+  EXPECT_TRUE(fs::exists(dir / (s1.cache_key + ".gradobj")));
   EXPECT_EQ(countFiles(dir), 1u);
 
   Step second = makeStep(dir); // a new cache in memory, as in a new process
@@ -111,21 +111,41 @@ TEST(CompileCache, ACorruptedEntryIsRecompiled) {
   auto r1 = first(args);
   std::string key = first.last_compile_stats().cache_key;
   { // Truncated to its header: not a usable object.
-    std::ofstream out(dir / (key + ".o"), std::ios::binary | std::ios::trunc);
-    out << "GRADOBJ1\n" << key << "\n";
+    std::ofstream out(dir / (key + ".gradobj"), std::ios::binary | std::ios::trunc);
+    out << "GRADOBJ2\n" << key << "\n1\n";
   }
   Step second = makeStep(dir);
   auto r2 = second(args);
   EXPECT_FALSE(second.last_compile_stats().cache_hit);
   expectSame(r1, r2);
   { // Garbage from another program.
-    std::ofstream out(dir / (key + ".o"), std::ios::binary | std::ios::trunc);
+    std::ofstream out(dir / (key + ".gradobj"), std::ios::binary | std::ios::trunc);
     out << "not an object file";
   }
   Step third = makeStep(dir);
   auto r3 = third(args);
   EXPECT_FALSE(third.last_compile_stats().cache_hit);
   expectSame(r1, r3);
+  { // Well-formed framing around bytes that are not an object file: the JIT rejects them.
+    std::ofstream out(dir / (key + ".gradobj"), std::ios::binary | std::ios::trunc);
+    out << "GRADOBJ2\n" << key << "\n1\n5\nhello";
+  }
+  Step fourth = makeStep(dir);
+  auto r4 = fourth(args);
+  EXPECT_FALSE(fourth.last_compile_stats().cache_hit);
+  expectSame(r1, r4);
+  { // An object size larger than the file.
+    std::ofstream out(dir / (key + ".gradobj"), std::ios::binary | std::ios::trunc);
+    out << "GRADOBJ2\n" << key << "\n1\n999999\nabc";
+  }
+  Step fifth = makeStep(dir);
+  auto r5 = fifth(args);
+  EXPECT_FALSE(fifth.last_compile_stats().cache_hit);
+  expectSame(r1, r5);
+  // The recompiled entry was written back: a later JitFunction hits it again.
+  Step sixth = makeStep(dir);
+  sixth(args);
+  EXPECT_TRUE(sixth.last_compile_stats().cache_hit);
   fs::remove_all(dir);
 }
 
