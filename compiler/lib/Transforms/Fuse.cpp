@@ -403,12 +403,6 @@ void BlockFuser::computeResults() {
   }
 }
 
-/// Elementwise ops that cost several times a memory access per element (polynomial
-/// approximations, divisions), unlike add/mul/select.
-bool isExpensiveElementwise(Operation *op) {
-  return isa<ExpOp, LogOp, TanhOp, SigmoidOp, GeluOp, SinOp, CosOp, PowOp>(op);
-}
-
 bool BlockFuser::recomputeMembers() {
   bool changed = false;
   for (FusionPlan &plan : plans) {
@@ -432,10 +426,6 @@ bool BlockFuser::recomputeMembers() {
         if (readByMatmul || readers.empty())
           continue;
         SmallVector<Operation *> cone = recomputableCone(member, plan.group);
-        // A cone with a transcendental op is materialized once rather than recomputed by
-        // several regions (Note [Expensive cones]).
-        if (readers.size() > 1 && llvm::any_of(cone, isExpensiveElementwise))
-          continue;
         for (FusionPlan *reader : readers)
           for (Operation *op : cone)
             changed |= reader->clones.insert(op);
