@@ -24,7 +24,18 @@ if(GRAD_BUILD_COMPILER)
   if(NOT MLIR_DIR AND EXISTS /usr/lib/llvm-19/lib/cmake/mlir)
     set(MLIR_DIR /usr/lib/llvm-19/lib/cmake/mlir)
   endif()
+  # LLVM's config looks for the optional libraries its own tools were built with (LibEdit, zstd,
+  # CURL) and prints "Could NOT find ..." for each one missing. grad links the shared libMLIR.so
+  # and libLLVM.so, which carry those dependencies themselves: skip the searches (same outcome as
+  # not finding them, without the lines that read like a failure).
+  # (gradConfig.cmake.in does the same for consumers.)
+  foreach(_pkg LibEdit zstd CURL)
+    set(CMAKE_DISABLE_FIND_PACKAGE_${_pkg} TRUE)
+  endforeach()
   find_package(MLIR REQUIRED CONFIG)
+  foreach(_pkg LibEdit zstd CURL)
+    unset(CMAKE_DISABLE_FIND_PACKAGE_${_pkg})
+  endforeach()
   message(STATUS "Using MLIR in ${MLIR_DIR} (LLVM ${LLVM_PACKAGE_VERSION})")
   list(APPEND CMAKE_MODULE_PATH ${MLIR_CMAKE_DIR} ${LLVM_CMAKE_DIR})
   include(TableGen)

@@ -1,14 +1,41 @@
 #!/usr/bin/env bash
-# Installs the build tree into a scratch prefix and builds + runs a consumer project against it
-# with find_package(grad CONFIG). Usage: run.sh BUILD_DIR SCRATCH_DIR
+# Installs the build tree into a scratch prefix, builds a consumer project against it with
+# find_package(grad CONFIG) the plain way (default compiler, no C++ standard, no rpath settings),
+# and runs the consumer programs and the installed tools with a clean environment (env -i: no
+# LD_LIBRARY_PATH, no PATH). Usage: run.sh BUILD_DIR SCRATCH_DIR
 set -euo pipefail
 BUILD_DIR=$1
 SCRATCH=$2
-SRC="$(cd "$(dirname "$0")" && pwd)/consumer"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SRC="$HERE/consumer"
+P="$SCRATCH/prefix"
 rm -rf "$SCRATCH"
-cmake --install "$BUILD_DIR" --prefix "$SCRATCH/prefix" >/dev/null
-cmake -S "$SRC" -B "$SCRATCH/build" -G Ninja -DCMAKE_PREFIX_PATH="$SCRATCH/prefix" \
-  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
+cmake --install "$BUILD_DIR" --prefix "$P" >/dev/null
+
+# Only headers under include/ (no CMakeFiles/ or cmake_install.cmake from the build tree).
+stray=$(find "$P/include" -type f ! -name '*.h' ! -name '*.inc' ! -name '*.td'; \
+        find "$P/include" -type d -name CMakeFiles)
+if [ -n "$stray" ]; then
+  echo "install: unexpected files under include/:"; echo "$stray"; exit 1
+fi
+
+cmake -S "$SRC" -B "$SCRATCH/build" -G Ninja -DCMAKE_PREFIX_PATH="$P" > "$SCRATCH/configure.log"
+if grep -q "Could NOT find" "$SCRATCH/configure.log"; then
+  echo "install: the consumer's configure printed 'Could NOT find':"; cat "$SCRATCH/configure.log"; exit 1
+fi
 cmake --build "$SCRATCH/build" >/dev/null
-LD_LIBRARY_PATH="$SCRATCH/prefix/lib:${LD_LIBRARY_PATH:-}" "$SCRATCH/build/consumer_eager"
-LD_LIBRARY_PATH="$SCRATCH/prefix/lib:${LD_LIBRARY_PATH:-}" "$SCRATCH/build/consumer_runtime"
+
+env -i "$SCRATCH/build/consumer_eager"
+env -i "$SCRATCH/build/consumer_runtime"
+if [ -x "$SCRATCH/build/consumer_compiler" ]; then
+  env -i "$SCRATCH/build/consumer_compiler"
+fi
+if [ -x "$P/bin/gradc" ]; then
+  env -i "$P/bin/gradc" --help >/dev/null
+  env -i "$P/bin/gradc" "$HERE/consumer/tiny.mlir" --grad=loss --emit=obj -o "$SCRATCH/tiny.o"
+  env -i "$P/bin/gradc" "$HERE/consumer/tiny.mlir" --emit=header -o "$SCRATCH/tiny.h"
+  test -s "$SCRATCH/tiny.o" && grep -q _mlir_ciface_loss "$SCRATCH/tiny.h"
+  env -i "$P/bin/grad-opt" --help >/dev/null
+  env -i "$P/bin/grad-run" --help >/dev/null
+  echo "installed gradc, grad-opt, grad-run run with a clean environment"
+fi
