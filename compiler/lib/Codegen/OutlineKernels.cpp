@@ -10,6 +10,7 @@
 #include "grad/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -68,6 +69,10 @@ struct OutlineKernels : grad::impl::GradOutlineKernelsBase<OutlineKernels> {
           return signalPassFailure();
         }
         outlined->setPrivate();
+        // Internal linkage in LLVM too: two AOT objects (each with its `forward_k0`) must link
+        // into one program.
+        outlined->getOperation()->setAttr(
+            "llvm.linkage", LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal));
         outlined->getOperation()->setAttr("passthrough",
                                           rewriter.getArrayAttr({rewriter.getStringAttr("noinline")}));
         symbols.insert(*outlined);

@@ -75,8 +75,11 @@ func.func @weight_gradient(%x: tensor<4x8x16xf32>, %g: tensor<4x8x24xf32>) -> te
 // BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c112_i32, %c8_i32, %c8_i32{{.*}}, %c16_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}})
 // BUF-NOT: linalg.
 // BUF: return
-// LLVM-LABEL: llvm.func @attention_scores
+// The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
+// LLVM-LABEL: llvm.func internal @attention_scores_k{{[0-9]+}}(
 // LLVM-COUNT-1: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-LABEL: llvm.func @attention_scores(
 // LLVM-NOT: llvm.call @cblas_sgemm
 // LLVM-LABEL: llvm.func @_mlir_ciface_attention_scores
 func.func @attention_scores(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>) -> tensor<2x4x8x8xf32> {
@@ -104,8 +107,11 @@ func.func @attention_scores(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>) 
 // BUF: scf.for
 // BUF: scf.for
 // BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c111_i32{{.*}}, %c8_i32, %c16_i32, %c8_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}}, %{{.*}}, %c64_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}})
-// LLVM-LABEL: llvm.func @attention_output
+// The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
+// LLVM-LABEL: llvm.func internal @attention_output_k{{[0-9]+}}(
 // LLVM-COUNT-1: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-LABEL: llvm.func @attention_output(
 // LLVM-NOT: llvm.call @cblas_sgemm
 // LLVM-LABEL: llvm.func @_mlir_ciface_attention_output
 func.func @attention_output(%att: tensor<2x4x8x8xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x64xf32> {
@@ -124,8 +130,11 @@ func.func @attention_output(%att: tensor<2x4x8x8xf32>, %v: tensor<2x8x4x16xf32>)
 // CHECK-LABEL: func.func @batch_innermost
 // CHECK: linalg.transpose
 // CHECK: linalg.batch_matmul
-// LLVM-LABEL: llvm.func @batch_innermost
+// The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
+// LLVM-LABEL: llvm.func internal @batch_innermost_k{{[0-9]+}}(
 // LLVM-COUNT-1: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-LABEL: llvm.func @batch_innermost(
 // LLVM-NOT: llvm.call @cblas_sgemm
 // LLVM-LABEL: llvm.func @_mlir_ciface_batch_innermost
 func.func @batch_innermost(%a: tensor<5x7x3xf32>, %b: tensor<3x7x4xf32>) -> tensor<3x5x4xf32> {

@@ -5,8 +5,11 @@
 // functions get the C interface, matmul is vectorized into FMAs, and nothing
 // calls the MLIR runtime library (memrefCopy).
 
-// CHECK-LABEL: llvm.func @mlp
+// Each loop nest is its own internal function (grad-outline-kernels), called by @mlp.
+// CHECK-LABEL: llvm.func internal @mlp_k{{[0-9]+}}(
 // CHECK: llvm.intr.fma
+// CHECK-LABEL: llvm.func @mlp(
+// CHECK: llvm.call @mlp_k{{[0-9]+}}(
 // CHECK-LABEL: llvm.func @_mlir_ciface_mlp(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr)
 // CHECK-NOT: memrefCopy
 // NAIVE-LABEL: llvm.func @_mlir_ciface_mlp(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr)

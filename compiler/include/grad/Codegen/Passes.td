@@ -201,14 +201,16 @@ def GradOutlineKernels : Pass<"grad-outline-kernels", "mlir::ModuleOp"> {
   let description = [{
     Runs on buffers (after bufferization and deallocation placement). Each
     top-level scf.for nest and each linalg op with loops in a public function
-    moves into a private `noinline` func.func named `<fn>_k<N>` that takes the
+    moves into a private `noinline` func.func (internal linkage in LLVM, so two
+    objects link into one program) named `<fn>_k<N>` that takes the
     values it uses from outside (memrefs, scalars) as arguments; a func.call
     replaces it. A training step is then hundreds of small functions instead of
     one huge one: LLVM's superlinear passes (scheduling, register allocation,
     scalar evolution) stay fast, MLIR's function passes run in parallel, and a
     profile (GRAD_PERF_JIT=1) names each kernel.
   }];
-  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // GRAD_CODEGEN_PASSES
