@@ -222,15 +222,17 @@ std::string optimizeAndEmit(llvm::Module &module, const CodegenOptions &options,
 }
 
 /// How many parts LLVM's optimization and code generation are split into: one per hardware
-/// thread (at most 8), one for small modules. GRAD_COMPILE_THREADS overrides it.
+/// thread (at most 8, and one per 16 functions), one for small modules.
 unsigned codegenParts(const llvm::Module &module) {
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  if (const char *env = std::getenv("GRAD_COMPILE_THREADS"))
-    threads = std::max(1, std::atoi(env));
   size_t functions = 0;
   for (const llvm::Function &fn : module)
     functions += !fn.isDeclaration();
-  // A part per few dozen functions at least: splitting a tiny module costs more than it saves.
+  // GRAD_COMPILE_THREADS=N forces N parts (at most one per function): for tests and tuning.
+  if (const char *env = std::getenv("GRAD_COMPILE_THREADS"))
+    return static_cast<unsigned>(
+        std::max<size_t>(1, std::min<size_t>(std::max(1, std::atoi(env)), functions)));
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  // A part per 16 functions at least: splitting a tiny module costs more than it saves.
   return static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>({threads, 8, functions / 16})));
 }
 
