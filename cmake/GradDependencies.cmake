@@ -1,6 +1,8 @@
 # Third-party dependencies, all from Debian packages (see scripts/install-deps.sh).
 find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
+# JSON headers of safetensors checkpoints (header-only, a private dependency of grad_eager).
+find_package(nlohmann_json 3 REQUIRED)
 
 # OpenBLAS: CBLAS interface for eager matmul.
 find_path(CBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-pthread

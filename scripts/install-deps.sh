@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages grad needs, only those missing. Safe to run again.
 set -euo pipefail
 PKGS=(cmake ninja-build ccache clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
-      libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libopenblas-dev libclang-rt-19-dev graphviz python3-numpy)
+      libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libopenblas-dev libclang-rt-19-dev graphviz python3-numpy
+      nlohmann-json3-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -14,6 +14,7 @@
 #include "grad/optim.h"
 #include "grad/dot.h"
 #include "grad/npy.h"
+#include "grad/safetensors.h"
 // grad::trace / grad::jit live in the compiler (grad::compiler); an eager-only install has no
 // jit.h.
 #if __has_include("grad/jit.h")

@@ -63,6 +63,18 @@ public:
   /// Drops the accumulated gradient of every parameter (PyTorch's set_to_none=True).
   void zero_grad();
 
+  /// The module's state for a checkpoint: named_parameters() (the modules here hold no buffers),
+  /// each detached but sharing storage with the parameter. grad::save writes it as safetensors.
+  std::vector<std::pair<std::string, Tensor>> state_dict() const;
+  /// Copies `state` into the parameters in place (under NoGradGuard; every handle to a parameter
+  /// sees the new values). Shapes and dtypes must match exactly (no broadcasting). With `strict`
+  /// a missing or unexpected key is an error too; without it those keys are skipped. Checks every
+  /// entry before copying any: on error nothing is changed. Throws grad::Error naming the keys
+  /// and both shapes ("load_state_dict: 'fc.weight': shape [4] in the state dict, [2,4] in the
+  /// module").
+  void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state,
+                       bool strict = true);
+
   /// Registers `tensor` as parameter `name` (no '.' and not empty, unique in this module);
   /// switches requires_grad on it when `requires_grad`. Returns the same tensor handle.
   Tensor register_parameter(std::string name, Tensor tensor, bool requires_grad = true);

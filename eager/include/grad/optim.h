@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,17 @@ public:
   /// Drops every parameter's gradient (PyTorch's set_to_none=True).
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return params_; }
+
+  /// The per-parameter state for a checkpoint (grad::save writes it as safetensors), keyed like
+  /// PyTorch's optimizer state_dict flattened: "state.<i>.<field>" with i the parameter's index in
+  /// parameters(); a parameter that has not been stepped yet has no entries. The tensors are
+  /// copies. Hyperparameters (lr, betas, ...) are not included: they are the constructor's options.
+  virtual std::vector<std::pair<std::string, Tensor>> state_dict() const;
+  /// Replaces the state with copies of `state` (as written by state_dict()). Strict: a key that
+  /// is not "state.<i>.<field>" of this optimizer, a parameter with some of its fields missing,
+  /// or a shape/dtype that differs from the parameter's is a grad::Error naming the key and both
+  /// shapes; nothing changes on error. Parameters without entries start afresh.
+  virtual void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state);
 
 protected:
   std::vector<Tensor> params_;
@@ -87,6 +99,9 @@ public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
   void step() override;
   const SGDOptions& options() const { return options_; }
+  /// "state.<i>.momentum_buffer" for each parameter that has one.
+  std::vector<std::pair<std::string, Tensor>> state_dict() const override;
+  void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state) override;
 
 private:
   SGDOptions options_;
@@ -139,6 +154,10 @@ public:
   Adam(std::vector<Tensor> params, const AdamOptions& options);
   void step() override;
   const AdamOptions& options() const { return options_; }
+  /// "state.<i>.step" (an i64 scalar), "state.<i>.exp_avg", "state.<i>.exp_avg_sq" and, with
+  /// amsgrad, "state.<i>.max_exp_avg_sq" for each parameter stepped at least once.
+  std::vector<std::pair<std::string, Tensor>> state_dict() const override;
+  void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state) override;
 
 private:
   struct State {
