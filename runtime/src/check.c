@@ -40,6 +40,12 @@ grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry,
     role = "argument";
   char expected[256];
   format_type(expected, sizeof(expected), dtype, rank, shape);
+  /* The expected type comes from the generated wrapper; a bad one is a caller bug, reported
+   * rather than read through. */
+  if (rank < 0 || rank > GRAD_MAX_RANK || (rank > 0 && !shape))
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
+                            "%s: %s %d: invalid expected type %s (rank %d, shape %s)", entry, role,
+                            index, expected, rank, shape ? "given" : "NULL");
   if (!tensor)
     return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: %s %d: expected %s, got NULL", entry,
                             role, index, expected);
@@ -51,6 +57,8 @@ grad_status grad_check_tensor_role(const grad_tensor* tensor, const char* entry,
     what = "dtype mismatch";
   } else if (tensor->rank != rank) {
     what = "rank mismatch";
+  } else if (grad_tensor_numel(tensor) < 0) {
+    what = "invalid shape (a negative dimension or an element count above 2^63)";
   } else {
     for (int i = 0; i < rank; ++i)
       if (tensor->shape[i] != shape[i]) {
@@ -88,6 +96,14 @@ grad_status grad_check_no_alias(const char* entry, const grad_tensor* inputs, in
                                 const grad_tensor* outputs, int num_outputs) {
   if (!entry)
     entry = "<entry>";
+  if (num_inputs < 0 || num_outputs < 0)
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
+                            "%s: negative tensor count (%d inputs, %d outputs)", entry, num_inputs,
+                            num_outputs);
+  if ((num_inputs > 0 && !inputs) || (num_outputs > 0 && !outputs))
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "%s: %s array is NULL for %d tensors",
+                            entry, !outputs && num_outputs > 0 ? "outputs" : "inputs",
+                            !outputs && num_outputs > 0 ? num_outputs : num_inputs);
   for (int o = 0; o < num_outputs; ++o) {
     for (int i = 0; i < num_inputs; ++i)
       if (overlaps(&outputs[o], &inputs[i]))

@@ -8,6 +8,7 @@
  *===----------------------------------------------------------------------===*/
 #include "grad/gradrt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* View of a ranked descriptor {T* allocated; T* aligned; int64_t offset; sizes[]; strides[]}. */
@@ -45,16 +46,49 @@ static void copy_dim(int64_t element_size, int64_t rank, int64_t dim, const stri
              dst_ptr + i * dst_stride);
 }
 
-void memrefCopy(int64_t element_size, grad_unranked_memref* src, grad_unranked_memref* dst) {
+grad_status grad_memref_copy(int64_t element_size, const grad_unranked_memref* src,
+                             const grad_unranked_memref* dst) {
+  if (!src || !dst || !src->descriptor || !dst->descriptor)
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
+                            "memrefCopy: NULL %s memref or descriptor",
+                            (!src || !src->descriptor) ? "source" : "destination");
+  if (element_size <= 0)
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "memrefCopy: element size %lld",
+                            (long long)element_size);
+  if (src->rank < 0 || src->rank > GRAD_MEMREF_MAX_RANK || src->rank != dst->rank)
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
+                            "memrefCopy: ranks %lld and %lld must be equal and in [0, %d]",
+                            (long long)src->rank, (long long)dst->rank, GRAD_MEMREF_MAX_RANK);
   strided_view s = view_of(src), d = view_of(dst);
+  int empty = 0;
+  for (int64_t i = 0; i < src->rank; ++i) {
+    if (s.sizes[i] != d.sizes[i] || s.sizes[i] < 0)
+      return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT,
+                              "memrefCopy: sizes %lld and %lld of dimension %lld differ or are "
+                              "negative",
+                              (long long)s.sizes[i], (long long)d.sizes[i], (long long)i);
+    empty |= s.sizes[i] == 0;
+  }
+  if (empty)
+    return NULL;
+  if (!s.aligned || !d.aligned)
+    return grad_status_make(GRAD_STATUS_INVALID_ARGUMENT, "memrefCopy: NULL %s data pointer",
+                            s.aligned ? "destination" : "source");
   const char* src_ptr = s.aligned + s.offset * element_size;
   char* dst_ptr = d.aligned + d.offset * element_size;
-  if (src->rank == 0) {
+  if (src->rank == 0)
     memcpy(dst_ptr, src_ptr, (size_t)element_size);
-    return;
+  else
+    copy_dim(element_size, src->rank, 0, &s, src_ptr, &d, dst_ptr);
+  return NULL;
+}
+
+void memrefCopy(int64_t element_size, grad_unranked_memref* src, grad_unranked_memref* dst) {
+  /* The MLIR calling convention has no status; compiled code only passes valid descriptors, so
+   * a bad call is a misuse from C: report it and copy nothing rather than crash or spin. */
+  grad_status status = grad_memref_copy(element_size, src, dst);
+  if (status) {
+    fprintf(stderr, "gradrt: %s\n", grad_status_message(status));
+    grad_status_free(status);
   }
-  for (int64_t i = 0; i < src->rank; ++i)
-    if (s.sizes[i] == 0)
-      return;
-  copy_dim(element_size, src->rank, 0, &s, src_ptr, &d, dst_ptr);
 }

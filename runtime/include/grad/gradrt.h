@@ -170,10 +170,22 @@ typedef struct grad_unranked_memref {
                        int64_t strides[rank]} */
 } grad_unranked_memref;
 
+/// Largest memref rank memrefCopy accepts.
+#define GRAD_MEMREF_MAX_RANK 64
+
+/// Strided copy of `src` into `dst` (element size in bytes) with the arguments checked: NULL
+/// memrefs or descriptors, a non-positive element size, ranks that differ or lie outside
+/// [0, GRAD_MEMREF_MAX_RANK], sizes that differ or are negative, and NULL data pointers of a
+/// non-empty copy are INVALID_ARGUMENT errors and nothing is written. Thread-safe for disjoint
+/// destinations.
+GRAD_RT_API grad_status grad_memref_copy(int64_t element_size, const grad_unranked_memref* src,
+                                         const grad_unranked_memref* dst);
+
 /// The copy routine that MLIR's memref-to-LLVM lowering calls for memref.copy between
 /// non-contiguous layouts (same signature as MLIR's libmlir_c_runner_utils `memrefCopy`), so
-/// that AOT objects need no MLIR library at run time. Strided copy of `src` into `dst`;
-/// element size in bytes. Thread-safe for disjoint destinations.
+/// that AOT objects need no MLIR library at run time. grad_memref_copy; since this signature has
+/// no status, an invalid call prints the error on stderr and copies nothing. Thread-safe for
+/// disjoint destinations.
 GRAD_RT_API void memrefCopy(int64_t element_size, grad_unranked_memref* src,
                             grad_unranked_memref* dst);
 
