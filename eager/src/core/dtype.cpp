@@ -1,7 +1,10 @@
 // DType names and sizes, shape helpers.
 #include "grad/dtype.h"
+#include "grad/checked.h"
 
 #include <string>
+
+#include "grad/error.h"
 
 namespace grad {
 
@@ -46,11 +49,30 @@ std::string shape_str(const Shape& shape) {
   return s;
 }
 
-int64_t shape_numel(const Shape& shape) {
+int64_t checked_numel(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (d < 0 || !checked_mul(n, d, &n))
+      return -1;
   return n;
+}
+
+int64_t checked_nbytes(const Shape& shape, DType dtype) {
+  int64_t n = checked_numel(shape);
+  int64_t bytes = 0;
+  if (n < 0 || !checked_mul(n, static_cast<int64_t>(dtype_size(dtype)), &bytes))
+    return -1;
+  return bytes;
+}
+
+int64_t shape_numel(const Shape& shape) {
+  int64_t n = checked_numel(shape);
+  if (n >= 0)
+    return n;
+  for (int64_t d : shape)
+    if (d < 0)
+      throw Error("shape " + shape_str(shape) + " has a negative size");
+  throw Error("shape " + shape_str(shape) + " has more than 2^63 elements");
 }
 
 } // namespace grad

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/tensor_impl.h"
+#include "grad/checked.h"
 #include "kernels/kernels.h"
 #include "kernels/loops.h"
 
@@ -16,9 +17,13 @@ namespace {
 Shape resolve_shape(Shape shape, size_t n, const char* op) {
   if (shape.empty() && n != 1)
     return Shape{static_cast<int64_t>(n)};
-  if (shape_numel(shape) != static_cast<int64_t>(n))
+  int64_t numel = checked_numel(shape);
+  if (numel < 0)
+    throw Error(fmt::format("{}: shape {} has a negative size or more than 2^63 elements", op,
+                            shape_str(shape)));
+  if (numel != static_cast<int64_t>(n))
     throw Error(fmt::format("{}: {} values do not fill shape {} ({} elements)", op, n,
-                            shape_str(shape), shape_numel(shape)));
+                            shape_str(shape), numel));
   return shape;
 }
 
@@ -45,7 +50,7 @@ double uniform_open0(uint64_t seed, uint64_t counter) {
 template <class F> Tensor generate(Shape shape, DType dtype, const char* op, F value_at) {
   if (!is_floating(dtype))
     throw Error(fmt::format("{}: dtype must be f32 or f64, got {}", op, dtype_name(dtype)));
-  Tensor t = new_tensor(std::move(shape), dtype);
+  Tensor t = new_tensor(std::move(shape), dtype, op);
   kernels::dispatch_float(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = kernels::typed<T>(t);
@@ -89,16 +94,22 @@ Tensor bool_tensor(std::vector<bool> data, Shape shape) {
   return t;
 }
 
-Tensor empty(Shape shape, DType dtype) { return new_tensor(std::move(shape), dtype); }
+Tensor empty(Shape shape, DType dtype) { return new_tensor(std::move(shape), dtype, "empty"); }
 
-Tensor full(Shape shape, double value, DType dtype) {
-  Tensor t = new_tensor(std::move(shape), dtype);
+namespace {
+Tensor filled(Shape shape, double value, DType dtype, const char* op) {
+  Tensor t = new_tensor(std::move(shape), dtype, op);
   kernels::fill(t, value);
   return t;
 }
+} // namespace
+
+Tensor full(Shape shape, double value, DType dtype) {
+  return filled(std::move(shape), value, dtype, "full");
+}
 Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
-Tensor zeros(Shape shape, DType dtype) { return full(std::move(shape), 0.0, dtype); }
-Tensor ones(Shape shape, DType dtype) { return full(std::move(shape), 1.0, dtype); }
+Tensor zeros(Shape shape, DType dtype) { return filled(std::move(shape), 0.0, dtype, "zeros"); }
+Tensor ones(Shape shape, DType dtype) { return filled(std::move(shape), 1.0, dtype, "ones"); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 

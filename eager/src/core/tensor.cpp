@@ -1,5 +1,6 @@
 // Tensor: metadata, data access and the autograd accessors (AutogradMeta lives on the impl).
 #include "core/tensor_impl.h"
+#include "grad/checked.h"
 
 #include <cstring>
 #include <ostream>
@@ -15,6 +16,8 @@ namespace grad {
 Storage::Storage(size_t n) : nbytes(n) {
   // 64-byte alignment for vector loads; aligned_alloc needs a size that is a multiple of it.
   size_t rounded = (n + 63) / 64 * 64;
+  if (rounded < n)
+    throw Error(fmt::format("out of memory allocating {} bytes", n));
   data = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
   if (!data)
     throw Error(fmt::format("out of memory allocating {} bytes", n));
@@ -25,7 +28,9 @@ std::vector<int64_t> contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
-    s *= shape[i];
+    // Wraps only for shapes whose element count overflows, which new_tensor and make_symbolic
+    // reject before the strides are used.
+    s = static_cast<int64_t>(static_cast<uint64_t>(s) * static_cast<uint64_t>(shape[i]));
   }
   return strides;
 }
@@ -42,13 +47,20 @@ bool is_contiguous_layout(const Shape& shape, const std::vector<int64_t>& stride
   return true;
 }
 
-Tensor new_tensor(Shape shape, DType dtype) {
+Tensor new_tensor(Shape shape, DType dtype, const char* op) {
+  std::string prefix = op ? std::string(op) + ": " : std::string();
   for (int64_t d : shape)
     if (d < 0)
-      throw Error(fmt::format("invalid shape {}: negative size", shape_str(shape)));
+      throw Error(fmt::format("{}invalid shape {}: negative size", prefix, shape_str(shape)));
+  int64_t nbytes = checked_nbytes(shape, dtype);
+  if (nbytes < 0)
+    throw Error(fmt::format("{}cannot allocate a tensor of shape {} and dtype {}: {}", prefix,
+                            shape_str(shape), dtype_name(dtype),
+                            checked_numel(shape) < 0 ? "it has more than 2^63 elements"
+                                                     : "its byte size exceeds 2^63"));
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = shape_numel(shape);
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(impl->numel) * dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(nbytes));
   impl->strides = contiguous_strides(shape);
   impl->shape = std::move(shape);
   impl->dtype = dtype;

@@ -61,8 +61,10 @@ struct TensorImpl {
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 /// True when `strides` are the row-major strides of `shape` (size-1 dims ignored).
 bool is_contiguous_layout(const Shape& shape, const std::vector<int64_t>& strides);
-/// A new contiguous tensor with uninitialized data (one buffer allocation).
-Tensor new_tensor(Shape shape, DType dtype);
+/// A new contiguous tensor with uninitialized data (one buffer allocation). Throws grad::Error
+/// (prefixed with `op` when given) for a negative size or an element count or byte size that
+/// overflows int64.
+Tensor new_tensor(Shape shape, DType dtype, const char* op = nullptr);
 /// A view of `base`'s storage with the given layout (no autograd state).
 Tensor make_view(const Tensor& base, Shape shape, std::vector<int64_t> strides, int64_t offset);
 /// Throws the "cannot read the value of a symbolic tensor" error for `op`.

@@ -102,7 +102,8 @@ template <class T> Tensor unary_float(OpKind kind, const Tensor& x) {
   case OpKind::Sigmoid:
     return map1<T, T>(x, dt, [](T v) { return sigmoid_of(v); });
   case OpKind::Relu:
-    return map1<T, T>(x, dt, [](T v) { return v > T(0) ? v : T(0); });
+    // NaN propagates (as torch.relu and numpy.maximum(x, 0)); !(v <= 0) is true for NaN.
+    return map1<T, T>(x, dt, [](T v) { return !(v <= T(0)) ? v : T(0); });
   case OpKind::Gelu:
     return map1<T, T>(x, dt, [](T v) { return gelu_of(v); });
   case OpKind::Sin:

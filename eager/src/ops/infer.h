@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "grad/checked.h"
 #include "grad/op_table.h"
 
 namespace grad {
@@ -20,7 +21,7 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* op);
 bool axes_are_normalized(const std::vector<int64_t>& axes, int64_t rank);
 
 template <class Operands>
-std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAttrs& attrs) {
+std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAttrs& attrs) {
   const OpInfo& info = op_info(kind);
   const char* name = info.name;
   if (info.num_inputs >= 0 && ops.size() != static_cast<size_t>(info.num_inputs))
@@ -97,6 +98,13 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
     if (attrs.dims.size() != in.size())
       throw Error(fmt::format("broadcast: dims has {} entries for an operand of rank {}",
                               attrs.dims.size(), in.size()));
+    for (int64_t d : out)
+      if (d < 0)
+        throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}: negative size",
+                                shape_str(in), shape_str(out)));
+    if (checked_numel(out) < 0)
+      throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}: more than 2^63 elements",
+                              shape_str(in), shape_str(out)));
     int64_t prev = -1;
     for (size_t i = 0; i < in.size(); ++i) {
       int64_t d = attrs.dims[i];
@@ -169,6 +177,9 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
     for (int64_t d : attrs.shape)
       if (d < 0)
         throw Error(fmt::format("reshape: invalid result shape {}", shape_str(attrs.shape)));
+    if (checked_numel(attrs.shape) < 0)
+      throw Error(fmt::format("reshape: result shape {} has more than 2^63 elements",
+                              shape_str(attrs.shape)));
     if (shape_numel(attrs.shape) != shape_numel(ops.shape(0)))
       throw Error(fmt::format("reshape: cannot reshape {} ({} elements) to {}",
                               shape_str(ops.shape(0)), shape_numel(ops.shape(0)),
@@ -186,7 +197,8 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
       if (st <= 0 || s < 0 || l < s || l > in[d])
         throw Error(fmt::format("slice: invalid range [{}:{}:{}] for dim {} of shape {}", s, l, st,
                                 d, shape_str(in)));
-      out[d] = (l - s + st - 1) / st;
+      // ceil((l - s) / st) without overflow for any int64 stride.
+      out[d] = l == s ? 0 : (l - s - 1) / st + 1;
     }
     return {out, ops.dtype(0)};
   }
@@ -208,7 +220,8 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
       if (ops.dtype(i) != ops.dtype(0))
         throw Error(fmt::format("concat: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
                                 dtype_name(ops.dtype(i))));
-      out[axis] += s[axis];
+      if (__builtin_add_overflow(out[axis], s[axis], &out[axis]))
+        throw Error(fmt::format("concat: the result size along axis {} overflows int64", axis));
     }
     return {out, ops.dtype(0)};
   }
@@ -227,6 +240,21 @@ std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAtt
     return {ops.shape(0), attrs.dtype};
   }
   throw Error("unknown op kind");
+}
+
+/// infer_rule plus the one check every result shape needs: its element count fits in int64
+/// (matmul, gather, concat and broadcast can build one that does not from valid operands).
+template <class Operands>
+std::pair<Shape, DType> infer_impl(OpKind kind, const Operands& ops, const OpAttrs& attrs) {
+  std::pair<Shape, DType> result = infer_rule(kind, ops, attrs);
+  for (int64_t d : result.first)
+    if (d < 0)
+      throw Error(fmt::format("{}: result shape {} has a negative size", op_info(kind).name,
+                              shape_str(result.first)));
+  if (checked_numel(result.first) < 0)
+    throw Error(fmt::format("{}: result shape {} has more than 2^63 elements", op_info(kind).name,
+                            shape_str(result.first)));
+  return result;
 }
 
 } // namespace grad

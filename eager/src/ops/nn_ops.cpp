@@ -29,6 +29,15 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype) {
   if (indices.dtype() != DType::i64)
     throw Error(
         fmt::format("one_hot: indices must have dtype i64, got {}", dtype_name(indices.dtype())));
+  if (num_classes < 0)
+    throw Error(fmt::format("one_hot: num_classes must be non-negative, got {}", num_classes));
+  if (!indices.is_symbolic()) {
+    // torch.nn.functional.one_hot raises here too; a silent all-zero row hides a bad label.
+    for (int64_t i : indices.contiguous().to_vector<int64_t>())
+      if (i < 0 || i >= num_classes)
+        throw Error(fmt::format("one_hot: index {} is out of range for {} classes (indices shape {})",
+                                i, num_classes, shape_str(indices.shape())));
+  }
   Tensor classes = lift_like(arange(num_classes, DType::i64), indices);
   Tensor mask = eq(unsqueeze(indices, -1), classes);
   return dtype == DType::b8 ? mask : convert(mask, dtype);

@@ -17,6 +17,10 @@ Tensor broadcast_to(const Tensor& x, Shape shape) {
   const Shape& in = x.shape();
   if (in == shape)
     return x;
+  for (int64_t d : shape)
+    if (d < 0)
+      throw Error(fmt::format("broadcast_to: cannot broadcast shape {} to {}: negative size",
+                              shape_str(in), shape_str(shape)));
   if (in.size() > shape.size())
     throw Error(fmt::format("broadcast_to: cannot broadcast shape {} to {}", shape_str(in),
                             shape_str(shape)));
