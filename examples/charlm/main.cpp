@@ -10,6 +10,8 @@
 // --check-tol X exits 1 when the two loss curves differ by more than X at any step (the ctest).
 #include "charlm.h"
 
+#include "grad/memory.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -108,18 +110,27 @@ int main(int argc, char **argv) {
       compiled.emplace(cfg, lr);
     std::vector<double> eagerMs, compiledMs;
     double firstCall = 0, maxDiff = 0;
+    // Peak tensor memory of one step above what is resident before it (activations, gradients,
+    // temporaries), per mode; measured on the last step (grad/memory.h).
+    int64_t eagerPeak = 0, compiledPeak = 0;
     std::printf("%6s %12s %12s %10s\n", "step", "eager loss", "jit loss", "|diff|");
     for (int s = 0; s < steps; ++s) {
       auto [x, y] = corpus.batch(cfg, static_cast<uint64_t>(s));
       float le = NAN, lc = NAN;
       if (eager) {
+        grad::reset_peak_memory_stats();
+        int64_t before = grad::memory_stats().current_bytes;
         double t0 = now();
         le = eager->step(x, y);
         eagerMs.push_back((now() - t0) * 1e3);
+        eagerPeak = grad::memory_stats().peak_bytes - before;
       }
       if (compiled) {
+        grad::reset_peak_memory_stats();
+        int64_t before = grad::memory_stats().current_bytes;
         double t0 = now();
         lc = compiled->step(x, y);
+        compiledPeak = grad::memory_stats().peak_bytes - before;
         double dt = now() - t0;
         if (s == 0)
           firstCall = dt;
@@ -135,10 +146,12 @@ int main(int argc, char **argv) {
     }
     std::printf("\n");
     if (eager)
-      std::printf("eager:    %8.2f ms/step (median of %zu)\n", median(eagerMs), eagerMs.size());
+      std::printf("eager:    %8.2f ms/step (median of %zu); step peak %.2f MiB above resident\n",
+                  median(eagerMs), eagerMs.size(), eagerPeak / 1048576.0);
     if (compiled) {
-      std::printf("compiled: %8.2f ms/step (median of %zu steps after the first)\n",
-                  median(compiledMs), compiledMs.size());
+      std::printf("compiled: %8.2f ms/step (median of %zu steps after the first); step peak %.2f "
+                  "MiB above resident\n",
+                  median(compiledMs), compiledMs.size(), compiledPeak / 1048576.0);
       std::printf("compiled: first call %.3f s (trace + autodiff + compile + run)\n", firstCall);
       grad::CompileStats stats = grad::last_compile_stats();
       std::printf("          %s\n", grad::format_compile_stats(stats).c_str());

@@ -60,7 +60,9 @@ struct CompileStats {
   double total = 0;        ///< the whole compile (the sum of the above and a little glue)
   bool cache_hit = false;  ///< the object code came from the persistent cache
   std::string cache_key;   ///< hex SHA-256 key in the cache directory (empty without one)
-  size_t object_bytes = 0; ///< size of the machine code object
+  size_t object_bytes = 0; ///< size of the machine code object(s)
+  int64_t kernels_before_fusion = 0; ///< kernels (loop nests) of the graph before --grad-fuse
+  int64_t kernels_after_fusion = 0;  ///< and after it (native backend only; 0 otherwise)
 };
 
 /// The CompileStats of the most recent grad::jit compile on this thread (all zero before one).

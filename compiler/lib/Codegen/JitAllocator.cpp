@@ -13,6 +13,8 @@
 
 #include "grad/Codegen/JitAllocator.h"
 
+#include "grad/memory.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -64,6 +66,7 @@ void *allocate(size_t size, size_t alignment) {
   }
   char *user = static_cast<char *>(raw) + align;
   *reinterpret_cast<Header *>(user - sizeof(Header)) = {total, align};
+  grad::detail::note_allocation(total);
   return user;
 }
 
@@ -82,6 +85,7 @@ void _mlir_memref_to_llvm_free(void *ptr) {
     return;
   Header h = *reinterpret_cast<Header *>(static_cast<char *>(ptr) - sizeof(Header));
   void *raw = static_cast<char *>(ptr) - h.align;
+  grad::detail::note_free(h.size);
   Cache &c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);

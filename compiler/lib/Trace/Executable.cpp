@@ -103,10 +103,14 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
           // --grad-fuse first (docs/fusion.md): its recomputation of cheap producers keeps
           // intermediates out of memory in the lowered loops.
           auto t0 = std::chrono::steady_clock::now();
+          if (stats)
+            stats->kernels_before_fusion = countKernels(func);
           PassManager fuse(module.getContext());
           fuse.addNestedPass<func::FuncOp>(createGradFusePass());
           if (failed(fuse.run(module)))
             return failure();
+          if (stats)
+            stats->kernels_after_fusion = countKernels(func);
           double fuseSeconds =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           // The lowering runs its function passes on the outlined kernels in parallel (MLIR's

@@ -164,11 +164,16 @@ CompileStats JitCache::last_compile_stats() const {
 CompileStats last_compile_stats() { return detail::lastStats; }
 
 std::string format_compile_stats(const CompileStats &s) {
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "compile %.3f s = trace %.3f + graph passes %.3f + lowering %.3f + llvm %.3f (%s)",
-                s.total, s.trace, s.graph_passes, s.lowering, s.llvm,
-                s.cache_hit ? "cache hit" : (s.cache_key.empty() ? "no cache" : "cache miss"));
+  char line[320];
+  int n = std::snprintf(
+      line, sizeof line,
+      "compile %.3f s = trace %.3f + graph passes %.3f + lowering %.3f + llvm %.3f (%s)", s.total,
+      s.trace, s.graph_passes, s.lowering, s.llvm,
+      s.cache_hit ? "cache hit" : (s.cache_key.empty() ? "no cache" : "cache miss"));
+  if (s.kernels_before_fusion > 0 && n > 0 && static_cast<size_t>(n) < sizeof line)
+    std::snprintf(line + n, sizeof line - n, "; kernels %lld -> %lld fused",
+                  static_cast<long long>(s.kernels_before_fusion),
+                  static_cast<long long>(s.kernels_after_fusion));
   return line;
 }
 

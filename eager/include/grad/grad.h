@@ -3,6 +3,7 @@
 
 #include "grad/autograd.h"
 #include "grad/dtype.h"
+#include "grad/memory.h"
 #include "grad/error.h"
 #include "grad/function.h"
 #include "grad/op_table.h"

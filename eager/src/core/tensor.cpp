@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "grad/memory.h"
 #include "grad/ops.h"
 #include "kernels/kernels.h"
 
@@ -21,6 +22,12 @@ Storage::Storage(size_t n) : nbytes(n) {
   data = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
   if (!data)
     throw Error(fmt::format("out of memory allocating {} bytes", n));
+  detail::note_allocation(nbytes);
+}
+
+Storage::~Storage() {
+  std::free(data);
+  detail::note_free(nbytes);
 }
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {

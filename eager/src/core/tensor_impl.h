@@ -17,7 +17,7 @@ namespace grad {
 /// A contiguous byte buffer. Views of it share the buffer and the version counter.
 struct Storage {
   explicit Storage(size_t nbytes);
-  ~Storage() { std::free(data); }
+  ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   void* data = nullptr;

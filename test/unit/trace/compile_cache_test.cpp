@@ -3,6 +3,7 @@
 // instead of compiling and computes the same values; a different signature or a corrupted
 // entry compiles again; without a directory nothing is written.
 #include "grad/jit.h"
+#include "grad/memory.h"
 
 #include "grad/ops.h"
 #include "grad/transforms.h"
@@ -220,6 +221,28 @@ TEST(ParallelCodegen, SplitIntoPartsComputesTheSameAsOnePart) {
     for (size_t j = 0; j < got.size(); ++j)
       EXPECT_NEAR(got[j], want[j], 1e-5) << "grad " << i << " element " << j;
   }
+}
+
+} // namespace
+
+namespace {
+
+// Compiled code's temporaries count in grad::memory_stats() while they are alive.
+TEST(MemoryStats, CompiledTemporariesAreCounted) {
+  auto fn = [](const std::vector<Tensor> &a) {
+    Tensor t = matmul(a[0], a[0]); // a temporary of 512x512 f32 feeding a second kernel
+    return sum(t * t);
+  };
+  auto f = jit(fn);
+  Tensor x = randn({512, 512}, 3) * 0.01;
+  f({x}); // compile
+  reset_peak_memory_stats();
+  MemoryStats before = memory_stats();
+  Tensor y = f({x});
+  MemoryStats after = memory_stats();
+  // The result (4 bytes) stays; the temporary (1 MiB) was allocated and freed during the call.
+  EXPECT_GE(after.peak_bytes - before.current_bytes, 512 * 512 * 4);
+  EXPECT_LE(after.current_bytes - before.current_bytes, 4096);
 }
 
 } // namespace

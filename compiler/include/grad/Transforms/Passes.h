@@ -25,6 +25,10 @@ class GradDialect;
 #define GEN_PASS_REGISTRATION
 #include "grad/Transforms/Passes.h.inc"
 
+/// Number of kernels among the top-level ops of `fn` (docs/fusion.md: a grad op that computes a
+/// new tensor in its own loop nest; a grad.fusion is one): what --grad-fuse's report counts.
+int64_t countKernels(mlir::func::FuncOp fn);
+
 } // namespace grad
 
 #endif // GRAD_TRANSFORMS_PASSES_H
