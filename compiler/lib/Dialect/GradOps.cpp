@@ -176,6 +176,25 @@ LogicalResult FusionOp::verifyRegions() {
 
 YieldOp FusionOp::getYield() { return cast<YieldOp>(getBody().front().getTerminator()); }
 
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+/// True if `type` is a statically shaped tensor whose element count and byte size (an i1 counts
+/// one byte, as the runtime stores it) fit in int64: the predicate of Grad_SizedTensorOf.
+bool hasInt64Size(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || !ranked.hasStaticShape())
+    return false;
+  Type element = ranked.getElementType();
+  int64_t bytes =
+      element.isIntOrFloat() ? std::max<int64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8) : 1;
+  for (int64_t d : ranked.getShape())
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return false;
+  return true;
+}
+
 } // namespace grad
 
 #define GET_OP_CLASSES

@@ -31,16 +31,24 @@ def Grad_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
+/// A statically shaped tensor whose element count and byte size fit in int64 (so that no shape
+/// product downstream, in the folder, the interpreter, the lowering or the runtime, overflows;
+/// ::grad::hasInt64Size is defined in GradOps.cpp).
+class Grad_SizedTensorOf<list<Type> allowedTypes>
+  : RankedTensorOf<allowedTypes,
+                   [HasStaticShapePred, CPred<"::grad::hasInt64Size($_self)">],
+                   "statically shaped tensor (element count and byte size below 2^63)">;
+
 /// Any tensor the dialect handles.
-def Grad_Tensor : StaticShapeTensorOf<[F32, F64, I64, I1]>;
+def Grad_Tensor : Grad_SizedTensorOf<[F32, F64, I64, I1]>;
 /// Floating-point tensors: transcendental unary ops, div, pow, mean, matmul.
-def Grad_FloatTensor : StaticShapeTensorOf<[F32, F64]>;
+def Grad_FloatTensor : Grad_SizedTensorOf<[F32, F64]>;
 /// Numeric (non-boolean) tensors: add, sub, mul, maximum, minimum, sum, max, cmp.
-def Grad_NumTensor : StaticShapeTensorOf<[F32, F64, I64]>;
+def Grad_NumTensor : Grad_SizedTensorOf<[F32, F64, I64]>;
 /// Boolean masks (results of grad.cmp, condition of grad.select).
-def Grad_BoolTensor : StaticShapeTensorOf<[I1]>;
+def Grad_BoolTensor : Grad_SizedTensorOf<[I1]>;
 /// Index tensors (grad.gather indices).
-def Grad_IndexTensor : StaticShapeTensorOf<[I64]>;
+def Grad_IndexTensor : Grad_SizedTensorOf<[I64]>;
 
 /// A DenseElementsAttr (splat or not): the payload of grad.constant.
 def Grad_DenseElementsAttr : ElementsAttrBase<
