@@ -17,6 +17,8 @@
 
 #include <exception>
 
+#include <cstring>
+
 using namespace mlir;
 
 namespace grad {
@@ -56,10 +58,19 @@ RankedTensorType tensorTypeFor(MLIRContext *ctx, const Shape &shape, DType dtype
 }
 
 namespace {
+/// The attribute of a contiguous tensor: a splat (one stored value) when all elements are equal
+/// bit for bit, so that a uniform tensor never becomes a full-size constant in the IR, the
+/// object file or the compiler's memory.
 template <typename T>
 DenseElementsAttr copyOut(const Tensor &contiguous, RankedTensorType type) {
   const T *data = contiguous.data_ptr<T>();
-  return DenseElementsAttr::get(type, ArrayRef<T>(data, contiguous.numel()));
+  int64_t n = contiguous.numel();
+  bool splat = n > 1;
+  for (int64_t i = 1; splat && i < n; ++i)
+    splat = std::memcmp(&data[i], &data[0], sizeof(T)) == 0;
+  if (splat)
+    return DenseElementsAttr::get(type, ArrayRef<T>(data, 1));
+  return DenseElementsAttr::get(type, ArrayRef<T>(data, n));
 }
 
 template <typename T>

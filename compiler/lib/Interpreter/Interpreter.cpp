@@ -72,6 +72,14 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
     return op->emitOpError(message);
   };
   std::optional<std::pair<OpKind, OpAttrs>> decoded = decodeGradOp(op);
+  if (!decoded && isa<ConstantOp>(op)) {
+    // Decoding a constant materializes its value; a huge (e.g. splat) one may not fit in memory.
+    std::string typeText;
+    llvm::raw_string_ostream os(typeText);
+    os << op->getResult(0).getType();
+    return fail("cannot materialize the value of type " + typeText +
+                " (out of memory, or an unsupported element type)");
+  }
   if (!decoded)
     return fail("is not a grad primitive the interpreter can evaluate");
   if (op->getNumResults() != 1)

@@ -51,6 +51,16 @@ llvm::DenseSet<Value> findActiveValues(ArrayRef<Operation *> ops, ValueRange wrt
   return active;
 }
 
+/// Note [Splat cotangents]: seeds and zero gradients are a scalar constant broadcast to the
+/// shape (which canonicalization folds into a splat grad.constant), never an eager tensor of the
+/// full size: a 2^29-element zeros() took 12 s and 2 GB, and a shape whose byte size overflows
+/// int64 must be a diagnostic, not an allocation.
+Tensor splatLike(IRSymbolicContext &ctx, double value, Type type) {
+  auto [shape, dtype] = shapeAndDtypeOf(type);
+  Tensor scalar = ctx.wrap(ctx.valueOf(scalar_tensor(value, dtype)));
+  return shape.empty() ? scalar : broadcast_to(scalar, shape);
+}
+
 } // namespace
 
 FailureOr<SmallVector<Value>> emitReverseSweep(IRSymbolicContext &ctx, ArrayRef<Operation *> ops,
@@ -78,10 +88,8 @@ FailureOr<SmallVector<Value>> emitReverseSweep(IRSymbolicContext &ctx, ArrayRef<
   SmallVector<Value> grads;
   // Everything below calls eager code that throws grad::Error; no MLIR frame is in between.
   try {
-    if (active.contains(output)) {
-      auto [shape, dtype] = shapeAndDtypeOf(output.getType());
-      cotangent[output] = ones(shape, dtype);
-    }
+    if (active.contains(output))
+      cotangent[output] = splatLike(ctx, 1.0, output.getType()); // Note [Splat cotangents]
     for (Operation *op : llvm::reverse(ops)) {
       if (op->getNumResults() == 0)
         continue;
@@ -149,8 +157,7 @@ FailureOr<SmallVector<Value>> emitReverseSweep(IRSymbolicContext &ctx, ArrayRef<
       if (it != cotangent.end()) {
         grads.push_back(ctx.valueOf(it->second));
       } else {
-        auto [shape, dtype] = shapeAndDtypeOf(w.getType());
-        grads.push_back(ctx.valueOf(zeros(shape, dtype)));
+        grads.push_back(ctx.valueOf(splatLike(ctx, 0.0, w.getType())));
       }
     }
   } catch (const std::exception &e) {
