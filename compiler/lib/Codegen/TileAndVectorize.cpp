@@ -95,6 +95,14 @@ Operation *tileOp(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> 
   return result->tiledOps.back();
 }
 
+/// True if a loop of `op` has a static extent of 0: the op runs no iteration (a K=0 matmul
+/// leaves its initialized output as it is), so it is neither tiled (a tile size of 0 means
+/// "untiled" and would leave nothing to vectorize but a zero-sized vector) nor vectorized; it
+/// lowers to loops that do not run.
+bool hasEmptyLoop(linalg::LinalgOp op) {
+  return llvm::is_contained(op.getStaticLoopRanges(), int64_t(0));
+}
+
 bool isMatmulLike(Operation *op) { return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op); }
 
 /// The elementwise epilogue of `matmul` that can be fused into its M,N tile loops: the only
@@ -138,7 +146,7 @@ fuseMatmulEpilogues(RewriterBase &rewriter, func::FuncOp func, ArrayRef<int64_t>
   // An epilogue may read several matmuls (x @ a + y @ b): all of them are fused into its loops.
   llvm::MapVector<Operation *, SmallVector<linalg::MatmulOp, 1>> epilogues;
   func.walk([&](linalg::MatmulOp matmul) {
-    if (!matmul.hasPureTensorSemantics() ||
+    if (!matmul.hasPureTensorSemantics() || hasEmptyLoop(matmul) ||
         (skipBlasMatmuls && grad::isBlasMatmulCandidate(matmul)))
       return;
     if (linalg::GenericOp epilogue = fusableEpilogue(matmul))
@@ -229,7 +237,7 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     SmallVector<Operation *> toVectorize;
     for (linalg::LinalgOp op : work) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic))
+      if (llvm::any_of(ranges, ShapedType::isDynamic) || hasEmptyLoop(op))
         continue;
       if (skipBlasMatmuls && grad::isBlasMatmulCandidate(op))
         continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
