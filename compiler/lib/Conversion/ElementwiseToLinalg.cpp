@@ -3,7 +3,7 @@
 // Patterns for the elementwise grad ops (unary, binary, cmp, select, convert):
 // each becomes one all-parallel linalg.generic whose body computes the same
 // scalar formula as the eager kernel (eager/src/kernels/elementwise.cpp), so
-// compiled results match the interpreter: relu maps NaN to 0, sigmoid uses the
+// compiled results match the interpreter: relu propagates NaN, sigmoid uses the
 // overflow-free form, maximum/minimum propagate NaN, comparisons with NaN are
 // false.
 //
@@ -88,10 +88,10 @@ Value sin(OpBuilder &b, Location loc, Value x) { return b.create<math::SinOp>(lo
 Value cos(OpBuilder &b, Location loc, Value x) { return b.create<math::CosOp>(loc, x); }
 
 Value relu(OpBuilder &b, Location loc, Value x) {
-  // x > 0 ? x : 0 (NaN -> 0, as eager).
+  // x > 0 or unordered ? x : 0: NaN propagates, as eager, torch.relu and arith.maximumf.
   Value zero = scalarConstant(b, loc, x.getType(), 0);
   Value positive = isFloat(x.getType())
-                       ? Value(b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero))
+                       ? Value(b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGT, x, zero))
                        : Value(b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, x, zero));
   return b.create<arith::SelectOp>(loc, positive, x, zero);
 }

@@ -73,12 +73,12 @@ func.func @unary(%x: tensor<8xf32>) -> tensor<8xf32> {
 
 // -----
 
-// relu is x > 0 ? x : 0 (NaN -> 0, as eager).
+// relu is x > 0 or unordered ? x : 0 (NaN propagates, as eager and torch.relu).
 // CHECK-LABEL: func.func @relu
 // CHECK: linalg.generic
 // CHECK: ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
 // CHECK: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[P:.+]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
+// CHECK: %[[P:.+]] = arith.cmpf ugt, %[[X]], %[[Z]] : f32
 // CHECK: %[[R:.+]] = arith.select %[[P]], %[[X]], %[[Z]] : f32
 // CHECK: linalg.yield %[[R]] : f32
 func.func @relu(%x: tensor<8xf32>) -> tensor<8xf32> {

@@ -151,7 +151,7 @@ func.func @batched(%a: tensor<2x5x3x4xf64>, %b: tensor<2x5x4x6xf64>) -> tensor<2
 // CHECK-LABEL: func.func @fusion
 // CHECK-NOT: grad.
 // CHECK: arith.addf
-// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf ugt
 func.func @fusion(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
   %r = grad.fusion (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
   ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
