@@ -4,13 +4,16 @@
 // names the file, instead of guessing.
 #include "grad/npy.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <istream>
 #include <iterator>
 #include <limits>
 #include <optional>
 #include <sstream>
 
+#include "grad/checked.h"
 #include "grad/error.h"
 
 namespace grad {
@@ -183,11 +186,17 @@ uint32_t readLE(std::string_view bytes, size_t at, size_t width) {
 
 }  // namespace
 
-Tensor parse_npy(std::string_view bytes, std::string_view name) {
-  if (!host_is_little_endian()) fail("load_npy", name, "big-endian hosts are not supported");
-  if (bytes.size() < kMagicLen + 2 ||
-      bytes.substr(0, kMagicLen) != std::string_view(kMagic, kMagicLen))
-    fail("load_npy", name, "not a .npy file (bad magic; expected \\x93NUMPY)");
+namespace {
+
+/// Largest header accepted: numpy writes a few hundred bytes; a length field of up to 4 GiB
+/// must not make the reader allocate or read that much.
+constexpr size_t kMaxHeaderLen = size_t(1) << 20;
+
+/// The length of the prefix (magic, version, header length field) and the header length, or
+/// nothing while `bytes` is too short or malformed to tell (parse_layout then says why).
+std::optional<std::pair<size_t, size_t>> header_extent(std::string_view bytes) {
+  if (bytes.size() < kMagicLen + 2 || bytes.substr(0, kMagicLen) != std::string_view(kMagic, kMagicLen))
+    return std::nullopt;
   unsigned major = static_cast<unsigned char>(bytes[kMagicLen]);
   unsigned minor = static_cast<unsigned char>(bytes[kMagicLen + 1]);
   size_t len_width;
@@ -196,53 +205,105 @@ Tensor parse_npy(std::string_view bytes, std::string_view name) {
   else if ((major == 2 || major == 3) && minor == 0)
     len_width = 4;  // 3.0 only differs by a UTF-8 header, which our ASCII grammar also covers
   else
+    return std::nullopt;
+  size_t prefix = kMagicLen + 2 + len_width;
+  if (bytes.size() < prefix) return std::nullopt;
+  return std::make_pair(prefix, static_cast<size_t>(readLE(bytes, kMagicLen + 2, len_width)));
+}
+
+/// What the header declares: dtype, shape, where the data starts and how many bytes it has.
+struct Layout {
+  Header header;
+  DType dtype;
+  uint64_t numel;
+  uint64_t nbytes;
+  size_t data_at;
+};
+
+/// Checks the magic, version and header of `bytes` (the data may be absent or partial).
+Layout parse_layout(std::string_view bytes, std::string_view name) {
+  if (!host_is_little_endian()) fail("load_npy", name, "big-endian hosts are not supported");
+  if (bytes.size() < kMagicLen + 2 ||
+      bytes.substr(0, kMagicLen) != std::string_view(kMagic, kMagicLen))
+    fail("load_npy", name, "not a .npy file (bad magic; expected \\x93NUMPY)");
+  unsigned major = static_cast<unsigned char>(bytes[kMagicLen]);
+  unsigned minor = static_cast<unsigned char>(bytes[kMagicLen + 1]);
+  if (!((major == 1 || major == 2 || major == 3) && minor == 0))
     fail("load_npy", name,
          "unsupported format version " + std::to_string(major) + "." + std::to_string(minor) +
              " (supported: 1.0, 2.0, 3.0)");
-  size_t prefix = kMagicLen + 2 + len_width;
-  if (bytes.size() < prefix) fail("load_npy", name, "truncated header");
-  size_t header_len = readLE(bytes, kMagicLen + 2, len_width);
+  std::optional<std::pair<size_t, size_t>> extent = header_extent(bytes);
+  if (!extent) fail("load_npy", name, "truncated header");
+  auto [prefix, header_len] = *extent;
+  if (header_len > kMaxHeaderLen)
+    fail("load_npy", name,
+         "header of " + std::to_string(header_len) + " bytes exceeds the limit of " +
+             std::to_string(kMaxHeaderLen) + " bytes");
   if (bytes.size() - prefix < header_len)
     fail("load_npy", name,
          "truncated header (declares " + std::to_string(header_len) + " bytes, file has " +
              std::to_string(bytes.size() - prefix) + ")");
-  Header h = HeaderParser(bytes.substr(prefix, header_len), name).parse();
-  DType dtype = dtypeFromDescr(h.descr, name);
+  Layout layout;
+  layout.header = HeaderParser(bytes.substr(prefix, header_len), name).parse();
+  const Header& h = layout.header;
+  layout.dtype = dtypeFromDescr(h.descr, name);
   if (h.fortran_order && h.shape.size() >= 2)
     fail("load_npy", name,
          "Fortran-order arrays are not supported; save a C-order array "
          "(numpy: np.save(path, np.ascontiguousarray(a)))");
+  // A hostile shape must not wrap around to a small size.
+  int64_t nbytes = checked_nbytes(h.shape, layout.dtype);
+  if (nbytes < 0)
+    fail("load_npy", name,
+         "shape " + shape_str(h.shape) + " is too large (its byte size overflows int64)");
+  layout.numel = static_cast<uint64_t>(checked_numel(h.shape));
+  layout.nbytes = static_cast<uint64_t>(nbytes);
+  layout.data_at = prefix + header_len;
+  return layout;
+}
 
-  // numel with overflow check: a hostile shape must not wrap around to a small size.
-  uint64_t numel = 1;
-  for (int64_t d : h.shape) {
-    if (d != 0 && numel > std::numeric_limits<uint64_t>::max() / 64 / static_cast<uint64_t>(d))
-      fail("load_npy", name, "shape " + shape_str(h.shape) + " is too large");
-    numel *= static_cast<uint64_t>(d);
+/// Appends bytes of `in` to `bytes` until it holds `want` bytes or the stream ends; reads in
+/// chunks so that memory grows only with what actually arrives.
+void read_up_to(std::istream& in, std::string& bytes, uint64_t want, std::string_view name) {
+  constexpr size_t kChunk = size_t(1) << 20;
+  while (bytes.size() < want && in) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, want - bytes.size()));
+    size_t at = bytes.size();
+    bytes.resize(at + n);
+    in.read(bytes.data() + at, static_cast<std::streamsize>(n));
+    bytes.resize(at + static_cast<size_t>(in.gcount()));
   }
-  uint64_t nbytes = numel * dtype_size(dtype);
-  size_t data_at = prefix + header_len;
+  if (in.bad()) fail("load_npy", name, "read error");
+}
+
+}  // namespace
+
+Tensor parse_npy(std::string_view bytes, std::string_view name) {
+  Layout layout = parse_layout(bytes, name);
+  const Shape& shape = layout.header.shape;
+  uint64_t nbytes = layout.nbytes;
+  size_t data_at = layout.data_at;
   uint64_t have = bytes.size() - data_at;
   if (have < nbytes)
     fail("load_npy", name,
-         "truncated data: shape " + shape_str(h.shape) + " of " + h.descr + " needs " +
+         "truncated data: shape " + shape_str(shape) + " of " + layout.header.descr + " needs " +
              std::to_string(nbytes) + " bytes, file has " + std::to_string(have));
   if (have > nbytes)
     fail("load_npy", name,
          std::to_string(have - nbytes) + " unexpected trailing bytes after the data of shape " +
-             shape_str(h.shape));
+             shape_str(shape));
 
-  Tensor t = empty(h.shape, dtype);
+  Tensor t = empty(shape, layout.dtype);
   if (nbytes == 0) return t;
   const char* src = bytes.data() + data_at;
-  switch (dtype) {
+  switch (layout.dtype) {
     case DType::f32: std::memcpy(t.data_ptr<float>(), src, nbytes); break;
     case DType::f64: std::memcpy(t.data_ptr<double>(), src, nbytes); break;
     case DType::i64: std::memcpy(t.data_ptr<int64_t>(), src, nbytes); break;
     case DType::b8: {
       // Any nonzero byte is true (as numpy's view of it); never store a non-0/1 bool.
       bool* dst = t.data_ptr<bool>();
-      for (uint64_t i = 0; i < numel; ++i) dst[i] = src[i] != 0;
+      for (uint64_t i = 0; i < layout.numel; ++i) dst[i] = src[i] != 0;
       break;
     }
   }
@@ -252,8 +313,16 @@ Tensor parse_npy(std::string_view bytes, std::string_view name) {
 Tensor load_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("load_npy", path, "cannot open the file for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail("load_npy", path, "read error");
+  // Read only what the header declares (and one byte more, to report trailing data), so that an
+  // endless input such as /dev/zero or a pipe is rejected instead of read forever.
+  std::string bytes;
+  read_up_to(in, bytes, kMagicLen + 2 + 4, path);
+  if (std::optional<std::pair<size_t, size_t>> extent = header_extent(bytes)) {
+    uint64_t header_end = extent->first + std::min(extent->second, kMaxHeaderLen + 1);
+    read_up_to(in, bytes, header_end, path);
+    Layout layout = parse_layout(bytes, path);
+    read_up_to(in, bytes, layout.data_at + layout.nbytes + 1, path);
+  }
   return parse_npy(bytes, path);
 }
 
