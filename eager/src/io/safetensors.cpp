@@ -144,6 +144,18 @@ struct Header {
   uint64_t data_start = 0;
 };
 
+/// A JSON value for an error message: scalars and flat arrays as text (cut at 80 characters),
+/// anything nested by its type only (dump() recurses, and the header may nest a million levels).
+std::string brief(const json& j) {
+  bool flat = j.is_primitive() ||
+              (j.is_array() && std::all_of(j.begin(), j.end(),
+                                           [](const json& e) { return e.is_primitive(); }));
+  if (!flat)
+    return std::string("a nested ") + j.type_name();
+  std::string text = j.dump();
+  return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+}
+
 /// A non-negative JSON integer (nlohmann stores those as unsigned or signed integers).
 bool asIndex(const json& j, uint64_t& out) {
   if (j.is_number_unsigned()) {
@@ -157,13 +169,25 @@ bool asIndex(const json& j, uint64_t& out) {
   return false;
 }
 
-/// Parses the JSON text; a key that occurs twice in one object is an error.
+/// Thrown by the parse callback past kMaxJsonDepth (caught in parseJson).
+struct TooDeep {};
+
+/// Parses the JSON text; a key that occurs twice in one object, or nesting deeper than a header
+/// needs (a valid one has 3 levels; nlohmann's copy and dump recurse, so a million '[' would
+/// overflow the stack later), is an error.
 json parseJson(const std::string& text, std::string_view file) {
+  constexpr int kMaxJsonDepth = 64;
   std::vector<std::set<std::string>> seen; // keys of each open object
   std::string duplicate;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
     switch (event) {
+    case json::parse_event_t::array_start:
+      if (depth > kMaxJsonDepth)
+        throw TooDeep{};
+      break;
     case json::parse_event_t::object_start:
+      if (depth > kMaxJsonDepth)
+        throw TooDeep{};
       seen.emplace_back();
       break;
     case json::parse_event_t::object_end:
@@ -185,6 +209,9 @@ json parseJson(const std::string& text, std::string_view file) {
     j = json::parse(text, cb);
   } catch (const json::exception& e) {
     fail("load", file, std::string("malformed JSON header: ") + e.what());
+  } catch (const TooDeep&) {
+    fail("load", file,
+         "malformed JSON header: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   if (!duplicate.empty())
     fail("load", file, "key '" + duplicate + "' occurs twice in the header");
@@ -194,7 +221,7 @@ json parseJson(const std::string& text, std::string_view file) {
 Entry parseEntry(const std::string& key, const json& v, size_t order, std::string_view file) {
   auto bad = [&](const std::string& what) { fail("load", file, "key '" + key + "': " + what); };
   if (!v.is_object())
-    bad("expected an object {\"dtype\", \"shape\", \"data_offsets\"}, got " + v.dump());
+    bad("expected an object {\"dtype\", \"shape\", \"data_offsets\"}, got " + brief(v));
   for (const char* field : {"dtype", "shape", "data_offsets"})
     if (!v.contains(field))
       bad(std::string("missing \"") + field + "\"");
@@ -203,24 +230,24 @@ Entry parseEntry(const std::string& key, const json& v, size_t order, std::strin
   e.order = order;
   const json& dt = v["dtype"];
   if (!dt.is_string() || !dtypeFromName(dt.get<std::string>(), e.dtype))
-    bad("unsupported dtype " + dt.dump() + " (supported: \"F32\", \"F64\", \"I64\", \"BOOL\")");
+    bad("unsupported dtype " + brief(dt) + " (supported: \"F32\", \"F64\", \"I64\", \"BOOL\")");
   const json& sh = v["shape"];
   if (!sh.is_array())
-    bad("\"shape\" must be an array of non-negative integers, got " + sh.dump());
+    bad("\"shape\" must be an array of non-negative integers, got " + brief(sh));
   // numel * element size with an overflow check: a hostile shape must not wrap to a small size.
   uint64_t nbytes = dtype_size(e.dtype);
   for (const json& d : sh) {
     uint64_t dim;
     if (!asIndex(d, dim) || dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      bad("\"shape\" must be an array of non-negative integers, got " + sh.dump());
+      bad("\"shape\" must be an array of non-negative integers, got " + brief(sh));
     if (dim != 0 && nbytes > std::numeric_limits<uint64_t>::max() / dim)
-      bad("shape " + sh.dump() + " is too large");
+      bad("shape " + brief(sh) + " is too large");
     nbytes *= dim;
     e.shape.push_back(static_cast<int64_t>(dim));
   }
   const json& off = v["data_offsets"];
   if (!off.is_array() || off.size() != 2 || !asIndex(off[0], e.begin) || !asIndex(off[1], e.end))
-    bad("\"data_offsets\" must be [begin, end] with non-negative integers, got " + off.dump());
+    bad("\"data_offsets\" must be [begin, end] with non-negative integers, got " + brief(off));
   if (e.end < e.begin)
     bad("data_offsets " + rangeStr(e.begin, e.end) + " end before they begin");
   if (e.end - e.begin != nbytes)
@@ -253,7 +280,7 @@ Header readHeader(Source& src, std::string_view file) {
   src.read(8, n, text.data());
   json j = parseJson(text, file);
   if (!j.is_object())
-    fail("load", file, "the JSON header must be an object, got " + j.dump().substr(0, 80));
+    fail("load", file, "the JSON header must be an object, got " + brief(j));
 
   Header h;
   h.data_start = 8 + n;
@@ -262,11 +289,11 @@ Header readHeader(Source& src, std::string_view file) {
   for (const auto& [key, v] : j.items()) {
     if (key == kMetadataKey) {
       if (!v.is_object())
-        fail("load", file, "\"__metadata__\" must be an object of strings, got " + v.dump());
+        fail("load", file, "\"__metadata__\" must be an object of strings, got " + brief(v));
       for (const auto& [mk, mv] : v.items()) {
         if (!mv.is_string())
           fail("load", file,
-               "\"__metadata__\" value of '" + mk + "' must be a string, got " + mv.dump());
+               "\"__metadata__\" value of '" + mk + "' must be a string, got " + brief(mv));
         h.metadata[mk] = mv.get<std::string>();
       }
       continue;

@@ -166,6 +166,13 @@ TEST(Safetensors, MalformedFilesAreErrors) {
               {"'x' occurs twice"});
   expectError(makeFile(R"({"__metadata__":{"k":1}})"), {"__metadata__", "'k'", "string"});
   expectError(makeFile("{\"x\":\"\xff\"}"), {"malformed JSON header"}); // invalid UTF-8
+  // Deep nesting: rejected while parsing (nlohmann's copy and dump recurse).
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  expectError(makeFile("{\"x\":" + deep + "}"), {"nested deeper than 64 levels"});
+  expectError(makeFile(deep), {"nested deeper than 64 levels"});
+  expectError(makeFile(R"({"x":{"dtype":"F32","shape":[[1]],"data_offsets":[0,0]}})"),
+              {"'x'", "non-negative integers, got a nested array"});
+  expectError(makeFile(R"({"x":[[1],2]})"), {"'x'", "expected an object", "a nested array"});
 }
 
 TEST(Safetensors, TruncationAtEveryLengthIsAnError) {
@@ -269,9 +276,9 @@ TEST(Interop, ReadsAFileWrittenByPython) {
 TEST(Interop, PythonReadsAFileWrittenByGrad) {
   if (!havePython())
     GTEST_SKIP() << "no python3 at " << GRAD_PYTHON3;
-  std::vector<float> w;
+  std::vector<float> w; // exact in binary: no rounding or FMA contraction can change them
   for (int i = 0; i < 8; ++i)
-    w.push_back(static_cast<float>(0.1 * i - 0.3));
+    w.push_back(0.125f * static_cast<float>(i) - 0.25f);
   Named named = {
       {"fc.weight", tensor(w, {2, 4})},
       {"fc.bias", tensor({-0.f, static_cast<float>(1.0 / 3.0)}, {2})},
