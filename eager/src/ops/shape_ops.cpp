@@ -105,8 +105,9 @@ Tensor reshape(const Tensor& x, Shape shape) {
       infer_at = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
       throw Error(fmt::format("reshape: invalid size {} in {}", shape[i], shape_str(shape)));
-    } else {
-      known *= shape[i];
+    } else if (!checked_mul(known, shape[i], &known)) {
+      throw Error(fmt::format("reshape: result shape {} has more than 2^63 elements",
+                              shape_str(shape)));
     }
   }
   if (infer_at >= 0) {
