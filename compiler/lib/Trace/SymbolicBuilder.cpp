@@ -102,6 +102,16 @@ IRSymbolicContext::emit(OpKind kind, const std::vector<Tensor> &inputs, const Op
 
 std::shared_ptr<SymbolicValue> IRSymbolicContext::lift(const Tensor &concrete) {
   checkOpen("constant");
+  // Every concrete tensor that enters a trace comes through here. One that requires grad (a
+  // model parameter, a leaf being trained) would be baked into the graph as a constant: no
+  // gradient for it, stale values after an in-place update. Rejected (docs/eager-vs-static.md).
+  if (concrete.requires_grad())
+    throw Error("trace: a tensor that requires grad (" +
+                describe(concrete.shape(), concrete.dtype()) +
+                ") is captured by the traced function; it would become a constant of the compiled "
+                "code (no gradient, stale after in-place updates). Pass it as an argument of the "
+                "jitted function; for an nn::Module's parameters use "
+                "grad::functional_call(model, params, fn)");
   OpAttrs attrs;
   attrs.value = std::make_shared<const Tensor>(concrete.detach());
   FailureOr<Value> result = failure();

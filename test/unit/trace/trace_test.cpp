@@ -298,3 +298,35 @@ TEST(Jit, SameTensorPassedTwiceGetsTwoGradients) {
 }
 
 } // namespace
+
+namespace {
+
+// Issue 10 item 4: a tensor that requires grad captured by a traced function (not passed as an
+// argument) is an error naming it and pointing at functional_call, never a silent constant.
+TEST(Jit, CapturedTensorThatRequiresGradIsAnError) {
+  Tensor w = randn({3, 2}, 2).requires_grad_();
+  auto f = jit([&](const std::vector<Tensor> &a) { return sum(matmul(a[0], w)); });
+  try {
+    f({randn({4, 3}, 1)});
+    FAIL() << "expected grad::Error";
+  } catch (const Error &e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("requires grad"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("[3,2] f32"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("functional_call"), std::string::npos) << msg;
+  }
+  // The same tensor detached (a constant on purpose) traces, and the module-parameter form
+  // through an argument works.
+  Tensor c = w.detach();
+  auto g = jit([&](const std::vector<Tensor> &a) { return sum(matmul(a[0], c)); });
+  Tensor x = randn({4, 3}, 1);
+  EXPECT_NEAR(g({x}).item<float>(), sum(matmul(x, c)).item<float>(), 1e-5);
+}
+
+TEST(Jit, ModuleCalledWithoutFunctionalCallIsAnError) {
+  nn::Linear layer(nn::LinearOptions(3, 2).seed(4));
+  auto f = jit([&](const std::vector<Tensor> &a) { return sum(layer.forward(a[0])); });
+  EXPECT_THROW(f({randn({4, 3}, 1)}), Error);
+}
+
+} // namespace
