@@ -5,6 +5,8 @@
 // Each case runs in f32 and f64 at -O3 and -O0 against eager grad::matmul / permute / reshape,
 // and the lowered module must call cblas_?gemm at the expected number of call sites (the
 // transposes and batch strides are folded into those calls, no loop fallback).
+#include "BlasTestUtil.h"
+
 #include "grad/Codegen/Jit.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/ops.h"
@@ -18,9 +20,10 @@
 
 #include <cmath>
 #include <functional>
-#include <regex>
 
 namespace {
+
+using namespace grad::blas_test;
 
 using grad::Tensor;
 using Tensors = std::vector<Tensor>;
@@ -194,34 +197,14 @@ std::vector<Case> cases() {
   };
 }
 
-/// The number of cblas_?gemm call sites in the module lowered to the LLVM dialect.
-int countGemmCalls(mlir::ModuleOp module, const grad::CodegenOptions &options) {
-  mlir::OwningOpRef<mlir::ModuleOp> clone = module.clone();
-  EXPECT_TRUE(mlir::succeeded(grad::lowerToLLVMDialect(*clone, options)));
-  int calls = 0;
-  clone->walk([&](mlir::LLVM::CallOp call) {
-    auto callee = call.getCallee();
-    if (callee && (*callee == "cblas_sgemm" || *callee == "cblas_dgemm"))
-      ++calls;
-  });
-  return calls;
-}
-
 class BlasFold : public ::testing::TestWithParam<std::tuple<Case, std::string, unsigned>> {};
 
 TEST_P(BlasFold, MatchesEagerWithGemmCalls) {
   const auto &[c, ft, optLevel] = GetParam();
-  mlir::DialectRegistry registry;
-  grad::registerGradDialects(registry);
-  grad::registerCodegenDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  std::string source = std::regex_replace(c.source, std::regex("FT"), ft);
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  auto context = makeContext();
+  auto module = parse(c.source, ft, *context);
   ASSERT_TRUE(module);
-  grad::CodegenOptions options;
-  options.optLevel = optLevel;
-  options.matmulLowering = grad::CodegenOptions::MatmulLowering::Blas;
+  grad::CodegenOptions options = blasOptions(optLevel);
   EXPECT_EQ(countGemmCalls(*module, options), c.gemmCalls);
 
   auto compiled = grad::CompiledModule::compile(*module, options);
@@ -251,10 +234,6 @@ INSTANTIATE_TEST_SUITE_P(TransformerForms, BlasFold,
                          ::testing::Combine(::testing::ValuesIn(cases()),
                                             ::testing::Values("f32", "f64"),
                                             ::testing::Values(3u, 0u)),
-                         [](const auto &info) {
-                           return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::get<1>(info.param) + "_O" +
-                                  std::to_string(std::get<2>(info.param));
-                         });
+                         [](const auto &info) { return paramName(info); });
 
 } // namespace

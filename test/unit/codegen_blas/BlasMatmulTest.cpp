@@ -2,6 +2,8 @@
 // every transpose combination of a grad.matmul, f32 and f64, at -O3 and -O0, against plain C++
 // loops in double; the lowered module is checked to call cblas_?gemm the expected number of times
 // (so the BLAS path, not the loop fallback, produced the numbers).
+#include "BlasTestUtil.h"
+
 #include "grad/Codegen/Jit.h"
 #include "grad/Codegen/JitAllocator.h"
 #include "grad/Dialect/Registration.h"
@@ -18,9 +20,10 @@
 
 #include <cmath>
 #include <functional>
-#include <regex>
 
 namespace {
+
+using namespace grad::blas_test;
 
 using grad::Tensor;
 
@@ -165,33 +168,14 @@ std::vector<Case> cases() {
   };
 }
 
-int countGemmCalls(mlir::ModuleOp module, const grad::CodegenOptions &options) {
-  mlir::OwningOpRef<mlir::ModuleOp> clone = module.clone();
-  EXPECT_TRUE(mlir::succeeded(grad::lowerToLLVMDialect(*clone, options)));
-  int calls = 0;
-  clone->walk([&](mlir::LLVM::CallOp call) {
-    auto callee = call.getCallee();
-    if (callee && (*callee == "cblas_sgemm" || *callee == "cblas_dgemm"))
-      ++calls;
-  });
-  return calls;
-}
-
 class BlasMatmul : public ::testing::TestWithParam<std::tuple<Case, std::string, unsigned>> {};
 
 TEST_P(BlasMatmul, MatchesLoopsAndCallsGemm) {
   const auto &[c, ft, optLevel] = GetParam();
-  mlir::DialectRegistry registry;
-  grad::registerGradDialects(registry);
-  grad::registerCodegenDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  std::string source = std::regex_replace(c.source, std::regex("FT"), ft);
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  auto context = makeContext();
+  auto module = parse(c.source, ft, *context);
   ASSERT_TRUE(module);
-  grad::CodegenOptions options;
-  options.optLevel = optLevel;
-  options.matmulLowering = grad::CodegenOptions::MatmulLowering::Blas;
+  grad::CodegenOptions options = blasOptions(optLevel);
   EXPECT_EQ(countGemmCalls(*module, options), c.gemmCalls);
 
   auto compiled = grad::CompiledModule::compile(*module, options);
@@ -218,29 +202,20 @@ INSTANTIATE_TEST_SUITE_P(AllTransposes, BlasMatmul,
                          ::testing::Combine(::testing::ValuesIn(cases()),
                                             ::testing::Values("f32", "f64"),
                                             ::testing::Values(3u, 0u)),
-                         [](const auto &info) {
-                           return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::get<1>(info.param) + "_O" +
-                                  std::to_string(std::get<2>(info.param));
-                         });
+                         [](const auto &info) { return paramName(info); });
 
 // A batched matmul is one gemm call in a loop over the batch (BlasFoldTest.cpp covers the
 // permuted and reshaped forms).
 TEST(BlasMatmulBatched, BatchMatmulIsGemmPerBatch) {
-  mlir::DialectRegistry registry;
-  grad::registerGradDialects(registry);
-  grad::registerCodegenDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"(
+  auto context = makeContext();
+  auto module = parse(R"(
 func.func @f(%a: tensor<2x5x7xf32>, %b: tensor<2x7x3xf32>) -> tensor<2x5x3xf32> {
   %r = grad.matmul %a, %b : tensor<2x5x7xf32>, tensor<2x7x3xf32> -> tensor<2x5x3xf32>
   return %r : tensor<2x5x3xf32>
 })",
-                                                        &context);
+                      "f32", *context);
   ASSERT_TRUE(module);
-  grad::CodegenOptions options;
-  options.matmulLowering = grad::CodegenOptions::MatmulLowering::Blas;
+  grad::CodegenOptions options = blasOptions(3);
   EXPECT_EQ(countGemmCalls(*module, options), 1);
   auto compiled = grad::CompiledModule::compile(*module, options);
   ASSERT_TRUE(mlir::succeeded(compiled));
@@ -262,13 +237,9 @@ func.func @f(%a: tensor<2x5x7xf32>, %b: tensor<2x7x3xf32>) -> tensor<2x5x3xf32> 
 // The JIT's temporaries go through the cached allocator: after a call whose function needs a
 // temporary buffer, the cache holds it, and repeated calls reuse it with unchanged results.
 TEST(JitAllocator, TemporariesAreCachedAndReused) {
-  mlir::DialectRegistry registry;
-  grad::registerGradDialects(registry);
-  grad::registerCodegenDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
+  auto context = makeContext();
   // exp(x) is read by both the sum and the output: a materialized 64x64 temporary.
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"(
+  auto module = parse(R"(
 func.func @f(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %e = grad.exp %x : tensor<64x64xf32>
   %s = grad.sum %e {axes = array<i64: 1>, keepdim = true} : tensor<64x64xf32> -> tensor<64x1xf32>
@@ -276,7 +247,7 @@ func.func @f(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %r = grad.div %e, %b : tensor<64x64xf32>
   return %r : tensor<64x64xf32>
 })",
-                                                        &context);
+                      "f32", *context);
   ASSERT_TRUE(module);
   auto compiled = grad::CompiledModule::compile(*module);
   ASSERT_TRUE(mlir::succeeded(compiled));
