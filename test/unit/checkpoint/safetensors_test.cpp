@@ -15,18 +15,12 @@
 #include <unistd.h>
 
 #include "grad/grad.h"
+#include "temp_path.h"
 
 namespace grad {
 namespace {
 
 using Named = std::vector<std::pair<std::string, Tensor>>;
-
-std::string tempPath(const std::string& stem) {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return (std::filesystem::path(::testing::TempDir()) /
-          (std::string("grad_") + info->name() + "_" + std::to_string(getpid()) + "_" + stem))
-      .string();
-}
 
 /// Same dtype, shape and bytes (NaN payloads and -0.0 included).
 void expectBitEqual(const Tensor& a, const Tensor& b, const std::string& what) {

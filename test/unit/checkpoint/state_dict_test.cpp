@@ -12,18 +12,12 @@
 #include <unistd.h>
 
 #include "grad/grad.h"
+#include "temp_path.h"
 
 namespace grad {
 namespace {
 
 using Named = std::vector<std::pair<std::string, Tensor>>;
-
-std::string tempPath(const std::string& stem) {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return (std::filesystem::path(::testing::TempDir()) /
-          (std::string("grad_") + info->name() + "_" + std::to_string(getpid()) + "_" + stem))
-      .string();
-}
 
 bool bitEqual(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.shape() != b.shape())

@@ -8,6 +8,7 @@
 
 #include "grad/checked.h"
 #include "grad/grad.h"
+#include "expect_error.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -20,17 +21,6 @@
 
 namespace grad {
 namespace {
-
-template <class F> void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "expected grad::Error";
-  } catch (const Error& e) {
-    for (const std::string& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();

@@ -2,21 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "grad/grad.h"
+#include "expect_error.h"
 
 namespace grad {
 namespace {
-
-/// Runs f, expects grad::Error, and checks that the message contains every fragment.
-template <class F> void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "expected grad::Error";
-  } catch (const Error& e) {
-    for (const std::string& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 TEST(Errors, BroadcastMismatch) {
   expect_error(
