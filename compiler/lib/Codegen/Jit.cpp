@@ -214,11 +214,7 @@ std::string optimizeAndEmit(llvm::Module &module, const CodegenOptions &options,
   if (llvm::Error err = optimizeLLVMModule(module, options.optLevel, tm.get()))
     return "LLVM optimization failed: " + llvm::toString(std::move(err));
   llvm::raw_svector_ostream os(object);
-  llvm::legacy::PassManager codegen;
-  if (tm->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return "the target cannot emit an object file";
-  codegen.run(module);
-  return "";
+  return emitMachineCode(module, *tm, os, llvm::CodeGenFileType::ObjectFile);
 }
 
 /// How many parts LLVM's optimization and code generation are split into: one per hardware
@@ -244,17 +240,9 @@ LogicalResult emitObjects(ModuleOp lowered, llvm::TargetMachine &tm, const Codeg
                           llvm::ArrayRef<FunctionSignature> signatures,
                           std::vector<llvm::SmallVector<char, 0>> &objects) {
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(lowered, llvmContext);
+  std::unique_ptr<llvm::Module> llvmModule = translateForTarget(lowered, llvmContext, tm);
   if (!llvmModule)
-    return emitError(lowered.getLoc()) << "translation to LLVM IR failed";
-  llvmModule->setTargetTriple(tm.getTargetTriple().str());
-  llvmModule->setDataLayout(tm.createDataLayout());
-  for (llvm::Function &fn : *llvmModule) {
-    if (fn.isDeclaration())
-      continue;
-    fn.addFnAttr("target-cpu", tm.getTargetCPU());
-    fn.addFnAttr("target-features", tm.getTargetFeatureString());
-  }
+    return failure();
   addPackedEntries(*llvmModule, signatures);
 
   unsigned parts = codegenParts(*llvmModule);

@@ -121,6 +121,35 @@ llvm::Error optimizeLLVMModule(llvm::Module &module, unsigned optLevel, llvm::Ta
   return llvm::Error::success();
 }
 
+std::unique_ptr<llvm::Module> translateForTarget(ModuleOp lowered, llvm::LLVMContext &llvmContext,
+                                                 llvm::TargetMachine &tm) {
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(lowered, llvmContext);
+  if (!llvmModule) {
+    emitError(lowered.getLoc()) << "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  // Every function gets the target's CPU and features so that LLVM's
+  // vectorizers and instruction selection use them (e.g. AVX-512 FMAs).
+  for (llvm::Function &fn : *llvmModule) {
+    if (fn.isDeclaration())
+      continue;
+    fn.addFnAttr("target-cpu", tm.getTargetCPU());
+    fn.addFnAttr("target-features", tm.getTargetFeatureString());
+  }
+  return llvmModule;
+}
+
+std::string emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os, llvm::CodeGenFileType kind) {
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, os, nullptr, kind))
+    return "the target cannot emit this file type";
+  codegen.run(module);
+  return "";
+}
+
 FailureOr<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const CodegenOptions &options) {
   OwningOpRef<ModuleOp> clone = module.clone();
@@ -132,21 +161,9 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const Codegen
     emitError(module.getLoc()) << error;
     return failure();
   }
-  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*clone, llvmContext);
-  if (!llvmModule) {
-    emitError(module.getLoc()) << "translation to LLVM IR failed";
+  std::unique_ptr<llvm::Module> llvmModule = translateForTarget(*clone, llvmContext, *tm);
+  if (!llvmModule)
     return failure();
-  }
-  llvmModule->setTargetTriple(tm->getTargetTriple().str());
-  llvmModule->setDataLayout(tm->createDataLayout());
-  // Every function gets the target's CPU and features so that LLVM's
-  // vectorizers and instruction selection use them (e.g. AVX-512 FMAs).
-  for (llvm::Function &fn : *llvmModule) {
-    if (fn.isDeclaration())
-      continue;
-    fn.addFnAttr("target-cpu", tm->getTargetCPU());
-    fn.addFnAttr("target-features", tm->getTargetFeatureString());
-  }
   if (llvm::Error err = optimizeLLVMModule(*llvmModule, options.optLevel, tm.get())) {
     emitError(module.getLoc()) << "LLVM optimization failed: " << llvm::toString(std::move(err));
     return failure();
@@ -176,10 +193,9 @@ static LogicalResult emitWithTargetMachine(ModuleOp module, llvm::raw_pwrite_str
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
   if (!tm)
     return emitError(module.getLoc()) << error;
-  llvm::legacy::PassManager codegen;
-  if (tm->addPassesToEmitFile(codegen, os, nullptr, kind))
-    return emitError(module.getLoc()) << "the target cannot emit this file type";
-  codegen.run(**llvmModule);
+  std::string failure = emitMachineCode(**llvmModule, *tm, os, kind);
+  if (!failure.empty())
+    return emitError(module.getLoc()) << failure;
   return success();
 }
 

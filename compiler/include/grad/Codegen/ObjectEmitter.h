@@ -13,9 +13,10 @@
 #include "grad/Codegen/Pipeline.h"
 
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/Support/Error.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CodeGen.h"
+#include "llvm/Support/Error.h"
 
 #include <memory>
 
@@ -46,6 +47,16 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
 /// constant-size axis) makes code size and compile time grow with the tensor shape.
 constexpr unsigned kMaxFullUnrollCount = 8;
 llvm::Error optimizeLLVMModule(llvm::Module &module, unsigned optLevel, llvm::TargetMachine *tm);
+
+/// `lowered` (LLVM dialect) as LLVM IR for `tm`: triple, data layout, and every function's
+/// `target-cpu` / `target-features`. Null (with a diagnostic on `lowered`) if translation fails.
+std::unique_ptr<llvm::Module> translateForTarget(mlir::ModuleOp lowered,
+                                                 llvm::LLVMContext &llvmContext,
+                                                 llvm::TargetMachine &tm);
+
+/// Runs `tm`'s code generator on `module` into `os`. Returns an error message or "".
+std::string emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os, llvm::CodeGenFileType kind);
 
 mlir::FailureOr<std::unique_ptr<llvm::Module>> translateToLLVMIR(mlir::ModuleOp module,
                                                                  llvm::LLVMContext &llvmContext,
