@@ -202,7 +202,7 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, const CodegenOptions &options)
   registerCodegenDialects(registry);
   module->getContext()->appendDialectRegistry(registry);
   PassManager pm(module->getContext());
-  buildGradToLinalgPipeline(pm);
+  buildGradToLinalgPipeline(pm, /*siblingReductions=*/true);
   buildLinalgToLLVMPipeline(pm, options);
   if (options.configurePassManager)
     options.configurePassManager(pm);
@@ -234,7 +234,7 @@ void registerCodegenPipelines() {
         options.vectorSize = cl.vectorSize;
         if (cl.blasMatmul)
           options.matmulLowering = CodegenOptions::MatmulLowering::Blas;
-        buildGradToLinalgPipeline(pm);
+        buildGradToLinalgPipeline(pm, /*siblingReductions=*/true);
         buildLinalgToLLVMPipeline(pm, options);
       });
 }

@@ -29,9 +29,17 @@ using namespace mlir;
 namespace {
 
 /// A linalg op that is a contraction (matmul, batch_matmul, mul-add reduction generic).
+/// A generic whose mul-add reduction has no M or N dim (every dim of the output is read by both
+/// inputs: sum(a * b) over rows, a batched dot product) is not one: it is an elementwise product
+/// reduced, and its producers fuse into it like into any reduction.
 bool isContraction(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
-  return linalgOp && linalg::isaContractionOpInterface(linalgOp);
+  if (!linalgOp || !linalg::isaContractionOpInterface(linalgOp))
+    return false;
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+    return true;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(linalgOp);
+  return failed(dims) || !dims->m.empty() || !dims->n.empty();
 }
 
 /// A contraction, or a linalg.transpose of a contraction's result or operand: the BLAS lowering
@@ -47,7 +55,30 @@ bool isContractionOrItsTranspose(Operation *op) {
          llvm::any_of(transpose->getUsers(), isContraction);
 }
 
+bool isReduction(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && generic.getNumReductionLoops() > 0;
+}
+
+/// An all-parallel generic whose every user is a reduction generic over loops of the same
+/// extents (sum(g) and sum(g * x) of one g): it is fused into each of them, and
+/// --grad-merge-sibling-reductions then makes them one loop nest that computes it once.
+bool feedsOnlySiblingReductions(Operation *producer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumLoops() != generic.getNumParallelLoops())
+    return false;
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  return llvm::all_of(producer->getUsers(), [&](Operation *user) {
+    auto reduction = dyn_cast<linalg::GenericOp>(user);
+    return reduction && reduction.getNumReductionLoops() > 0 && !isContraction(user) &&
+           reduction.getStaticLoopRanges() == ranges;
+  });
+}
+
 struct FuseElementwise : grad::impl::GradFuseElementwiseBase<FuseElementwise> {
+  using GradFuseElementwiseBase::GradFuseElementwiseBase;
+
   void runOnOperation() override {
     Operation *op = getOperation();
     MLIRContext *context = op->getContext();
@@ -56,9 +87,18 @@ struct FuseElementwise : grad::impl::GradFuseElementwiseBase<FuseElementwise> {
     // MLIR's default (fuse a producer with one use), except around contractions: for a fusion,
     // `fusedOperand` is the consumer's operand; for a reshape moved into its producer, the
     // reshape's source operand. Either way its owner and its producer are the two sides.
-    linalg::ControlFusionFn control = [](OpOperand *fusedOperand) {
+    bool siblings = siblingReductions;
+    linalg::ControlFusionFn control = [siblings](OpOperand *fusedOperand) {
       Operation *producer = fusedOperand->get().getDefiningOp();
-      if (!producer || !producer->hasOneUse())
+      if (!producer ||
+          !(producer->hasOneUse() || (siblings && feedsOnlySiblingReductions(producer))))
+        return false;
+      // The expand_shape that gives a keepdim reduction its size-1 dims stays after it: pushed
+      // into the reduction it adds a loop of extent 1, and sibling reductions over the same
+      // rows (one with keepdim, one without) no longer have the same loops to be merged
+      // (--grad-merge-sibling-reductions).
+      if (siblings && isa<tensor::ExpandShapeOp>(fusedOperand->getOwner()) &&
+          isReduction(producer))
         return false;
       return !isContractionOrItsTranspose(producer) &&
              !isContractionOrItsTranspose(fusedOperand->getOwner());

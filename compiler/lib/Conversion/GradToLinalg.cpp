@@ -76,10 +76,14 @@ void grad::populateGradToLinalgPatterns(RewritePatternSet &patterns) {
   populateStructuredToLinalgPatterns(patterns);
 }
 
-void grad::buildGradToLinalgPipeline(OpPassManager &pm) {
+void grad::buildGradToLinalgPipeline(OpPassManager &pm, bool siblingReductions) {
   pm.addPass(createGradLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createGradFuseElementwise());
+  GradFuseElementwiseOptions fusion;
+  fusion.siblingReductions = siblingReductions;
+  pm.addPass(createGradFuseElementwise(fusion));
+  if (siblingReductions)
+    pm.addNestedPass<func::FuncOp>(createGradMergeSiblingReductions());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -79,9 +79,12 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   }
   steps.push_back("cse");
   // Fusion last: it groups what folding, autodiff and CSE left (docs/fusion.md).
+  // Distributing sums over their terms first makes sibling reductions independent (the
+  // layer_norm backward's row sums), which fusion then puts in one kernel.
   if (options.fuse)
-    steps.push_back(options.fusionReport ? "func.func(grad-fuse{report=true})"
-                                         : "func.func(grad-fuse)");
+    steps.push_back(options.fusionReport
+                        ? "func.func(grad-factor-reductions,cse,grad-fuse{report=true})"
+                        : "func.func(grad-factor-reductions,cse,grad-fuse)");
   // The text has no `builtin.module(...)` anchor: parsePassPipeline adds it to `pm`, which is
   // already anchored on the module (with the anchor the passes would nest one level too deep
   // and run on nothing).

@@ -13,6 +13,7 @@
 #include "grad/Codegen/Jit.h"
 #include "grad/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #endif
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/error.h"
@@ -106,6 +107,8 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
           if (stats)
             stats->kernels_before_fusion = countKernels(func);
           PassManager fuse(module.getContext());
+          fuse.addNestedPass<func::FuncOp>(createGradFactorReductionsPass());
+          fuse.addNestedPass<func::FuncOp>(createCSEPass());
           fuse.addNestedPass<func::FuncOp>(createGradFusePass());
           if (failed(fuse.run(module)))
             return failure();

@@ -139,6 +139,9 @@ private:
 
   bool canAbsorb(const FusionGroup &consumer, const FusionGroup &producer,
                  FusionRole consumerRole) const;
+  /// Note [Sibling reductions]: `producer` holds a reduction over the same operand shape that
+  /// lowers to a loop nest of the same shape as `reduction`'s.
+  bool hasSiblingReduction(const FusionGroup &producer, Operation *reduction) const;
   bool wouldCycle(unsigned a, unsigned b) const;
   void merge(unsigned into, unsigned from);
   /// Adds `def` (a clonable producer outside the group) and its clonable operands to `plan`.
@@ -189,6 +192,32 @@ bool BlockFuser::canAbsorb(const FusionGroup &consumer, const FusionGroup &produ
   return llvm::none_of(withMatmul.matmul->getOperands(), [&](Value operand) {
     Operation *def = operand.getDefiningOp();
     return def && llvm::is_contained(other.members, def);
+  });
+}
+
+/// The reduced dims of the first linalg.generic that `reduction` lowers to: its axes, or only the
+/// innermost one when it reduces the innermost dim and others (StructuredToLinalg reduces the
+/// rows first, then the rest).
+static llvm::SmallVector<int64_t> firstStageAxes(Operation *reduction) {
+  ArrayRef<int64_t> axes = reduction->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+  int64_t rank = cast<RankedTensorType>(reduction->getOperand(0).getType()).getRank();
+  llvm::SmallVector<int64_t> sorted(axes.begin(), axes.end());
+  llvm::sort(sorted);
+  if (rank > 1 && sorted.size() > 1 && sorted.back() == rank - 1)
+    return {rank - 1};
+  return sorted;
+}
+
+bool BlockFuser::hasSiblingReduction(const FusionGroup &producer, Operation *reduction) const {
+  if (!producer.hasReduction || producer.matmul)
+    return false;
+  Type operandType = reduction->getOperand(0).getType();
+  if (!isa<FloatType>(cast<RankedTensorType>(operandType).getElementType()))
+    return false;
+  llvm::SmallVector<int64_t> axes = firstStageAxes(reduction);
+  return llvm::any_of(producer.members, [&](Operation *member) {
+    return getFusionRole(member) == FusionRole::Reduction &&
+           member->getOperand(0).getType() == operandType && firstStageAxes(member) == axes;
   });
 }
 
@@ -263,7 +292,9 @@ void BlockFuser::formGroups() {
       std::optional<unsigned> producer = groupOf(def);
       if (!producer || *producer == current)
         continue;
-      if (!canAbsorb(groups[current], groups[*producer], role) || wouldCycle(current, *producer))
+      bool absorb = canAbsorb(groups[current], groups[*producer], role) ||
+                    (role == FusionRole::Reduction && hasSiblingReduction(groups[*producer], &op));
+      if (!absorb || wouldCycle(current, *producer))
         continue;
       // Keep the older group's index, so that group indices follow program order.
       unsigned into = std::min(current, *producer), from = std::max(current, *producer);

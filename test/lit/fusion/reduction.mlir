@@ -83,3 +83,26 @@ func.func @no_matmul_input_fusion(%x: tensor<4x8xf32>, %w: tensor<8x2xf32>) -> t
   %s = grad.sum %r {axes = array<i64: 0, 1>} : tensor<4x2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
+
+// -----
+// Note [Sibling reductions]: sum(e) and sum(e * y) over the rows of one e = exp(x) are one region
+// with two results (the CPU lowering computes them in one loop nest). A reduction of e over the
+// other axis lowers to a loop nest of another shape: not a sibling; alone, it reads e from the
+// region (a result of it).
+// CHECK-LABEL: func.func @siblings
+// CHECK:         %[[R:.+]]:3 = grad.fusion(%{{.+}}, %{{.+}}) : (tensor<4x8xf32>, tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>) {
+// CHECK:           %[[E:.+]] = grad.exp
+// CHECK-NOT:       grad.exp
+// CHECK:           %[[S1:.+]] = grad.sum %{{.+}} {axes = array<i64: 1>}
+// CHECK:           %[[S2:.+]] = grad.sum %[[E]] {axes = array<i64: 1>}
+// CHECK:           grad.yield %[[E]], %[[S1]], %[[S2]]
+// CHECK:         %[[C:.+]] = grad.sum %[[R]]#0 {axes = array<i64: 0>}
+// CHECK:         return %[[R]]#1, %[[R]]#2, %[[C]]
+func.func @siblings(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<8xf32>) {
+  %e = grad.exp %x : tensor<4x8xf32>
+  %m = grad.mul %e, %y : tensor<4x8xf32>
+  %s1 = grad.sum %m {axes = array<i64: 1>} : tensor<4x8xf32> -> tensor<4xf32>
+  %s2 = grad.sum %e {axes = array<i64: 1>} : tensor<4x8xf32> -> tensor<4xf32>
+  %s3 = grad.sum %e {axes = array<i64: 0>} : tensor<4x8xf32> -> tensor<8xf32>
+  return %s1, %s2, %s3 : tensor<4xf32>, tensor<4xf32>, tensor<8xf32>
+}

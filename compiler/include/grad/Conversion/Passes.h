@@ -29,8 +29,11 @@ namespace grad {
 /// Adds the grad -> linalg patterns (one per grad op) to `patterns`.
 void populateGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds grad -> linalg on tensors, then elementwise fusion and clean-up.
-void buildGradToLinalgPipeline(mlir::OpPassManager &pm);
+/// Adds grad -> linalg on tensors, then elementwise fusion and clean-up. With
+/// `siblingReductions` (the CPU pipeline), reductions over the same loops that read the same data
+/// become one loop nest (--grad-merge-sibling-reductions); the GPU pipeline maps one reduction
+/// per kernel and leaves them apart.
+void buildGradToLinalgPipeline(mlir::OpPassManager &pm, bool siblingReductions = false);
 
 } // namespace grad
 

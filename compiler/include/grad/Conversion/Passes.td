@@ -59,6 +59,34 @@ def GradFuseElementwise : Pass<"grad-fuse-elementwise"> {
   }];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"siblingReductions", "sibling-reductions", "bool", /*default=*/"false",
+           "Prepare sibling reductions for --grad-merge-sibling-reductions: an elementwise "
+           "producer read only by reductions over the same loops is fused into each of them, "
+           "and the expand_shape after a keepdim reduction stays outside it">,
+  ];
+}
+
+def GradMergeSiblingReductions : Pass<"grad-merge-sibling-reductions", "mlir::func::FuncOp"> {
+  let summary = "Merge reductions over the same loops that share an input into one linalg.generic";
+  let description = [{
+    Two linalg.generic ops with reduction loops, equal static loop ranges and iterator types,
+    at least one input value in common and no path from one to the other become one generic
+    with the results of both (multi-output fusion of sibling reductions, as XLA and IREE do);
+    CSE afterwards computes the shared part of the bodies once. Runs after
+    --grad-fuse-elementwise, which fuses an elementwise producer into every sibling reduction
+    that reads it.
+
+    Before:
+      %s = linalg.generic {reduction over d1} ins(%x : tensor<4x8xf32>) outs(%z : tensor<4xf32>)
+      %q = linalg.generic {reduction over d1} ins(%x, %g : ...) outs(%z : tensor<4xf32>)
+    After:
+      %r:2 = linalg.generic {reduction over d1} ins(%x, %x, %g : ...) outs(%z, %z : ...)
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numMerged", "num-merged", "Number of pairs of reductions merged">,
+  ];
 }
 
 #endif // GRAD_CONVERSION_PASSES

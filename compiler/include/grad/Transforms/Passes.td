@@ -86,6 +86,39 @@ def GradAutodiffPass : Pass<"grad-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def GradFactorReductionsPass : Pass<"grad-factor-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Distribute sums over their terms and pull out factors constant along the axes";
+  let description = [{
+    For each `grad.sum` / `grad.mean` whose operand is a sum of terms (add, sub, neg) in which
+    some term is multiplied or divided by a value constant along the reduced axes (a broadcast
+    that repeats along them, a splat constant, or an elementwise expression of those), rewrites
+    `sum_A(a * bcast(s) + b)` into `sum_A(a) * s' + sum_A(b)`, s' being s at the reduced shape.
+    A reduction with no such factor is left alone. The layer_norm backward needs it: its second
+    row sum reads the first only through such a factor, and once factored the row sums are
+    independent siblings that the lowering computes in one pass over the rows. Results differ
+    from the original by reassociation of the sum only.
+
+    Before:
+    ```mlir
+    %b = grad.broadcast %s {dims = array<i64: 0, 1>} : tensor<4x1xf32> -> tensor<4x8xf32>
+    %m = grad.mul %a, %b : tensor<4x8xf32>
+    %t = grad.add %m, %c : tensor<4x8xf32>
+    %r = grad.sum %t {axes = array<i64: 1>, keepdim = true} : tensor<4x8xf32> -> tensor<4x1xf32>
+    ```
+    After:
+    ```mlir
+    %0 = grad.sum %a {axes = array<i64: 1>, keepdim = true} : tensor<4x8xf32> -> tensor<4x1xf32>
+    %1 = grad.mul %0, %s : tensor<4x1xf32>
+    %2 = grad.sum %c {axes = array<i64: 1>, keepdim = true} : tensor<4x8xf32> -> tensor<4x1xf32>
+    %r = grad.add %1, %2 : tensor<4x1xf32>
+    ```
+  }];
+  let dependentDialects = ["::grad::GradDialect"];
+  let statistics = [
+    Statistic<"numFactored", "num-factored", "Number of reductions distributed and factored">,
+  ];
+}
+
 def GradFusePass : Pass<"grad-fuse", "::mlir::func::FuncOp"> {
   let summary = "Group elementwise chains, reductions and matmul epilogues into grad.fusion";
   let description = [{
