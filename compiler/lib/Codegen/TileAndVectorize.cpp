@@ -32,6 +32,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/MapVector.h"
+
+#include <limits>
 #include "llvm/ADT/SetVector.h"
 
 namespace grad {
@@ -206,6 +208,149 @@ fuseMatmulEpilogues(RewriterBase &rewriter, func::FuncOp func, ArrayRef<int64_t>
   return fusedMatmuls;
 }
 
+/// The combiner of output `i` of a reduction generic: the op that yields it, if it is
+/// `addf` or `maximumf` of the output's block argument (read there only) and another value.
+Operation *rowCombiner(linalg::GenericOp op, unsigned i) {
+  Block &body = *op.getBlock();
+  BlockArgument acc = body.getArgument(op.getNumDpsInputs() + i);
+  Value yielded = body.getTerminator()->getOperand(i);
+  Operation *combiner = yielded.getDefiningOp();
+  if (!combiner || combiner->getBlock() != &body ||
+      !isa<arith::AddFOp, arith::MaximumFOp>(combiner) || !acc.hasOneUse() ||
+      !llvm::is_contained(combiner->getOperands(), acc))
+    return nullptr;
+  return combiner;
+}
+
+/// Note [Row reductions in vector registers]: a reduction generic whose only reduction loop is
+/// the innermost one, of static extent K = n * V, is split in two: the first generic runs the
+/// innermost loop as n x V (the V lanes a new parallel loop) into V partial accumulators per
+/// output element, the second reduces the V partials. Tiled and vectorized, the first keeps a
+/// vector<V> accumulator in a register across the row (the loop-invariant subset hoisting moves
+/// it out of the loop) and adds vertically; otherwise every step of V elements ends in a
+/// horizontal reduction of the vector (log2 V shuffles and adds on the loop's critical path).
+/// linalg::splitReduction does the same for a single result; sibling reductions merged into one
+/// generic (--grad-merge-sibling-reductions) have several. Sums are reassociated, as the
+/// fast-math reassociation on reductions already allows.
+LogicalResult splitRowReduction(RewriterBase &rewriter, linalg::GenericOp op, int64_t lanes) {
+  unsigned loops = op.getNumLoops();
+  if (!op.hasPureTensorSemantics() || loops < 2 || op.getNumReductionLoops() != 1 ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
+      !llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+        // Dims, or the constant 0 of a size-1 dim (a broadcast operand).
+        return llvm::all_of(map.getResults(), [](AffineExpr e) {
+          auto c = dyn_cast<AffineConstantExpr>(e);
+          return isa<AffineDimExpr>(e) || (c && c.getValue() == 0);
+        });
+      }))
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t extent = ranges.back();
+  if (ShapedType::isDynamic(extent) || extent <= lanes || extent % lanes != 0)
+    return failure();
+  unsigned last = loops - 1;
+  SmallVector<Operation *> combiners;
+  for (unsigned i = 0; i < op.getNumDpsInits(); ++i) {
+    Operation *combiner = rowCombiner(op, i);
+    auto type = cast<RankedTensorType>(op.getDpsInits()[i].getType());
+    if (!combiner || !(type.getElementType().isF32() || type.getElementType().isF64()))
+      return failure();
+    combiners.push_back(combiner);
+  }
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  // Loops of the split op: d0..d(last-1), outer (reduction, extent/lanes), lane (parallel).
+  AffineExpr outer = getAffineDimExpr(last, ctx), lane = getAffineDimExpr(last + 1, ctx);
+  auto remap = [&](AffineMap map, bool addLane) {
+    SmallVector<AffineExpr> exprs;
+    for (AffineExpr e : map.getResults()) {
+      if (e == getAffineDimExpr(last, ctx)) {
+        exprs.push_back(outer);
+        exprs.push_back(lane);
+      } else {
+        exprs.push_back(e);
+      }
+    }
+    if (addLane)
+      exprs.push_back(lane);
+    return AffineMap::get(loops + 1, 0, exprs, ctx);
+  };
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    Value value = input->get();
+    std::optional<unsigned> pos = map.getResultPosition(getAffineDimExpr(last, ctx));
+    if (pos) {
+      auto type = cast<RankedTensorType>(value.getType());
+      SmallVector<int64_t> shape;
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        if (d == int64_t(*pos)) {
+          groups.push_back({int64_t(shape.size()), int64_t(shape.size()) + 1});
+          shape.push_back(extent / lanes);
+          shape.push_back(lanes);
+        } else {
+          groups.push_back({int64_t(shape.size())});
+          shape.push_back(type.getDimSize(d));
+        }
+      }
+      value = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get(shape, type.getElementType()), value, groups);
+    }
+    inputs.push_back(value);
+    maps.push_back(remap(map, false));
+  }
+  SmallVector<Value> partials;
+  SmallVector<AffineMap> outMaps;
+  for (auto [i, init] : llvm::enumerate(op.getDpsInits())) {
+    auto type = cast<RankedTensorType>(init.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.push_back(lanes);
+    Type element = type.getElementType();
+    TypedAttr identity =
+        isa<arith::AddFOp>(combiners[i])
+            ? rewriter.getFloatAttr(element, 0.0)
+            : rewriter.getFloatAttr(element, -std::numeric_limits<double>::infinity());
+    Value empty = rewriter.create<tensor::EmptyOp>(loc, shape, element);
+    Value zero = rewriter.create<arith::ConstantOp>(loc, identity);
+    partials.push_back(rewriter.create<linalg::FillOp>(loc, zero, empty).getResult(0));
+    outMaps.push_back(remap(op.getMatchingIndexingMap(op.getDpsInitOperand(i)), true));
+  }
+  llvm::append_range(maps, outMaps);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  iterators.push_back(utils::IteratorType::parallel);
+  SmallVector<Type> partialTypes;
+  for (Value p : partials)
+    partialTypes.push_back(p.getType());
+  auto split = rewriter.create<linalg::GenericOp>(loc, partialTypes, inputs, partials, maps,
+                                                  iterators);
+  rewriter.inlineRegionBefore(op.getRegion(), split.getRegion(), split.getRegion().begin());
+
+  // Partials [.., lanes] -> the original outputs, with each output's combiner.
+  SmallVector<Value> results;
+  for (auto [i, init] : llvm::enumerate(op.getDpsInits())) {
+    auto type = cast<RankedTensorType>(init.getType());
+    unsigned rank = type.getRank();
+    AffineMap in = rewriter.getMultiDimIdentityMap(rank + 1);
+    AffineMap out = AffineMap::get(rank + 1, 0, in.getResults().drop_back(), ctx);
+    SmallVector<utils::IteratorType> finalIterators(rank, utils::IteratorType::parallel);
+    finalIterators.push_back(utils::IteratorType::reduction);
+    bool isAdd = isa<arith::AddFOp>(combiners[i]);
+    auto final = rewriter.create<linalg::GenericOp>(
+        loc, type, split.getResult(i), init, ArrayRef<AffineMap>{in, out}, finalIterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = isAdd ? Value(b.create<arith::AddFOp>(l, args[1], args[0]))
+                          : Value(b.create<arith::MaximumFOp>(l, args[1], args[0]));
+          b.create<linalg::YieldOp>(l, v);
+        });
+    results.push_back(final.getResult(0));
+  }
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
 struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize> {
   using GradTileAndVectorizeBase::GradTileAndVectorizeBase;
 
@@ -227,6 +372,12 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         fuseMatmulEpilogues(rewriter, func, cacheTile, skipBlasMatmuls);
     if (failed(fusedMatmuls))
       return signalPassFailure();
+
+    // Note [Row reductions in vector registers].
+    SmallVector<linalg::GenericOp> rowReductions;
+    func.walk([&](linalg::GenericOp op) { rowReductions.push_back(op); });
+    for (linalg::GenericOp op : rowReductions)
+      (void)splitRowReduction(rewriter, op, vectorSize);
 
     SmallVector<linalg::LinalgOp> work;
     func.walk([&](linalg::LinalgOp op) {
