@@ -24,6 +24,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
+#include "grad/Transforms/Passes.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
@@ -122,6 +126,37 @@ TEST_P(FusionModels, SameResultsBeforeAndAfterFusion) {
   ASSERT_TRUE(module);
   auto [before, after] = checkModel(*module, c.args, c.compiledTolerance);
   std::printf("fusion: %-18s kernels before %3d, after %3d\n", c.name.c_str(), before, after);
+}
+
+/// --grad-factor-reductions (and CSE) on the traced model: the reference interpreter gives the
+/// same results up to the reassociation of the distributed sums; on the transformer (layer_norm
+/// backward) something is factored.
+TEST_P(FusionModels, FactorReductionsKeepsResults) {
+  ModelCase c = modelCases()[GetParam()];
+  mlir::OwningOpRef<mlir::ModuleOp> module = traceModel(c.loss, c.args, c.argnums);
+  ASSERT_TRUE(module);
+  mlir::OwningOpRef<mlir::ModuleOp> factored = module->clone();
+  mlir::PassManager pm(&context());
+  pm.addNestedPass<mlir::func::FuncOp>(createGradFactorReductionsPass());
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::createCSEPass());
+  ASSERT_TRUE(mlir::succeeded(pm.run(*factored)));
+  ASSERT_TRUE(mlir::succeeded(mlir::verify(*factored)));
+  auto before = interpret(module->lookupSymbol<mlir::func::FuncOp>("forward"), c.args);
+  auto after = interpret(factored->lookupSymbol<mlir::func::FuncOp>("forward"), c.args);
+  ASSERT_TRUE(mlir::succeeded(before));
+  ASSERT_TRUE(mlir::succeeded(after));
+  ASSERT_EQ(before->size(), after->size());
+  double tol = c.name.ends_with("f32") ? 1e-5 : 1e-12;
+  for (size_t i = 0; i < before->size(); ++i)
+    EXPECT_TRUE(close((*after)[i], (*before)[i], tol)) << "result #" << i;
+  auto text = [](mlir::ModuleOp m) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    m.print(os);
+    return s;
+  };
+  if (c.name.starts_with("transformer"))
+    EXPECT_NE(text(*module), text(*factored)) << "the layer_norm backward was not factored";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryE2eModel, FusionModels, ::testing::Range<size_t>(0, 6),
