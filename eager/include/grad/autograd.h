@@ -173,6 +173,12 @@ private:
 };
 bool is_anomaly_enabled();
 
+/// Queues `callback` to run on this thread when the backward pass now running has processed every
+/// node (torch's Variable._execution_engine.queue_callback): a hook that started asynchronous
+/// work (a gradient all-reduce) finishes it there. Callbacks run in the order queued; one may
+/// queue more. Throws grad::Error when no backward pass is running on this thread.
+void queue_backward_callback(std::function<void()> callback);
+
 /// Gradients of `outputs` w.r.t. `inputs` without touching any .grad() (torch::autograd::grad).
 /// `grad_outputs` may be empty when every output is a scalar. An input the outputs do not depend
 /// on gets an undefined tensor (allow_unused semantics).

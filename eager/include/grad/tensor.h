@@ -93,6 +93,11 @@ public:
   /// Registers a hook run on this tensor's gradient during backward; a defined return value
   /// replaces the gradient.
   void register_hook(std::function<Tensor(const Tensor&)> hook);
+  /// Registers a hook run on a leaf right after backward accumulated a gradient into its grad()
+  /// (torch's register_post_accumulate_grad_hook); the hook receives the leaf and may read or
+  /// replace its grad(). Distributed data parallel starts a gradient bucket's all-reduce from it.
+  /// grad::Error on a non-leaf or a tensor that does not require grad.
+  void register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook);
   /// Converted copy (the same tensor when dtype already matches).
   Tensor to(DType dtype) const;
 

@@ -72,12 +72,30 @@ void validate_outputs(const Node& node, std::vector<Tensor>& outputs) {
   }
 }
 
+/// The callbacks of the backward pass running on this thread (null outside backward).
+thread_local std::vector<std::function<void()>>* current_callbacks = nullptr;
+
+struct CallbackScope {
+  CallbackScope() : prev(current_callbacks) { current_callbacks = &callbacks; }
+  ~CallbackScope() { current_callbacks = prev; }
+  std::vector<std::function<void()>> callbacks;
+  std::vector<std::function<void()>>* prev;
+};
+
 } // namespace
+
+void queue_backward_callback(std::function<void()> callback) {
+  if (!current_callbacks)
+    throw Error("queue_backward_callback: no backward pass is running on this thread (call it "
+                "from a hook during backward)");
+  current_callbacks->push_back(std::move(callback));
+}
 
 void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
                   bool keep_graph, bool create_graph, const std::vector<Edge>* capture,
                   std::vector<Tensor>* captured) {
   GradModeScope mode(create_graph);
+  CallbackScope callback_scope;
   // Dependency counts of every node reachable from the roots.
   std::unordered_map<Node*, int> deps;
   std::vector<Node*> stack;
@@ -172,6 +190,11 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
       if (--deps[e.function.get()] == 0)
         ready.push(e.function);
     }
+  }
+  // Indexed: a callback may queue another.
+  for (size_t i = 0; i < callback_scope.callbacks.size(); ++i) {
+    std::function<void()> callback = std::move(callback_scope.callbacks[i]);
+    callback();
   }
 }
 

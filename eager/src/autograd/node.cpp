@@ -105,6 +105,10 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
     copy.copy_(g);
     m.grad = copy;
   }
+  // Copied: a hook may register another hook on the same leaf.
+  auto post_hooks = m.post_accumulate_hooks;
+  for (auto& hook : post_hooks)
+    hook(variable_);
   return {};
 }
 

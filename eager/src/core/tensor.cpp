@@ -362,6 +362,20 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
     m.hooks.push_back(std::move(hook));
 }
 
+void Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) {
+  GRAD_CHECK_DEFINED("register_post_accumulate_grad_hook");
+  if (!requires_grad())
+    throw Error(fmt::format("register_post_accumulate_grad_hook: the tensor (shape {}) does not "
+                            "require grad",
+                            shape_str(shape())));
+  AutogradMeta& m = impl_->meta();
+  if (m.grad_fn)
+    throw Error(fmt::format("register_post_accumulate_grad_hook: only leaf tensors accumulate "
+                            "gradients; this tensor (shape {}) has grad_fn {}",
+                            shape_str(shape()), m.grad_fn->name()));
+  m.post_accumulate_hooks.push_back(std::move(hook));
+}
+
 Tensor Tensor::to(DType dtype) const {
   GRAD_CHECK_DEFINED("to");
   if (impl_->dtype == dtype)

@@ -34,6 +34,7 @@ struct AutogradMeta {
   uint32_t output_nr = 0;
   std::weak_ptr<AccumulateGrad> grad_accumulator;
   std::vector<std::function<Tensor(const Tensor&)>> hooks; // leaf hooks (non-leaf: on grad_fn)
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks; // leaves only
 };
 
 struct TensorImpl {
