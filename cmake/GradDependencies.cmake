@@ -15,6 +15,18 @@ add_library(grad_openblas INTERFACE)
 target_include_directories(grad_openblas SYSTEM INTERFACE ${CBLAS_INCLUDE_DIR})
 target_link_libraries(grad_openblas INTERFACE ${OPENBLAS_LIBRARY})
 
+# MPI (Open MPI from Debian) for grad::dist and libgradrt_mpi; without it those are not built.
+option(GRAD_ENABLE_MPI "Build grad::dist (data-parallel training on MPI) when MPI is found" ON)
+set(GRAD_HAVE_MPI OFF)
+if(GRAD_ENABLE_MPI)
+  find_package(MPI COMPONENTS C)
+  if(MPI_C_FOUND AND MPIEXEC_EXECUTABLE)
+    set(GRAD_HAVE_MPI ON)
+  else()
+    message(STATUS "MPI not found: grad::dist is not built (install libopenmpi-dev openmpi-bin)")
+  endif()
+endif()
+
 if(GRAD_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
