@@ -22,6 +22,15 @@ if(GRAD_ENABLE_MPI)
   find_package(MPI COMPONENTS C)
   if(MPI_C_FOUND AND MPIEXEC_EXECUTABLE)
     set(GRAD_HAVE_MPI ON)
+    # How tests launch ranks: as root in a CI container, without ssh (plm=isolated: this host
+    # only), without the ptrace-based single-copy mechanism containers forbid, shared memory and
+    # TCP only (no UCX/InfiniBand probing), more ranks than cores, no core binding.
+    set(GRAD_MPIRUN ${MPIEXEC_EXECUTABLE} --oversubscribe --allow-run-as-root)
+    set(GRAD_MPI_TEST_ENV
+        OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=isolated
+        OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+        OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+        GRAD_DIST_TIMEOUT=30)
   else()
     message(STATUS "MPI not found: grad::dist is not built (install libopenmpi-dev openmpi-bin)")
   endif()
