@@ -1,6 +1,7 @@
 // grad::dist's eager collectives: init/rank/world_size, all_reduce_, broadcast_, the
-// differentiable all_reduce, and the terminate handler that turns an uncaught exception on one
-// rank into the end of the whole job.
+// differentiable and traceable all_reduce (the op table's AllReduce, whose transport init()
+// installs), and the terminate handler that turns an uncaught exception on one rank into the end
+// of the whole job.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -11,7 +12,7 @@
 
 #include "grad/autograd.h"
 #include "grad/dist.h"
-#include "grad/function.h"
+#include "grad/op_table.h"
 #include "grad/ops.h"
 #include "status.h"
 
@@ -125,26 +126,26 @@ Tensor reduced_copy(const char* op, const Tensor& t, ReduceOp reduce) {
   return buf;
 }
 
-/// Eager autograd of all_reduce (see all_reduce in dist.h for the rule).
-struct AllReduceFunction : Function<AllReduceFunction> {
-  static Tensor forward(AutogradContext* ctx, const Tensor& x, ReduceOp reduce) {
-    Tensor y = reduced_copy("grad::dist::all_reduce", x, reduce);
-    ctx->saved_data["op"] = reduce;
-    if (reduce == ReduceOp::Max)
-      ctx->save_for_backward({x, y});
-    return y;
+CollectiveOp to_collective(ReduceOp op) {
+  switch (op) {
+  case ReduceOp::Sum:
+    return CollectiveOp::Sum;
+  case ReduceOp::Mean:
+    return CollectiveOp::Mean;
+  case ReduceOp::Max:
+    return CollectiveOp::Max;
   }
-  static std::vector<Tensor> backward(AutogradContext* ctx, std::vector<Tensor> grads) {
-    const auto reduce = std::any_cast<ReduceOp>(ctx->saved_data.at("op"));
-    if (reduce != ReduceOp::Max)
-      return {all_reduce(grads[0], reduce)};
-    std::vector<Tensor> saved = ctx->get_saved_variables();
-    Tensor mask = eq(saved[0], saved[1]).to(grads[0].dtype());
-    Tensor total = all_reduce(grads[0], ReduceOp::Sum);
-    Tensor holders = all_reduce(mask, ReduceOp::Sum);
-    return {mask * total / holders};
-  }
-};
+  return CollectiveOp::Sum;
+}
+
+/// OpKind::AllReduce's transport (Note [Collective backend] in grad/op_table.h).
+void all_reduce_backend(const Tensor& buffer, CollectiveOp op) {
+  grad_reduce_op rt = op == CollectiveOp::Sum    ? GRAD_REDUCE_SUM
+                      : op == CollectiveOp::Mean ? GRAD_REDUCE_MEAN
+                                                 : GRAD_REDUCE_MAX;
+  throw_if_error(gradrt_dist_all_reduce(buffer.data_ptr(), buffer.numel(), to_rt(buffer.dtype()),
+                                        rt, "all_reduce"));
+}
 
 } // namespace
 
@@ -154,6 +155,7 @@ void init() {
   if (gradrt_dist_is_initialized())
     return;
   throw_if_error(gradrt_dist_init());
+  set_all_reduce_backend(all_reduce_backend);
   if (gradrt_dist_uses_mpi())
     std::set_terminate(report_uncaught_and_abort);
 }
@@ -223,13 +225,19 @@ void broadcast_(const Tensor& t, int root) {
 Tensor all_reduce(const Tensor& t, ReduceOp op) {
   const char* name = "grad::dist::all_reduce";
   check_initialized(name);
-  if (t.defined() && t.is_symbolic())
-    throw Error(fmt::format("{}: tracing grad.all_reduce is not available in this build "
-                            "(shape {})",
-                            name, shape_str(t.shape())));
-  check_reducible(name, t, op);
-  check_same_across_ranks(name, t, static_cast<int64_t>(op), reduce_header_name);
-  return AllReduceFunction::apply(t, op);
+  if (!t.defined())
+    throw Error(fmt::format("{}: undefined tensor", name));
+  if (!t.is_symbolic()) { // traced: checked when the compiled code runs (same IR on every rank)
+    check_reducible(name, t, op);
+    if (!is_floating(t.dtype()))
+      throw Error(fmt::format("{}: operand of shape {} has dtype {}; it needs f32 or f64 "
+                              "(all_reduce_ also takes i64)",
+                              name, shape_str(t.shape()), dtype_name(t.dtype())));
+    check_same_across_ranks(name, t, static_cast<int64_t>(op), reduce_header_name);
+  }
+  OpAttrs attrs;
+  attrs.collective = to_collective(op);
+  return apply(OpKind::AllReduce, {t}, attrs);
 }
 
 void barrier() {
@@ -237,6 +245,9 @@ void barrier() {
   throw_if_error(gradrt_dist_barrier());
 }
 
-void finalize() { throw_if_error(gradrt_dist_finalize()); }
+void finalize() {
+  set_all_reduce_backend(nullptr);
+  throw_if_error(gradrt_dist_finalize());
+}
 
 } // namespace grad::dist

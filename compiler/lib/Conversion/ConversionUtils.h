@@ -32,6 +32,8 @@ void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// Patterns of StructuredToLinalg.cpp (constant, shape ops, reductions, matmul, gather).
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// grad.all_reduce -> a call into libgradrt_mpi on a private buffer (CollectivesToCalls.cpp).
+void populateCollectivesToCallsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace grad
 

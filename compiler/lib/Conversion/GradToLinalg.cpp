@@ -17,6 +17,8 @@
 #include "grad/Dialect/GradDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -61,7 +63,8 @@ struct LowerToLinalg : grad::impl::GradLowerToLinalgBase<LowerToLinalg> {
     ConversionTarget target(getContext());
     target.addIllegalDialect<grad::GradDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+                           tensor::TensorDialect, func::FuncDialect,
+                           bufferization::BufferizationDialect, memref::MemRefDialect>();
     RewritePatternSet patterns(&getContext());
     grad::populateGradToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
@@ -74,6 +77,7 @@ struct LowerToLinalg : grad::impl::GradLowerToLinalgBase<LowerToLinalg> {
 void grad::populateGradToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
   populateStructuredToLinalgPatterns(patterns);
+  populateCollectivesToCallsPatterns(patterns);
 }
 
 void grad::buildGradToLinalgPipeline(OpPassManager &pm, bool siblingReductions) {

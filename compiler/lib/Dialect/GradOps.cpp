@@ -9,6 +9,7 @@
 #include "grad/Dialect/GradDialect.h"
 
 #include "grad/Dialect/ShapeInference.h"
+#include "grad/op_table.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -149,6 +150,12 @@ LogicalResult ConvertOp::verify() {
   if (operand.getShape() != result.getShape())
     return emitOpError() << "changes the shape: operand " << operand << ", result " << result
                          << " (grad.convert only changes the element type)";
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (!collective_op_from_name(getOp().str()))
+    return emitOpError() << "op must be \"sum\", \"mean\" or \"max\", got \"" << getOp() << "\"";
   return success();
 }
 

@@ -331,6 +331,11 @@ FailureOr<Value> buildUnchecked(OpBuilder &b, Location loc, OpKind kind, ValueRa
       return failure();
     return b.create<ConvertOp>(loc, *type, operands[0]).getResult();
   }
+  case OpKind::AllReduce:
+    return b
+        .create<AllReduceOp>(loc, typeOf(0), operands[0],
+                             b.getStringAttr(collective_op_name(attrs.collective)))
+        .getResult();
   case OpKind::Sum:
   case OpKind::Mean:
   case OpKind::Max: {
@@ -446,6 +451,11 @@ std::optional<std::pair<OpKind, OpAttrs>> decodeGradOp(Operation *op) {
     if (failed(dtype))
       return std::nullopt;
     attrs.dtype = *dtype;
+  } else if (auto allReduce = dyn_cast<AllReduceOp>(op)) {
+    std::optional<CollectiveOp> collective = collective_op_from_name(allReduce.getOp().str());
+    if (!collective)
+      return std::nullopt;
+    attrs.collective = *collective;
   } else if (auto sum = dyn_cast<SumOp>(op)) {
     readReduce(sum, attrs);
   } else if (auto mean = dyn_cast<MeanOp>(op)) {

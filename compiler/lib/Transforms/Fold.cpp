@@ -73,7 +73,9 @@ public:
     };
 
     fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (op->hasTrait<mlir::OpTrait::ConstantLike>() || !isEvaluableGradOp(op))
+      // A collective is never evaluated at compile time: it communicates when the program runs.
+      if (op->hasTrait<mlir::OpTrait::ConstantLike>() || !isEvaluableGradOp(op) ||
+          isa<AllReduceOp>(op))
         return;
       int64_t n = numElements(op->getResult(0).getType());
       if (n < 0 || n > maxElements)

@@ -49,10 +49,18 @@ enum class OpKind {
   Slice,
   Concat,
   Gather,
-  Convert
+  Convert,
+  AllReduce
 };
 /// Number of OpKind values.
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Convert) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::AllReduce) + 1;
+
+/// Reduction of AllReduce (grad::dist::ReduceOp): Mean is Sum divided by the number of processes.
+enum class CollectiveOp { Sum, Mean, Max };
+/// "sum", "mean", "max".
+const char* collective_op_name(CollectiveOp op);
+/// The CollectiveOp named `name`, if any.
+std::optional<CollectiveOp> collective_op_from_name(std::string_view name);
 
 /// Predicate of Cmp.
 enum class CmpPredicate { lt, le, gt, ge, eq };
@@ -71,6 +79,7 @@ struct OpAttrs {
   int64_t axis = 0;                    ///< Concat axis (Gather always indexes axis 0 of the table)
   DType dtype = DType::f32;            ///< Convert: target dtype
   std::shared_ptr<const Tensor> value; ///< Constant: the concrete payload
+  CollectiveOp collective = CollectiveOp::Sum; ///< AllReduce
 };
 
 /// What a VJP rule sees. `inputs` and `output` are the forward values: concrete tensors on the
@@ -124,6 +133,16 @@ std::pair<Shape, DType> infer_result(OpKind kind, const std::vector<Shape>& shap
 /// SymbolicContext for symbolic ones, recording autograd when needed. The reference interpreter,
 /// the constant folder and the autodiff pass all call this: one implementation per op.
 Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attrs = {});
+
+/// Note [Collective backend]
+/// AllReduce's eager kernel reduces across processes, and the eager library has no transport:
+/// grad::dist::init() (library grad_dist, on MPI) installs the function that does it. It reduces
+/// `buffer` (a fresh contiguous f32/f64 tensor owned by the kernel) in place. Without a backend
+/// the kernel throws grad::Error naming the op. The reference interpreter and grad::jit's
+/// compiled code reach the same transport (the latter through libgradrt_mpi's entry points).
+using AllReduceBackend = void (*)(const Tensor& buffer, CollectiveOp op);
+/// Installs (or, with nullptr, removes) the AllReduce backend. Not thread-safe.
+void set_all_reduce_backend(AllReduceBackend backend);
 
 /// Name of the backward node apply() would record (e.g. Sum over all axes -> "SumBackward0",
 /// over some axes -> "SumBackward1"; 2-D Matmul -> "MmBackward0", batched -> "BmmBackward0").

@@ -195,6 +195,21 @@ std::vector<Tensor> convert(const VjpContext& ctx, const Tensor& g) {
   return {g.dtype() == src ? g : grad::convert(g, src)};
 }
 
+// The output on every process depends on the input of every process: the cotangent of the input
+// on process r is the sum over processes s of d out_s / d in_r applied to g_s. For Sum that is
+// the Sum all-reduce of g, for Mean the Mean all-reduce; for Max the summed g goes to the
+// processes holding the maximum, split equally among ties.
+std::vector<Tensor> all_reduce(const VjpContext& ctx, const Tensor& g) {
+  if (ctx.attrs.collective != CollectiveOp::Max)
+    return {apply(OpKind::AllReduce, {g}, ctx.attrs)};
+  OpAttrs sum_attrs;
+  sum_attrs.collective = CollectiveOp::Sum;
+  Tensor holds = grad::convert(eq(ctx.inputs[0], ctx.output), g.dtype());
+  Tensor total = apply(OpKind::AllReduce, {g}, sum_attrs);
+  Tensor holders = apply(OpKind::AllReduce, {holds}, sum_attrs);
+  return {holds * total / holders};
+}
+
 // ---- reductions -------------------------------------------------------------------------------
 namespace {
 /// g of a reduction, reshaped to the kept-dims shape and broadcast to the input shape.

@@ -37,6 +37,7 @@ GRAD_DECLARE_VJP(slice)
 GRAD_DECLARE_VJP(concat)
 GRAD_DECLARE_VJP(gather)
 GRAD_DECLARE_VJP(convert)
+GRAD_DECLARE_VJP(all_reduce)
 #undef GRAD_DECLARE_VJP
 
 } // namespace grad::vjp

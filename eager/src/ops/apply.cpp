@@ -51,6 +51,8 @@ bool axes_are_normalized(const std::vector<int64_t>& axes, int64_t rank) {
 
 namespace {
 
+AllReduceBackend all_reduce_backend = nullptr; // Note [Collective backend] in op_table.h
+
 struct TensorOperands {
   const std::vector<Tensor>& ts;
   size_t size() const { return ts.size(); }
@@ -138,6 +140,16 @@ Tensor run_kernel(OpKind kind, const std::vector<Tensor>& in, const OpAttrs& a, 
     kernels::copy_into(out, in[0]);
     return out;
   }
+  case OpKind::AllReduce: {
+    if (!all_reduce_backend)
+      throw Error(fmt::format("all_reduce: no collective backend for an operand of shape {}: "
+                              "call grad::dist::init() (library grad::dist) first",
+                              shape_str(shape)));
+    Tensor out = new_tensor(shape, dtype);
+    kernels::copy_into(out, in[0]);
+    all_reduce_backend(out, a.collective);
+    return out;
+  }
   }
   throw Error("apply: unknown op kind");
 }
@@ -165,6 +177,8 @@ Tensor emit_symbolic(OpKind kind, const std::vector<Tensor>& inputs, const OpAtt
 }
 
 } // namespace
+
+void set_all_reduce_backend(AllReduceBackend backend) { all_reduce_backend = backend; }
 
 Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attrs) {
   const OpInfo& info = op_info(kind);

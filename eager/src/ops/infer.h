@@ -238,6 +238,11 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
   }
   case OpKind::Convert:
     return {ops.shape(0), attrs.dtype};
+  case OpKind::AllReduce:
+    if (!is_floating(ops.dtype(0)))
+      throw Error(fmt::format("all_reduce: operand of shape {} has dtype {}; it needs f32 or f64",
+                              shape_str(ops.shape(0)), dtype_name(ops.dtype(0))));
+    return {ops.shape(0), ops.dtype(0)};
   }
   throw Error("unknown op kind");
 }

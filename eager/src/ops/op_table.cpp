@@ -50,6 +50,7 @@ const OpInfo kOpTable[kNumOpKinds] = {
     {OpKind::Concat, "concat", "CatBackward0", -1, vjp::concat, 0},
     {OpKind::Gather, "gather", "EmbeddingBackward0", 2, vjp::gather, kIn1},
     {OpKind::Convert, "convert", "ToCopyBackward0", 1, vjp::convert, 0},
+    {OpKind::AllReduce, "all_reduce", "AllReduceBackward0", 1, vjp::all_reduce, kIn0 | kOut},
 };
 } // namespace
 
@@ -59,6 +60,25 @@ std::optional<OpKind> op_kind_from_name(std::string_view mnemonic) {
   for (const OpInfo& info : kOpTable)
     if (mnemonic == info.name)
       return info.kind;
+  return std::nullopt;
+}
+
+const char* collective_op_name(CollectiveOp op) {
+  switch (op) {
+  case CollectiveOp::Sum:
+    return "sum";
+  case CollectiveOp::Mean:
+    return "mean";
+  case CollectiveOp::Max:
+    return "max";
+  }
+  return "invalid";
+}
+
+std::optional<CollectiveOp> collective_op_from_name(std::string_view name) {
+  for (CollectiveOp op : {CollectiveOp::Sum, CollectiveOp::Mean, CollectiveOp::Max})
+    if (name == collective_op_name(op))
+      return op;
   return std::nullopt;
 }
 

@@ -89,6 +89,9 @@ std::vector<Case> allCases() {
   grad::OpAttrs cv;
   cv.dtype = DType::i64;
   cases.push_back({K::Convert, {{s23, DType::f32}}, cv});
+  grad::OpAttrs ar;
+  ar.collective = grad::CollectiveOp::Mean;
+  cases.push_back({K::AllReduce, {{s23, DType::f64}}, ar});
   return cases;
 }
 
@@ -182,6 +185,9 @@ TEST_F(BridgeTest, EveryOpKindRoundTripsAndMatchesTheEagerShapeRule) {
       break;
     case grad::OpKind::Convert:
       EXPECT_EQ(a.dtype, c.attrs.dtype);
+      break;
+    case grad::OpKind::AllReduce:
+      EXPECT_EQ(a.collective, c.attrs.collective);
       break;
     case grad::OpKind::Sum:
     case grad::OpKind::Mean:

@@ -20,7 +20,9 @@ def GradLowerToLinalg : Pass<"grad-lower-to-linalg", "mlir::ModuleOp"> {
     linalg.batch_matmul, grad.transpose linalg.transpose, grad.reshape
     tensor.reshape-free collapse/expand or a flat reshape, grad.slice
     tensor.extract_slice, grad.concat tensor.insert_slice into tensor.empty,
-    grad.gather a linalg.generic with tensor.extract, grad.fusion is inlined.
+    grad.gather a linalg.generic with tensor.extract, grad.all_reduce a call into
+    libgradrt_mpi on a bufferization.alloc_tensor copy (CollectivesToCalls.cpp),
+    grad.fusion is inlined.
     An op without a lowering is an error naming the op.
 
     Before:
@@ -34,7 +36,9 @@ def GradLowerToLinalg : Pass<"grad-lower-to-linalg", "mlir::ModuleOp"> {
       } -> tensor<4xf32>
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
-                           "mlir::math::MathDialect", "mlir::tensor::TensorDialect"];
+                           "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 def GradFuseElementwise : Pass<"grad-fuse-elementwise"> {

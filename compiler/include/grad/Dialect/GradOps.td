@@ -277,6 +277,39 @@ def Grad_ConvertOp : Grad_Op<"convert", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+def Grad_AllReduceOp : Grad_Op<"all_reduce", [SameOperandsAndResultType]> {
+  let summary = "elementwise sum / mean / max of the operand over all processes (MPI ranks)";
+  let description = [{
+    Every process (rank of the MPI world, docs/distributed.md) passes a tensor of the same type;
+    each gets the elementwise `op` over all of them: `"sum"`, `"mean"` (sum / world size) or
+    `"max"`. The data-parallel gradient sync of a compiled training step.
+
+    Not `Pure`: it communicates, so it is never CSE'd, hoisted, erased when unused or evaluated
+    by the constant folder (every rank must run the same collectives in the same order). It has
+    no folder either: with one process it is the identity, but the world size is known only when
+    the program runs, not when it is compiled (and one compiled artifact serves every world
+    size); at run time a world of one makes the call a copy.
+
+    Gradient (the autodiff pass, the eager op table's VJP rule): for sum and mean, the same
+    all-reduce of the incoming gradient; for max, the summed gradient goes to the ranks holding
+    the maximum, shared equally on a tie. The interpreter evaluates it with the eager kernel,
+    which calls the transport grad::dist::init() installed; compiled code calls
+    `gradrt_all_reduce_f32/f64` in libgradrt_mpi.
+
+    ```mlir
+    %g = grad.all_reduce %0 {op = "mean"} : tensor<64x2xf32>
+    ```
+  }];
+  let arguments = (ins Grad_FloatTensor:$operand, StrAttr:$op);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 
