@@ -59,43 +59,15 @@ namespace grad {
 
 LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
                              const std::function<void(PassManager &)> &configure) {
-  // The pipeline is built from its textual form so that the driver depends on the pass names
-  // (a stable interface, the same ones grad-opt uses) rather than on generated C++ classes.
-  SmallVector<std::string> steps;
-  if (options.fold)
-    steps.push_back("func.func(canonicalize,grad-fold)");
-  if (!options.gradFunc.empty()) {
-    std::string autodiff = "grad-autodiff{func=" + options.gradFunc;
-    if (!options.gradArgnums.empty()) {
-      autodiff += " argnums=";
-      for (auto [i, n] : llvm::enumerate(options.gradArgnums))
-        autodiff += (i ? "," : "") + std::to_string(n);
-    }
-    autodiff += "}";
-    steps.push_back(autodiff);
-    // The reverse sweep emits the VJP rules unsimplified.
-    if (options.fold)
-      steps.push_back("canonicalize");
-  }
-  steps.push_back("cse");
-  // Fusion last: it groups what folding, autodiff and CSE left (docs/fusion.md).
-  // Distributing sums over their terms first makes sibling reductions independent (the
-  // layer_norm backward's row sums), which fusion then puts in one kernel.
-  if (options.fuse)
-    steps.push_back(options.fusionReport
-                        ? "func.func(grad-factor-reductions,cse,grad-fuse{report=true})"
-                        : "func.func(grad-factor-reductions,cse,grad-fuse)");
-  // The text has no `builtin.module(...)` anchor: parsePassPipeline adds it to `pm`, which is
-  // already anchored on the module (with the anchor the passes would nest one level too deep
-  // and run on nothing).
-  std::string pipeline = llvm::join(steps, ",");
-
+  // The same graph pipeline as the CPU and CUDA jits (buildGraphPipeline), with gradc's flags.
+  GraphPipelineOptions graph;
+  graph.fold = options.fold;
+  graph.gradFunc = options.gradFunc;
+  graph.gradArgnums = options.gradArgnums;
+  graph.fuse = options.fuse;
+  graph.fusionReport = options.fusionReport;
   PassManager pm(module->getName());
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs()))) {
-    emitError(module.getLoc()) << "gradc: internal error: cannot build the graph pipeline '"
-                               << pipeline << "'";
-    return failure();
-  }
+  buildGraphPipeline(pm, graph);
   if (configure)
     configure(pm);
   return pm.run(module);

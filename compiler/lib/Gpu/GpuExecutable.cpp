@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "grad/Transforms/Passes.h"
 #include "grad/Codegen/GpuJit.h"
 
 #include "grad/Trace/Executable.h"
@@ -40,6 +41,17 @@ private:
 } // namespace
 
 std::unique_ptr<Executable> compileGpuEntry(ModuleOp module, llvm::StringRef entry) {
+  // The graph passes every door runs (buildGraphPipeline), before the device is looked for, so
+  // that the module holds what this door compiles even without a device.
+  {
+    std::string diagnostics;
+    ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+      diagnostics += (diagnostics.empty() ? "" : "\n") + d.str();
+      return success();
+    });
+    if (failed(runGraphPipeline(module)))
+      throw Error("jit: the graph passes failed on @" + entry.str() + ": " + diagnostics);
+  }
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
     throw Error("jit: device CUDA was requested but cannot be used: " + reason);

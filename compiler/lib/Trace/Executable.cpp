@@ -106,11 +106,9 @@ std::unique_ptr<Executable> compileEntry(ModuleOp module, StringRef entry, JitBa
           auto t0 = std::chrono::steady_clock::now();
           if (stats)
             stats->kernels_before_fusion = countKernels(func);
-          PassManager fuse(module.getContext());
-          fuse.addNestedPass<func::FuncOp>(createGradFactorReductionsPass());
-          fuse.addNestedPass<func::FuncOp>(createCSEPass());
-          fuse.addNestedPass<func::FuncOp>(createGradFusePass());
-          if (failed(fuse.run(module)))
+          // The graph passes every door runs (buildGraphPipeline): canonicalize, grad-fold,
+          // cse, grad-factor-reductions, cse, grad-fuse.
+          if (failed(runGraphPipeline(module)))
             return failure();
           if (stats)
             stats->kernels_after_fusion = countKernels(func);

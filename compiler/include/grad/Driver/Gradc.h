@@ -66,8 +66,9 @@ struct GradcOptions {
   std::string symbolPrefix;
 };
 
-/// Runs the graph passes in place: canonicalize + grad-fold (unless --no-fold), grad-autodiff
-/// when `gradFunc` is set (then canonicalize), CSE, then grad-fuse (unless `fuse` is false).
+/// Runs the graph passes in place: grad::buildGraphPipeline (the same as the jits') with gradc's
+/// flags: canonicalize + grad-fold (unless --no-fold), grad-autodiff when `gradFunc` is set (then
+/// canonicalize), CSE, then grad-factor-reductions, CSE, grad-fuse (unless `fuse` is false).
 /// `configure`, if set, is applied to the pass manager (IR printing, timing). Diagnostics go to
 /// the module's context.
 mlir::LogicalResult

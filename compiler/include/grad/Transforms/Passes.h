@@ -8,9 +8,13 @@
 #ifndef GRAD_TRANSFORMS_PASSES_H
 #define GRAD_TRANSFORMS_PASSES_H
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace grad {
@@ -24,6 +28,30 @@ class GradDialect;
 /// Registers every pass of Passes.td with the global registry (grad-opt, gradc).
 #define GEN_PASS_REGISTRATION
 #include "grad/Transforms/Passes.h.inc"
+
+/// What the graph pipeline runs (buildGraphPipeline).
+struct GraphPipelineOptions {
+  /// canonicalize + --grad-fold first (gradc --no-fold turns it off).
+  bool fold = true;
+  /// --grad-autodiff of this function (gradc --grad=F), with these argnums (empty: all float).
+  std::string gradFunc;
+  std::vector<int64_t> gradArgnums;
+  /// --grad-factor-reductions + --grad-fuse last (gradc --no-fuse turns it off).
+  bool fuse = true;
+  /// --grad-fuse's remark with the kernel counts (gradc --fusion-report).
+  bool fusionReport = false;
+};
+
+/// The graph-level passes on grad-dialect modules, the same for every door (gradc, the CPU jit,
+/// the CUDA jit): canonicalize, grad-fold, [grad-autodiff, canonicalize], cse,
+/// grad-factor-reductions, cse, grad-fuse. `pm` is anchored on the module.
+void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+
+/// Runs buildGraphPipeline's passes on `module` in place (what the CPU and CUDA jits do before
+/// lowering; gradc adds its IR printing and timing to the same list). Diagnostics go to the
+/// module's context.
+mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module,
+                                     const GraphPipelineOptions &options = {});
 
 /// Number of kernels among the top-level ops of `fn` (docs/fusion.md: a grad op that computes a
 /// new tensor in its own loop nest; a grad.fusion is one): what --grad-fuse's report counts.
