@@ -36,6 +36,25 @@ if(GRAD_ENABLE_MPI)
   endif()
 endif()
 
+
+# OpenMP through LLVM's libomp (libomp-19-dev): the one thread pool of eager kernels and compiled
+# code (MLIR's convert-scf-to-openmp emits calls into it). See docs/threads.md.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_library(GRAD_LIBOMP NAMES omp libomp.so.5 PATHS /usr/lib/llvm-19/lib NO_DEFAULT_PATH)
+if(NOT GRAD_LIBOMP)
+  message(FATAL_ERROR "libomp not found: install libomp-19-dev (scripts/install-deps.sh)")
+endif()
+
+# SLEEF: vectorized exp/log/tanh/sin/cos of the eager kernels.
+find_path(SLEEF_INCLUDE_DIR sleef.h)
+find_library(SLEEF_LIBRARY NAMES sleef)
+if(NOT SLEEF_INCLUDE_DIR OR NOT SLEEF_LIBRARY)
+  message(FATAL_ERROR "SLEEF not found: install libsleef-dev (scripts/install-deps.sh)")
+endif()
+add_library(grad_sleef INTERFACE)
+target_include_directories(grad_sleef SYSTEM INTERFACE ${SLEEF_INCLUDE_DIR})
+target_link_libraries(grad_sleef INTERFACE ${SLEEF_LIBRARY})
+
 if(GRAD_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build ccache clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
       libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libopenblas-dev libclang-rt-19-dev graphviz python3-numpy
-      nlohmann-json3-dev libopenmpi-dev openmpi-bin)
+      nlohmann-json3-dev libopenmpi-dev openmpi-bin libomp-19-dev libsleef-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

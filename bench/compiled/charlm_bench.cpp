@@ -7,11 +7,16 @@
 //   (3) the loss curves of both modes over --steps steps (max |difference|);
 //   (4) compile time of value_and_grad(sum(exp(slice(x)))) across shapes: it must not grow
 //       with the shape.
-// Usage: bench_charlm [--steps N] [--text FILE] [--only step|compile|curve|slice]
+//   (5) --only scaling: the training step, eager and compiled, at 1 thread and at every core (or
+//       --threads N) in one run, with the speedups.
+// Usage: bench_charlm [--steps N] [--text FILE] [--threads N]
+//                     [--only step|compile|curve|slice|scaling]
+// --threads N (default 1) runs (1)-(4) on N threads (grad::set_num_threads).
 #include "../../examples/charlm/charlm.h"
 
 #include "grad/jit.h"
 #include "grad/ops.h"
+#include "grad/threads.h"
 #include "grad/transforms.h"
 
 #include <algorithm>
@@ -24,8 +29,6 @@
 #include <string>
 #include <unistd.h>
 #include <vector>
-
-extern "C" void openblas_set_num_threads(int num_threads);
 
 using grad::Tensor;
 
@@ -58,6 +61,31 @@ void benchStep(const charlm::Corpus &corpus, charlm::Config cfg, int steps) {
   }
   std::printf("| transformer step%-14s | %8.2f | %8.2f | %6.2fx |\n",
               cfg.fused_qkv ? ", fused qkv" : "", median(e), median(c), median(e) / median(c));
+}
+
+void benchScaling(const charlm::Corpus &corpus, charlm::Config cfg, int steps, int threads) {
+  std::printf("| transformer step (median of %d steps, ms) | 1 thread | %d threads | speedup |\n",
+              steps, threads);
+  std::printf("|---|---:|---:|---:|\n");
+  for (bool compiledMode : {false, true}) {
+    double ms[2];
+    for (int k = 0; k < 2; ++k) {
+      grad::set_num_threads(k == 0 ? 1 : threads);
+      charlm::EagerTrainer eager(cfg, 3e-3);
+      charlm::CompiledTrainer compiled(cfg, 3e-3);
+      std::vector<double> t;
+      for (int s = 0; s < steps; ++s) {
+        auto [x, y] = corpus.batch(cfg, s);
+        double t0 = now();
+        compiledMode ? compiled.step(x, y) : eager.step(x, y);
+        if (s > 0) // the compiled first call compiles
+          t.push_back((now() - t0) * 1e3);
+      }
+      ms[k] = median(t);
+    }
+    std::printf("| %-8s%-33s | %8.2f | %10.2f | %6.2fx |\n", compiledMode ? "compiled" : "eager",
+                cfg.fused_qkv ? ", fused qkv" : "", ms[0], ms[1], ms[0] / ms[1]);
+  }
 }
 
 void benchCompile(const charlm::Corpus &corpus, charlm::Config cfg) {
@@ -119,6 +147,7 @@ void benchSlice() {
 
 int main(int argc, char **argv) {
   int steps = 30;
+  int threads = 0;
   std::string text = "/usr/share/common-licenses/GPL-3", only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--steps") && i + 1 < argc)
@@ -127,24 +156,34 @@ int main(int argc, char **argv) {
       text = argv[++i];
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: bench_charlm [--steps N] [--text FILE] "
-                           "[--only step|compile|curve|slice]\n");
+      std::fprintf(stderr, "usage: bench_charlm [--steps N] [--text FILE] [--threads N] "
+                           "[--only step|compile|curve|slice|scaling]\n");
       return 2;
     }
   }
-  openblas_set_num_threads(1);
   try {
+    if (only == "scaling") {
+      charlm::Corpus corpus = charlm::Corpus::load(text);
+      charlm::Config cfg;
+      cfg.vocab = static_cast<int64_t>(corpus.alphabet.size());
+      benchScaling(corpus, cfg, steps, threads ? threads : grad::get_num_threads());
+      return 0;
+    }
+    grad::set_num_threads(threads ? threads : 1);
     charlm::Corpus corpus = charlm::Corpus::load(text);
     charlm::Config cfg;
     cfg.vocab = static_cast<int64_t>(corpus.alphabet.size());
     charlm::Config fused = cfg;
     fused.fused_qkv = true;
-    std::printf("char transformer: B=%lld T=%lld D=%lld heads=%lld layers=%lld vocab=%lld; one "
-                "thread, f32\n\n",
+    std::printf("char transformer: B=%lld T=%lld D=%lld heads=%lld layers=%lld vocab=%lld; %d "
+                "thread(s), f32\n\n",
                 static_cast<long long>(cfg.batch), static_cast<long long>(cfg.context),
                 static_cast<long long>(cfg.d_model), static_cast<long long>(cfg.heads),
-                static_cast<long long>(cfg.layers), static_cast<long long>(cfg.vocab));
+                static_cast<long long>(cfg.layers), static_cast<long long>(cfg.vocab),
+                grad::get_num_threads());
     if (only.empty() || only == "step") {
       std::printf("| benchmark (median of %d steps) | eager ms | compiled ms | eager/compiled |\n",
                   steps);

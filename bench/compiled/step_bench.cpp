@@ -1,4 +1,4 @@
-// Compiled (grad::jit, native backend) vs eager, one thread, f32, all in one run (issue 5):
+// Compiled (grad::jit, native backend) vs eager, one thread unless --threads, f32, all in one run (issue 5):
 //   (1) MLP 784-512-512-10 training step at batch 256: eager tape + optim::SGD vs one jitted
 //       function returning the loss and the SGD-updated parameters (the update is in the graph);
 //   (2) y = gelu(layer_norm(x)) + x on 4096x1024, forward and forward+backward (value_and_grad);
@@ -7,8 +7,11 @@
 //   (4) heap peak of one step (malloc-counting hook, alloc_counter.h) and, in fresh child
 //       processes, getrusage's ru_maxrss after a few steps.
 // Prints medians of wall and thread-CPU time and the ratios eager / compiled (> 1: compiled is
-// faster). Usage: bench_compiled_step [--reps N] [--only mlp|block|overhead|memory]
-//                 [--backend native|interpreter]
+// faster). Usage: bench_compiled_step [--reps N] [--only mlp|block|overhead|memory|scaling]
+//                 [--backend native|interpreter] [--threads N]
+// --threads N (default 1) runs everything on N threads (grad::set_num_threads: the eager kernels,
+// compiled code and OpenBLAS). --only scaling times the MLP step and the block's fwd+bwd, eager
+// and compiled, at 1 thread and at every core (or --threads N) in one run, with the speedups.
 // --only loop-eager|loop-compiled runs 100 steps of one kind (for perf); --only dump prints the
 // step's optimized grad IR, --only dump-block the block's fwd+bwd IR. GRAD_JIT_MATMUL=generated: generated matmul code instead of OpenBLAS.
 #include "alloc_counter.h"
@@ -19,6 +22,7 @@
 #include "grad/nn.h"
 #include "grad/ops.h"
 #include "grad/optim.h"
+#include "grad/threads.h"
 #include "grad/transforms.h"
 
 #include <cblas.h>
@@ -349,16 +353,44 @@ int rssChild(const std::string &mode) {
 
 } // namespace
 
-int main(int argc, char **argv) {
-  // One thread: OpenBLAS reads this when it loads, so re-execute with it set (as bench/eager).
-  if (!getenv("OPENBLAS_NUM_THREADS") || std::strcmp(getenv("OPENBLAS_NUM_THREADS"), "1") != 0) {
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    setenv("OMP_NUM_THREADS", "1", 1);
-    execv("/proc/self/exe", argv);
-    std::perror("execv");
-    return 1;
+/// MLP step and block fwd+bwd, eager and compiled, at 1 thread and at `threads`: wall medians and
+/// the speedups (1 thread / `threads`).
+void benchScaling(int reps, int threads) {
+  EagerMlp em;
+  CompiledMlp cm;
+  Tensor x = randn({4096, 1024}, 1), g = randn({4096, 1024}, 2);
+  auto bwd = jit(value_and_grad(blockLoss, {0}), jitOptions());
+  auto eagerBwd = value_and_grad(blockLoss, {0});
+  struct Case {
+    const char *name;
+    std::function<void()> fn;
+  };
+  std::vector<Case> cases = {
+      {"MLP 784-512-512-10 b256 step, eager", [&] { em.step(); }},
+      {"MLP 784-512-512-10 b256 step, compiled", [&] { cm.step(); }},
+      {"gelu(layer_norm(x))+x 4096x1024 fwd+bwd, eager", [&] { (void)eagerBwd({x, g}); }},
+      {"gelu(layer_norm(x))+x 4096x1024 fwd+bwd, compiled", [&] { (void)bwd({x, g}); }},
+  };
+  std::printf("| %-50s | %9s | %9s | %7s |
+", "workload (median wall ms)", "1 thread",
+              (std::to_string(threads) + " threads").c_str(), "speedup");
+  std::printf("|%s|---:|---:|---:|
+", std::string(52, '-').c_str());
+  for (Case &c : cases) {
+    set_num_threads(1);
+    c.fn(); // compiles on the first call
+    Timing one = measure(c.fn, reps);
+    set_num_threads(threads);
+    c.fn();
+    Timing many = measure(c.fn, reps);
+    std::printf("| %-50s | %9.2f | %9.2f | %6.2fx |
+", c.name, one.wall * 1e3, many.wall * 1e3,
+                one.wall / many.wall);
   }
-  int reps = 20;
+}
+
+int main(int argc, char **argv) {
+  int reps = 20, threads = 0;
   std::string only, rss;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
@@ -370,7 +402,17 @@ int main(int argc, char **argv) {
       rss = value;
     else if (flag == "--backend")
       gBackend = value == "interpreter" ? JitBackend::Interpreter : JitBackend::Native;
+    else if (flag == "--threads")
+      threads = std::max(1, std::atoi(value.c_str()));
   }
+  if (only == "scaling") {
+    const int n = threads ? threads : get_num_threads();
+    std::printf("backend: %s, reps %d, 1 thread vs %d threads\n",
+                gBackend == JitBackend::Native ? "native" : "interpreter", reps, n);
+    benchScaling(reps, n);
+    return 0;
+  }
+  set_num_threads(threads ? threads : 1);
   if (!rss.empty())
     return rssChild(rss);
   if (only == "loop-eager" || only == "loop-compiled") { // for perf: 100 steps of one kind
@@ -391,8 +433,8 @@ int main(int argc, char **argv) {
     std::printf("%s", bwd.mlir({x, g}).c_str());
     return 0;
   }
-  std::printf("backend: %s, reps %d, one thread\n",
-              gBackend == JitBackend::Native ? "native" : "interpreter", reps);
+  std::printf("backend: %s, reps %d, %d thread(s)\n",
+              gBackend == JitBackend::Native ? "native" : "interpreter", reps, get_num_threads());
   if (only.empty() || only == "mlp")
     benchMlp(reps);
   if (only.empty() || only == "block")

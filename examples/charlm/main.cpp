@@ -11,6 +11,7 @@
 #include "charlm.h"
 
 #include "grad/memory.h"
+#include "grad/threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,8 +22,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace {
 
@@ -41,7 +40,7 @@ double median(std::vector<double> v) {
 int usage() {
   std::fprintf(stderr, "usage: charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] "
                        "[--mode both|eager|compiled] [--print-every K] [--check-tol X] "
-                       "[--dump-ir FILE]\n");
+                       "[--dump-ir FILE] [--threads N]\n");
   return 2;
 }
 
@@ -49,7 +48,7 @@ int usage() {
 
 int main(int argc, char **argv) {
   charlm::Config cfg;
-  int steps = 100, printEvery = 10;
+  int steps = 100, printEvery = 10, threads = 0;
   double lr = 3e-3, checkTol = -1;
   std::string text = "/usr/share/common-licenses/GPL-3", mode = "both", dumpIr;
   for (int i = 1; i < argc; ++i) {
@@ -72,28 +71,31 @@ int main(int argc, char **argv) {
       checkTol = std::atof(v);
     else if (a == "--dump-ir" && (v = next()))
       dumpIr = v;
+    else if (a == "--threads" && (v = next()))
+      threads = std::atoi(v);
     else
       return usage();
   }
-  if (steps < 1 || (mode != "both" && mode != "eager" && mode != "compiled"))
+  if (steps < 1 || threads < 0 || (mode != "both" && mode != "eager" && mode != "compiled"))
     return usage();
 
-  // One thread for both modes (OpenBLAS would otherwise start a pool that spins between calls
-  // and competes with this thread): the comparison of issue 9 is single-threaded.
-  openblas_set_num_threads(1);
   try {
+    // Every core by default (GRAD_NUM_THREADS or --threads to choose): eager kernels, compiled
+    // code and OpenBLAS follow the one count.
+    if (threads > 0)
+      grad::set_num_threads(threads);
     charlm::Corpus corpus = charlm::Corpus::load(text);
     cfg.vocab = static_cast<int64_t>(corpus.alphabet.size());
     if (corpus.ids.size() < static_cast<size_t>(cfg.context) + 2)
       throw grad::Error("charlm: the text file '" + text + "' is too short");
     bool runEager = mode != "compiled", runCompiled = mode != "eager";
     std::printf("charlm: %s, %zu chars, vocab %lld; B=%lld T=%lld D=%lld heads=%lld layers=%lld%s; "
-                "Adam lr=%g; %d steps\n",
+                "Adam lr=%g; %d steps; %d thread(s)\n",
                 text.c_str(), corpus.ids.size(), static_cast<long long>(cfg.vocab),
                 static_cast<long long>(cfg.batch), static_cast<long long>(cfg.context),
                 static_cast<long long>(cfg.d_model), static_cast<long long>(cfg.heads),
                 static_cast<long long>(cfg.layers), cfg.fused_qkv ? ", fused qkv" : "", lr,
-                steps);
+                steps, grad::get_num_threads());
 
     if (!dumpIr.empty()) { // the compiled step's optimized grad IR, for gradc and grad-opt
       charlm::CompiledTrainer trainer(cfg, lr);

@@ -10,6 +10,7 @@
 #include "grad/ops.h"
 #include "grad/symbolic.h"
 #include "grad/tensor.h"
+#include "grad/threads.h"
 #include "grad/transforms.h"
 #include "grad/nn.h"
 #include "grad/optim.h"

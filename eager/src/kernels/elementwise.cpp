@@ -8,22 +8,10 @@
 #include "core/tensor_impl.h"
 #include "kernels/kernels.h"
 #include "kernels/loops.h"
+#include "kernels/vmath.h"
 
 namespace grad::kernels {
 namespace {
-
-template <class T> inline T sigmoid_of(T x) {
-  // Never evaluates exp of a large positive number.
-  if (x >= T(0))
-    return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <class T> inline T gelu_of(T x) {
-  const T k = T(0.7978845608028654); // sqrt(2/pi)
-  return T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
-}
 
 /// Applies `f` elementwise from `x` into a new contiguous tensor of dtype Out.
 template <class In, class Out, class F> Tensor map1(const Tensor& x, DType out_dtype, F f) {
@@ -31,18 +19,36 @@ template <class In, class Out, class F> Tensor map1(const Tensor& x, DType out_d
   Out* o = typed<Out>(out);
   const In* a = typed<In>(x);
   if (x.is_contiguous()) {
-    for (int64_t i = 0, n = x.numel(); i < n; ++i)
-      o[i] = f(a[i]);
+    parallel::parallel_for(x.numel(), parallel::kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        o[i] = f(a[i]);
+    });
     return out;
   }
-  for_each_row<2>(
-      x.shape(), {&out.strides(), &x.strides()},
+  parallel_for_each_row<2>(
+      x.shape(), {&out.strides(), &x.strides()}, parallel::kGrain,
       [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
         Out* po = o + off[0];
         const In* pa = a + off[1];
         for (int64_t i = 0; i < n; ++i)
           po[i * st[0]] = f(pa[i * st[1]]);
       });
+  return out;
+}
+
+/// Transcendental math through vmath (SLEEF), split over the pool. A strided input is made
+/// contiguous first, so that a value's result never depends on the layout it came in.
+template <class T> Tensor map_math(const Tensor& x, vmath::Fn fn) {
+  Tensor in = x;
+  if (!x.is_contiguous()) {
+    in = new_tensor(x.shape(), x.dtype());
+    copy_into(in, x);
+  }
+  Tensor out = new_tensor(x.shape(), x.dtype());
+  T* o = typed<T>(out);
+  const T* a = typed<T>(in);
+  parallel::parallel_for(x.numel(), parallel::kGrainMath,
+                         [&](int64_t b, int64_t e) { vmath::apply(fn, a + b, o + b, e - b); });
   return out;
 }
 
@@ -53,12 +59,14 @@ Tensor map2(const Tensor& x, const Tensor& y, DType out_dtype, F f) {
   const In* a = typed<In>(x);
   const In* b = typed<In>(y);
   if (x.is_contiguous() && y.is_contiguous()) {
-    for (int64_t i = 0, n = x.numel(); i < n; ++i)
-      o[i] = f(a[i], b[i]);
+    parallel::parallel_for(x.numel(), parallel::kGrain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i)
+        o[i] = f(a[i], b[i]);
+    });
     return out;
   }
-  for_each_row<3>(
-      x.shape(), {&out.strides(), &x.strides(), &y.strides()},
+  parallel_for_each_row<3>(
+      x.shape(), {&out.strides(), &x.strides(), &y.strides()}, parallel::kGrain,
       [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
         Out* po = o + off[0];
         const In* pa = a + off[1];
@@ -88,9 +96,9 @@ template <class T> Tensor unary_float(OpKind kind, const Tensor& x) {
   case OpKind::Neg:
     return map1<T, T>(x, dt, [](T v) { return -v; });
   case OpKind::Exp:
-    return map1<T, T>(x, dt, [](T v) { return std::exp(v); });
+    return map_math<T>(x, vmath::Fn::Exp);
   case OpKind::Log:
-    return map1<T, T>(x, dt, [](T v) { return std::log(v); });
+    return map_math<T>(x, vmath::Fn::Log);
   case OpKind::Sqrt:
     return map1<T, T>(x, dt, [](T v) { return std::sqrt(v); });
   case OpKind::Rsqrt:
@@ -98,18 +106,18 @@ template <class T> Tensor unary_float(OpKind kind, const Tensor& x) {
   case OpKind::Abs:
     return map1<T, T>(x, dt, [](T v) { return std::abs(v); });
   case OpKind::Tanh:
-    return map1<T, T>(x, dt, [](T v) { return std::tanh(v); });
+    return map_math<T>(x, vmath::Fn::Tanh);
   case OpKind::Sigmoid:
-    return map1<T, T>(x, dt, [](T v) { return sigmoid_of(v); });
+    return map_math<T>(x, vmath::Fn::Sigmoid);
   case OpKind::Relu:
     // NaN propagates (as torch.relu and numpy.maximum(x, 0)); !(v <= 0) is true for NaN.
     return map1<T, T>(x, dt, [](T v) { return !(v <= T(0)) ? v : T(0); });
   case OpKind::Gelu:
-    return map1<T, T>(x, dt, [](T v) { return gelu_of(v); });
+    return map_math<T>(x, vmath::Fn::Gelu);
   case OpKind::Sin:
-    return map1<T, T>(x, dt, [](T v) { return std::sin(v); });
+    return map_math<T>(x, vmath::Fn::Sin);
   case OpKind::Cos:
-    return map1<T, T>(x, dt, [](T v) { return std::cos(v); });
+    return map_math<T>(x, vmath::Fn::Cos);
   default:
     break;
   }
@@ -238,14 +246,16 @@ Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const T* pb = typed<T>(b);
     // Branch-free selects (the condition is data: a branch would mispredict half the time).
     if (cond.is_contiguous() && a.is_contiguous() && b.is_contiguous()) {
-      for (int64_t i = 0, n = a.numel(); i < n; ++i) {
-        const T x = pa[i], y = pb[i]; // both loaded: lets the compiler emit a blend
-        o[i] = c[i] ? x : y;
-      }
+      parallel::parallel_for(a.numel(), parallel::kGrain, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) {
+          const T x = pa[i], y = pb[i]; // both loaded: lets the compiler emit a blend
+          o[i] = c[i] ? x : y;
+        }
+      });
       return out;
     }
-    for_each_row<4>(
-        a.shape(), {&out.strides(), &cond.strides(), &a.strides(), &b.strides()},
+    parallel_for_each_row<4>(
+        a.shape(), {&out.strides(), &cond.strides(), &a.strides(), &b.strides()}, parallel::kGrain,
         [&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
           T* po = o + off[0];
           const bool* pc = c + off[1];

@@ -1,6 +1,7 @@
 // Internal: the eager CPU kernels, one per primitive family. Kernels take concrete tensors whose
 // shapes were already checked by the op table's shape rule and return new contiguous tensors
-// (views are made by the op table itself). Single-threaded; contiguous inputs take plain loops
+// (views are made by the op table itself). Split over the OpenMP pool above a size threshold
+// (parallel/parallel.h); contiguous inputs take plain loops
 // the compiler vectorizes, anything else the strided path.
 #pragma once
 

@@ -43,6 +43,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
   size_t r = a_in.shape().size();
   const int64_t m = a_in.shape()[r - 2], k = a_in.shape()[r - 1], n = b_in.shape()[r - 1];
   Tensor out = new_tensor(out_shape, a_in.dtype());
+  get_num_threads(); // the first call gives OpenBLAS its thread count (grad/threads.h)
   if (out.numel() == 0)
     return out;
   auto layout_of = [&](const Tensor& t, int64_t rows, int64_t cols) {

@@ -1,0 +1,90 @@
+// vmath: picks the SLEEF implementation for this CPU once, with a scalar libm fallback.
+#include "kernels/vmath.h"
+
+#include <cmath>
+
+namespace grad::kernels::vmath {
+namespace avx512f {
+void apply(Fn fn, const float* x, float* y, int64_t n);
+void apply(Fn fn, const double* x, double* y, int64_t n);
+} // namespace avx512f
+namespace avx2 {
+void apply(Fn fn, const float* x, float* y, int64_t n);
+void apply(Fn fn, const double* x, double* y, int64_t n);
+} // namespace avx2
+
+namespace {
+
+enum class Isa { Scalar, Avx2, Avx512f };
+
+Isa detect() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f"))
+    return Isa::Avx512f;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return Isa::Avx2;
+  return Isa::Scalar;
+}
+
+const Isa kIsa = detect();
+
+template <class T> void apply_scalar(Fn fn, const T* x, T* y, int64_t n) {
+  auto loop = [&](auto f) {
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = f(x[i]);
+  };
+  switch (fn) {
+  case Fn::Exp:
+    return loop([](T v) { return std::exp(v); });
+  case Fn::Log:
+    return loop([](T v) { return std::log(v); });
+  case Fn::Tanh:
+    return loop([](T v) { return std::tanh(v); });
+  case Fn::Sin:
+    return loop([](T v) { return std::sin(v); });
+  case Fn::Cos:
+    return loop([](T v) { return std::cos(v); });
+  case Fn::Sigmoid:
+    return loop([](T v) {
+      const T e = std::exp(v >= T(0) ? -v : v); // never exp of a large positive number
+      const T r = T(1) / (T(1) + e);
+      return v >= T(0) ? r : e * r;
+    });
+  case Fn::Gelu:
+    return loop([](T v) {
+      const T k = T(0.7978845608028654);
+      return T(0.5) * v * (T(1) + std::tanh(k * (v + T(0.044715) * v * v * v)));
+    });
+  }
+}
+
+template <class T> void dispatch(Fn fn, const T* x, T* y, int64_t n) {
+  switch (kIsa) {
+  case Isa::Avx512f:
+    return avx512f::apply(fn, x, y, n);
+  case Isa::Avx2:
+    return avx2::apply(fn, x, y, n);
+  case Isa::Scalar:
+    break;
+  }
+  apply_scalar(fn, x, y, n);
+}
+
+} // namespace
+
+void apply(Fn fn, const float* x, float* y, int64_t n) { dispatch(fn, x, y, n); }
+void apply(Fn fn, const double* x, double* y, int64_t n) { dispatch(fn, x, y, n); }
+
+const char* isa_name() {
+  switch (kIsa) {
+  case Isa::Avx512f:
+    return "avx512f";
+  case Isa::Avx2:
+    return "avx2";
+  case Isa::Scalar:
+    break;
+  }
+  return "scalar";
+}
+
+} // namespace grad::kernels::vmath

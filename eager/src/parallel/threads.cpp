@@ -1,0 +1,83 @@
+// grad::set_num_threads / get_num_threads: one count for the OpenMP pool (eager kernels and
+// compiled code) and OpenBLAS's own pool.
+//
+// Note [One thread count, two pools]
+// OpenBLAS (the pthread build Debian ships) keeps its own worker threads; eager kernels and
+// compiled code run on libomp's. The two never run at once (a matmul is never called inside a
+// parallel region), so giving both the same count keeps the machine at one thread per core.
+// libomp's workers spin for KMP_BLOCKTIME after a region before they sleep; while they spin
+// OpenBLAS's threads would share the cores with them, so the block time is cut to a short spin
+// unless the user set KMP_BLOCKTIME.
+#include "grad/threads.h"
+
+#include <omp.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "grad/error.h"
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace grad {
+namespace {
+
+/// libomp's spin before sleeping, in ms (its default is 200): see Note [One thread count, two pools].
+constexpr int kSpinMillis = 1;
+
+std::atomic<int> g_num_threads{0};
+std::once_flag g_init_once;
+
+/// The default: GRAD_NUM_THREADS, else every core this process may run on.
+int default_num_threads() {
+  if (const char* env = std::getenv("GRAD_NUM_THREADS"); env && *env) {
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(env, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1 || v > 1 << 16)
+      throw Error(fmt::format("GRAD_NUM_THREADS='{}': expected a positive integer", env));
+    return static_cast<int>(v);
+  }
+  return std::max(1, omp_get_num_procs());
+}
+
+void apply(int n) {
+  g_num_threads.store(n, std::memory_order_relaxed);
+  omp_set_num_threads(n);
+  openblas_set_num_threads(n);
+}
+
+/// The first call sets the count to `first()`; an exception from it (a bad GRAD_NUM_THREADS)
+/// leaves the count unset, so that a later set_num_threads still works.
+template <class F> void init_once(F first) {
+  std::call_once(g_init_once, [&] {
+    int n = first();
+    if (!std::getenv("KMP_BLOCKTIME"))
+      kmp_set_blocktime(kSpinMillis);
+    apply(n);
+  });
+}
+
+} // namespace
+
+void set_num_threads(int n) {
+  if (n < 1)
+    throw Error(fmt::format("set_num_threads: n must be >= 1, got {}", n));
+  init_once([n] { return n; });
+  apply(n);
+}
+
+int get_num_threads() {
+  int n = g_num_threads.load(std::memory_order_relaxed);
+  if (n > 0)
+    return n;
+  init_once(default_num_threads);
+  return g_num_threads.load(std::memory_order_relaxed);
+}
+
+} // namespace grad
