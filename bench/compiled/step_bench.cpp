@@ -371,11 +371,9 @@ void benchScaling(int reps, int threads) {
       {"gelu(layer_norm(x))+x 4096x1024 fwd+bwd, eager", [&] { (void)eagerBwd({x, g}); }},
       {"gelu(layer_norm(x))+x 4096x1024 fwd+bwd, compiled", [&] { (void)bwd({x, g}); }},
   };
-  std::printf("| %-50s | %9s | %9s | %7s |
-", "workload (median wall ms)", "1 thread",
+  std::printf("| %-50s | %9s | %9s | %7s |\n", "workload (median wall ms)", "1 thread",
               (std::to_string(threads) + " threads").c_str(), "speedup");
-  std::printf("|%s|---:|---:|---:|
-", std::string(52, '-').c_str());
+  std::printf("|%s|---:|---:|---:|\n", std::string(52, '-').c_str());
   for (Case &c : cases) {
     set_num_threads(1);
     c.fn(); // compiles on the first call
@@ -383,8 +381,7 @@ void benchScaling(int reps, int threads) {
     set_num_threads(threads);
     c.fn();
     Timing many = measure(c.fn, reps);
-    std::printf("| %-50s | %9.2f | %9.2f | %6.2fx |
-", c.name, one.wall * 1e3, many.wall * 1e3,
+    std::printf("| %-50s | %9.2f | %9.2f | %6.2fx |\n", c.name, one.wall * 1e3, many.wall * 1e3,
                 one.wall / many.wall);
   }
 }
