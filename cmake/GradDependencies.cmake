@@ -44,6 +44,7 @@ find_library(GRAD_LIBOMP NAMES omp libomp.so.5 PATHS /usr/lib/llvm-19/lib NO_DEF
 if(NOT GRAD_LIBOMP)
   message(FATAL_ERROR "libomp not found: install libomp-19-dev (scripts/install-deps.sh)")
 endif()
+get_filename_component(GRAD_LIBOMP_DIR ${GRAD_LIBOMP} DIRECTORY)
 
 # SLEEF: vectorized exp/log/tanh/sin/cos of the eager kernels.
 find_path(SLEEF_INCLUDE_DIR sleef.h)

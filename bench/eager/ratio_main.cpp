@@ -11,9 +11,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include "grad/threads.h"
 #include "peer.h"
 
-extern "C" void openblas_set_num_threads(int num_threads);
+
 
 namespace {
 
@@ -75,7 +76,7 @@ private:
 int main(int argc, char** argv) {
   // One thread everywhere: the comparison is per-core work, not threading. libtorch reaches
   // OpenBLAS through Debian's libblas.so.3, a second OpenBLAS instance with its own thread pool
-  // that openblas_set_num_threads() below does not reach, and both pools are sized from the
+  // that grad::set_num_threads() below does not reach, and both pools are sized from the
   // environment when the libraries load: so set the environment and re-execute once.
   const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
   const char* omp = std::getenv("OMP_NUM_THREADS");
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     execv("/proc/self/exe", argv);
     std::perror("execv /proc/self/exe (continuing without the one-thread environment)");
   }
-  openblas_set_num_threads(1);
+  grad::set_num_threads(1); // grad's kernels and its OpenBLAS
 #ifdef GRAD_BENCH_HAVE_TORCH
   bench::init_libtorch_peer();
 #endif

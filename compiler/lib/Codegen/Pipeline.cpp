@@ -6,6 +6,7 @@
 //   grad ops ──grad-lower-to-linalg──> linalg on tensors
 //     ──grad-fuse-elementwise────────> fused linalg.generic (never into matmuls)
 //     ──grad-fold-matmul-transposes──> matmul_transpose_a/_b   (BLAS lowering only)
+//     ──grad-parallelize─────────────> scf.forall over the outer parallel loop of big ops
 //     ──grad-tile-and-vectorize──────> scf.for + vector ops on tensors
 //     ──one-shot-bufferize───────────> memrefs (identity layout at functions)
 //     ──buffer-results-to-out-params─> caller-allocated outputs
@@ -14,7 +15,9 @@
 //     ──grad-matmul-to-blas──────────> cblas_?gemm calls     (BLAS lowering only)
 //     ──grad-lower-vector────────────> 1-D vectors, FMAs
 //     ──grad-lower-copies, convert-linalg-to-loops, grad-lower-math
-//     ──*-to-llvm────────────────────> LLVM dialect
+//     ──scf-forall-to-parallel, convert-scf-to-openmp, grad-inline-alloca-scopes
+//                                    ──> omp.parallel + omp.wsloop
+//     ──*-to-llvm────────────────────> LLVM dialect (OpenMP: __kmpc_* calls into libomp)
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,7 +52,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -63,6 +68,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -73,8 +79,9 @@ namespace grad {
 void registerCodegenDialects(DialectRegistry &registry) {
   registry.insert<affine::AffineDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
@@ -90,6 +97,7 @@ void registerCodegenDialects(DialectRegistry &registry) {
   func::registerInlinerExtension(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 int64_t nativeVectorElements(const CodegenOptions &options) {
@@ -136,6 +144,16 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
     pm.addNestedPass<func::FuncOp>(createGradFoldMatmulTransposes());
     pm.addPass(createCanonicalizerPass());
   }
+  const bool parallel = options.parallel && options.optLevel > 0;
+  if (parallel) {
+    GradParallelizeOptions split;
+    split.minWork = options.parallelMinWork;
+    split.vectorSize =
+        options.vectorSize > 0 ? options.vectorSize : nativeVectorElements(options);
+    split.matmulTileM = options.matmulTile.empty() ? 64 : options.matmulTile[0];
+    split.skipBlasMatmuls = blas;
+    pm.addNestedPass<func::FuncOp>(createGradParallelize(split));
+  }
   if (vectorize) {
     GradTileAndVectorizeOptions tiling;
     tiling.matmulTile = options.matmulTile;
@@ -175,6 +193,13 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addNestedPass<func::FuncOp>(createGradLowerCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createGradLowerMath());
+  if (parallel) {
+    // Before convert-vector-to-scf: the allocas it makes then land in omp.parallel (one per
+    // thread), not at the function entry (one shared by all threads).
+    pm.addPass(createForallToParallelLoopPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(createGradInlineAllocaScopes());
+  }
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createConvertSCFToCFPass());
@@ -193,6 +218,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -217,6 +244,9 @@ struct LowerToLLVMPipelineOptions : PassPipelineOptions<LowerToLLVMPipelineOptio
                              llvm::cl::desc("Largest innermost tile of non-matmul ops (0: one "
                                             "native vector register of f32)"),
                              llvm::cl::init(0)};
+  Option<bool> parallel{*this, "parallel",
+                        llvm::cl::desc("Split large ops over OpenMP threads (grad-parallelize)"),
+                        llvm::cl::init(true)};
   Option<bool> blasMatmul{*this, "blas-matmul",
                           llvm::cl::desc("Matmuls call cblas_sgemm/dgemm (MatmulLowering::Blas)"),
                           llvm::cl::init(false)};
@@ -232,6 +262,7 @@ void registerCodegenPipelines() {
         CodegenOptions options;
         options.optLevel = cl.optLevel;
         options.vectorSize = cl.vectorSize;
+        options.parallel = cl.parallel;
         if (cl.blasMatmul)
           options.matmulLowering = CodegenOptions::MatmulLowering::Blas;
         buildGradToLinalgPipeline(pm, /*siblingReductions=*/true);

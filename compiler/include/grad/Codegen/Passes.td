@@ -52,6 +52,64 @@ def GradTileAndVectorize : Pass<"grad-tile-and-vectorize", "mlir::func::FuncOp">
                            "mlir::vector::VectorDialect"];
 }
 
+def GradParallelize : Pass<"grad-parallelize", "mlir::func::FuncOp"> {
+  let summary = "Tile the outermost parallel loop of large linalg ops with scf.forall";
+  let description = [{
+    Runs on tensors, before grad-tile-and-vectorize. A linalg op with static
+    loops whose iteration count is at least `min-work` gets its outermost
+    parallel loop of extent > 1 tiled with scf.forall: tile 1 for a loop that is
+    not innermost (a row of an elementwise op or of a row reduction), a
+    `vector-size` multiple for the innermost (the columns of a column
+    reduction), `matmul-tile-m` rows for a matmul's M loop (a batch loop: 1).
+    grad-tile-and-vectorize then tiles and vectorizes the op inside each
+    iteration as before. After bufferization, scf-forall-to-parallel and
+    convert-scf-to-openmp turn the forall into an OpenMP worksharing loop
+    (static schedule) on libomp's pool, sized by grad::set_num_threads. Each
+    output element is computed by one iteration in a fixed order, so results
+    do not depend on the thread count. Left serial: ops below `min-work`,
+    reductions to a scalar (no parallel loop), matmuls fused with their
+    epilogue and their epilogues (the fusion needs the whole op), and matmuls
+    that become BLAS calls (OpenBLAS has its own threads).
+
+    Before:
+      %r = linalg.generic {iterator_types = ["parallel", "parallel"]} ... tensor<4096x1024xf32>
+    After:
+      %r = scf.forall (%i) in (4096) shared_outs(%o = %init) -> tensor<4096x1024xf32> {
+        ... linalg.generic ... tensor<1x1024xf32> ...
+      }
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "Smallest iteration count of an op that is split over threads">,
+    Option<"vectorSize", "vector-size", "int64_t", /*default=*/"64",
+           "Tile of an innermost parallel loop (elements)">,
+    Option<"matmulTileM", "matmul-tile-m", "int64_t", /*default=*/"64",
+           "Rows of a matmul per forall iteration">,
+    Option<"skipBlasMatmuls", "skip-blas-matmuls", "bool", /*default=*/"false",
+           "Leave matmuls that grad-matmul-to-blas turns into BLAS calls serial">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
+}
+
+def GradInlineAllocaScopes : Pass<"grad-inline-alloca-scopes", "mlir::ModuleOp"> {
+  let summary = "Inline the memref.alloca_scope ops that hold no alloca";
+  let description = [{
+    convert-scf-to-openmp wraps the body of each worksharing loop in a
+    memref.alloca_scope, whose region must stay one block: the scf.for loops
+    inside it could then not be lowered to branches (convert-scf-to-cf). When
+    the scope holds no memref.alloca of its own, it is inlined; allocas made
+    later (convert-vector-to-scf) go to the enclosing omp.parallel, an
+    automatic allocation scope too, so each thread has its own.
+
+    Before:
+      omp.loop_nest (%i) ... { memref.alloca_scope { scf.for ... } omp.yield }
+    After:
+      omp.loop_nest (%i) ... { scf.for ... omp.yield }
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::FuncOp"> {
   let summary = "Fold transposes and batch reshapes into contractions (BLAS lowering)";
   let description = [{

@@ -48,6 +48,11 @@ struct CodegenOptions {
   /// nativeVectorElements). Wider tiles cost registers: a fused body keeps many values live,
   /// and 64-wide tiles (4 AVX-512 registers per value) spill (docs/codegen.md).
   int64_t vectorSize = 0;
+  /// Split the outer parallel loop of large ops over OpenMP threads (grad-parallelize, then
+  /// OpenMP calls into libomp; docs/threads.md). Only at optLevel > 0.
+  bool parallel = true;
+  /// Smallest iteration count of an op that is split over threads.
+  int64_t parallelMinWork = 32768;
   /// Target for object emission; empty = the host CPU and its features.
   std::string targetTriple;
   std::string targetCPU;
