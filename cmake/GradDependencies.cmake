@@ -36,7 +36,6 @@ if(GRAD_ENABLE_MPI)
   endif()
 endif()
 
-
 # OpenMP through LLVM's libomp (libomp-19-dev): the one thread pool of eager kernels and compiled
 # code (MLIR's convert-scf-to-openmp emits calls into it). See docs/threads.md.
 find_package(OpenMP REQUIRED COMPONENTS CXX)
