@@ -97,11 +97,11 @@ def case_reductions():
 
 
 def case_row_reductions():
-    # Rows of 64 = 4 x 16 lanes (split into vector partials), f32; a sum, a max, a keepdim mean
+    # Rows of 256 = 16 x 16 lanes (split into vector partials), f32; a sum, a max, a keepdim mean
     # and a sibling pair (sum(x), sum(x * y)) that the lowering merges into one loop nest.
     r = rng(11)
-    x = f32(r.normal(size=(6, 64)))
-    y = f32(r.normal(size=(6, 64)))
+    x = f32(r.normal(size=(6, 256)))
+    y = f32(r.normal(size=(6, 256)))
     X, Y = up(x, y)
     return [x, y], [f32(X.sum(axis=1)), f32(X.max(axis=1)), f32(X.mean(axis=1, keepdims=True)),
                     f32((X * Y).sum(axis=1))]
