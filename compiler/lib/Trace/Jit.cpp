@@ -89,6 +89,21 @@ void checkDonatedArguments(const std::string &name, const CompiledEntry &entry,
 /// After a call: each donated argument holds its output's value and is returned as it.
 void completeDonations(const CompiledEntry &entry, const std::vector<Tensor> &args,
                        std::vector<Tensor> &outputs) {
+  // An output that views a donated argument (the interpreter returns arguments as they are)
+  // must keep the value it had before any argument is overwritten: copy it first.
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    bool inPlace = false, aliases = false;
+    for (auto [i, j] : entry.donated) {
+      inPlace |= j == k && outputs[k].is_same(args[i]);
+      aliases |= outputs[k].shares_storage(args[i]);
+    }
+    if (aliases && !inPlace) {
+      Tensor copy = empty(outputs[k].shape(), outputs[k].dtype());
+      NoGradGuard noGrad;
+      copy.copy_(outputs[k]);
+      outputs[k] = copy;
+    }
+  }
   for (auto [i, j] : entry.donated) {
     Tensor arg = args[i];
     if (outputs[j].is_same(arg)) { // written in place by the native code

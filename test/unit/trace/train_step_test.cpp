@@ -262,17 +262,32 @@ TEST(Donation, OldValueReadAfterTheUpdateStaysCorrect) {
   EXPECT_FLOAT_EQ(out[1].item<float>(), 1 + 2 + 3 + 10 + 40 + 90);
 }
 
-TEST(Donation, PassThroughAndSwapAreCopiesNotAliases) {
-  // Outputs (a1, a0) with both donated: each argument receives the other's old value.
+class DonationBackends : public ::testing::TestWithParam<JitBackend> {};
+
+TEST_P(DonationBackends, PassThroughAndSwapAreCopiesNotAliases) {
+  // Outputs (a1, a0, a0) with a0 and a1 donated: each argument receives the other's old value,
+  // and the third (not donated) output is a0's old value too.
   Tensor a = tensor(std::vector<float>{1, 2}, {2}), b = tensor(std::vector<float>{3, 4}, {2});
   JitOptions options;
   options.donate = {0, 1};
-  auto f = jit([](const std::vector<Tensor> &x) { return std::vector<Tensor>{x[1], x[0]}; },
-               options);
-  f({a, b});
+  options.backend = GetParam();
+  auto f = jit(
+      [](const std::vector<Tensor> &x) { return std::vector<Tensor>{x[1], x[0], x[0]}; },
+      options);
+  std::vector<Tensor> out = f({a, b});
   EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{3, 4}));
   EXPECT_EQ(b.to_vector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(out[2].to_vector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_TRUE(out[0].is_same(a));
+  EXPECT_TRUE(out[1].is_same(b));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DonationBackends,
+                         ::testing::Values(JitBackend::Native, JitBackend::Interpreter),
+                         [](const auto &info) {
+                           return std::string(info.param == JitBackend::Native ? "Native"
+                                                                               : "Interpreter");
+                         });
 
 TEST(Donation, NonContiguousArgumentGetsTheResultCopiedBack) {
   Tensor base = tensor(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
