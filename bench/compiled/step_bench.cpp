@@ -19,6 +19,7 @@
 #include "grad/Codegen/JitAllocator.h"
 
 #include "grad/jit.h"
+#include "grad/memory.h"
 #include "grad/nn.h"
 #include "grad/ops.h"
 #include "grad/optim.h"
@@ -120,7 +121,8 @@ struct CompiledMlp {
   nn::Sequential model = makeMlp();
   std::vector<Tensor> args;
   std::optional<JitFunction<std::vector<Tensor>>> fn;
-  CompiledMlp() {
+  /// donate: the parameters are donated (JitOptions::donate) and updated in place.
+  explicit CompiledMlp(bool donate = false) {
     args = {randn({kBatch, kIn}, 7), makeLabels()};
     for (const Tensor &p : model.parameters())
       args.push_back(p.detach());
@@ -139,7 +141,10 @@ struct CompiledMlp {
         out.push_back(a[argnums[i]] - grads[i] * kLr);
       return out;
     };
-    fn.emplace(jit(step, jitOptions()));
+    JitOptions options = jitOptions();
+    if (donate)
+      options.donate = argnums; // the loss is a scalar: each parameter pairs with its update
+    fn.emplace(jit(step, options));
     traceOnly = [step, this] { (void)trace(step, args); };
   }
   /// Traces (and differentiates, canonicalizes) the step without compiling it.
@@ -297,18 +302,39 @@ double stepPeak(const std::function<void()> &step, const std::function<size_t()>
   return (bench::heap_peak_bytes() - before + held) / (1024.0 * 1024.0);
 }
 
+/// The peak of grad::memory_stats() (tensor storages + compiled-code temporaries) during a warm
+/// step, in MiB: everything the step's model holds, as tensors.
+double tensorPeak(const std::function<void()> &step) {
+  step();
+  step();
+  grad::reset_peak_memory_stats();
+  step();
+  return grad::memory_stats().peak_bytes / (1024.0 * 1024.0);
+}
+
 void benchMemory(const char *self) {
-  double eager, compiled;
+  double eager, compiled, donated, eagerT, compiledT, donatedT;
   {
     EagerMlp m;
     eager = stepPeak([&] { m.step(); }, [&] { return m.stateBytes(); });
+    eagerT = tensorPeak([&] { m.step(); });
   }
   {
     CompiledMlp m;
     compiled = stepPeak([&] { m.step(); }, [&] { return m.stateBytes(); });
+    compiledT = tensorPeak([&] { m.step(); });
   }
-  std::printf("MLP step, peak heap (state + temporaries): eager %.2f MiB, compiled %.2f MiB\n",
-              eager, compiled);
+  {
+    CompiledMlp m(/*donate=*/true);
+    donated = stepPeak([&] { m.step(); }, [&] { return m.stateBytes(); });
+    donatedT = tensorPeak([&] { m.step(); });
+  }
+  std::printf("MLP step, peak heap (state + temporaries): eager %.2f MiB, compiled %.2f MiB, "
+              "compiled with the parameters donated %.2f MiB\n",
+              eager, compiled, donated);
+  std::printf("MLP step, peak of grad::memory_stats(): eager %.2f MiB, compiled %.2f MiB, "
+              "compiled with the parameters donated %.2f MiB\n",
+              eagerT, compiledT, donatedT);
   Tensor x = randn({4096, 1024}, 1), g = randn({4096, 1024}, 2);
   auto inputs = [&] { return bytesOf(x) + bytesOf(g); };
   {

@@ -236,36 +236,62 @@ private:
   grad::optim::Adam opt_;
 };
 
-/// Compiled training: one grad::jit(grad::value_and_grad(...)) function computes the loss and
-/// every parameter's gradient (args: x, y, positions, mask, parameters...); the gradients are
-/// handed to the same optim::Adam as eager mode.
+/// Compiled training: the whole step is one grad::jit function -- loss, every parameter's
+/// gradient (value_and_grad) and the Adam update (optim::adam_step, the functional form of the
+/// same optimizer) -- with args (x, y, positions, mask, parameters..., Adam state...) and
+/// outputs (parameters'..., state'..., loss). The parameters and the Adam state are donated
+/// (JitOptions::donate): the step writes the new values into their buffers, so the model's own
+/// parameters are updated in place as by eager optim::Adam. With donate = false the outputs are
+/// new tensors and are copied into the parameters after the call (the memory comparison).
 class CompiledTrainer {
 public:
-  CompiledTrainer(const Config &cfg, double lr, grad::JitOptions options = {})
+  CompiledTrainer(const Config &cfg, double lr, grad::JitOptions options = {},
+                  bool donate = true)
       : cfg_(cfg), model(cfg), consts_(cfg), params_(model.parameters()),
-        opt_(params_, grad::optim::AdamOptions(lr)) {
+        adam_(grad::optim::AdamOptions(lr)) {
+    for (Tensor &p : params_)
+      p = p.detach(); // the same storage as the module's parameter
+    state_ = grad::optim::adam_init(params_, adam_);
+    const size_t numParams = params_.size();
     std::vector<int> argnums;
-    for (size_t i = 0; i < params_.size(); ++i)
+    for (size_t i = 0; i < numParams; ++i)
       argnums.push_back(static_cast<int>(i + 4));
-    auto lossFn = [this](const std::vector<Tensor> &a) {
-      std::vector<Tensor> params(a.begin() + 4, a.end());
+    auto lossFn = [this, numParams](const std::vector<Tensor> &a) {
+      std::vector<Tensor> params(a.begin() + 4, a.begin() + 4 + numParams);
       return grad::functional_call(model, params,
                                    [&] { return model.loss(a[0], a[1], a[2], a[3]); });
     };
-    step_.emplace(grad::jit(grad::value_and_grad(lossFn, argnums), std::move(options)));
+    auto stepFn = [lossFn, argnums, numParams, adam = adam_](const std::vector<Tensor> &a) {
+      auto [loss, grads] = grad::value_and_grad(lossFn, argnums)(a);
+      auto [params, state] = grad::optim::adam_step(
+          std::vector<Tensor>(a.begin() + 4, a.begin() + 4 + numParams), grads,
+          std::vector<Tensor>(a.begin() + 4 + numParams, a.end()), adam);
+      std::vector<Tensor> out = std::move(params);
+      out.insert(out.end(), state.begin(), state.end());
+      out.push_back(loss); // after the donated outputs (JitOptions::donate pairs in order)
+      return out;
+    };
+    if (donate)
+      for (size_t i = 0; i < numParams + state_.size(); ++i)
+        options.donate.push_back(static_cast<int>(i + 4));
+    step_.emplace(grad::jit(stepFn, std::move(options)));
   }
   std::vector<Tensor> args(const Tensor &x, const Tensor &y) const {
     std::vector<Tensor> a = {x, y, consts_.positions, consts_.mask};
-    for (const Tensor &p : params_)
-      a.push_back(p.detach());
+    a.insert(a.end(), params_.begin(), params_.end());
+    a.insert(a.end(), state_.begin(), state_.end());
     return a;
   }
   float step(const Tensor &x, const Tensor &y) {
-    auto [value, grads] = (*step_)(args(x, y));
+    std::vector<Tensor> out = (*step_)(args(x, y));
+    grad::NoGradGuard noGrad;
+    // Donated: out[i] is params_[i] itself, already updated; else copy the new values in.
     for (size_t i = 0; i < params_.size(); ++i)
-      params_[i].set_grad(grads[i]);
-    opt_.step();
-    return value.item<float>();
+      if (!out[i].is_same(params_[i]))
+        params_[i].copy_(out[i]);
+    for (size_t k = 0; k < state_.size(); ++k)
+      state_[k] = out[params_.size() + k];
+    return out.back().item<float>();
   }
   /// The optimized grad IR of the step.
   std::string mlir(const Tensor &x, const Tensor &y) const { return step_->mlir(args(x, y)); }
@@ -275,9 +301,9 @@ public:
 
 private:
   StepConstants consts_;
-  std::vector<Tensor> params_;
-  grad::optim::Adam opt_;
-  std::optional<grad::JitFunction<std::pair<Tensor, std::vector<Tensor>>>> step_;
+  std::vector<Tensor> params_, state_;
+  grad::optim::AdamOptions adam_;
+  std::optional<grad::JitFunction<std::vector<Tensor>>> step_;
 };
 
 } // namespace charlm

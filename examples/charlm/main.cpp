@@ -4,10 +4,12 @@
 // call) with its per-phase breakdown.
 //
 //   charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] [--mode both|eager|compiled]
-//          [--print-every K] [--check-tol X] [--dump-ir FILE]
+//          [--print-every K] [--check-tol X] [--dump-ir FILE] [--no-donate]
 //
 // The default text is the GPL-3 under Debian's common-licenses (on every Debian machine).
 // --check-tol X exits 1 when the two loss curves differ by more than X at any step (the ctest).
+// --no-donate: the compiled step returns new parameters and Adam state instead of writing them
+// into the old buffers (JitOptions::donate), for the memory comparison of docs/performance.md.
 #include "charlm.h"
 
 #include "grad/memory.h"
@@ -40,7 +42,7 @@ double median(std::vector<double> v) {
 int usage() {
   std::fprintf(stderr, "usage: charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] "
                        "[--mode both|eager|compiled] [--print-every K] [--check-tol X] "
-                       "[--dump-ir FILE] [--threads N]\n");
+                       "[--dump-ir FILE] [--threads N] [--no-donate]\n");
   return 2;
 }
 
@@ -51,12 +53,15 @@ int main(int argc, char **argv) {
   int steps = 100, printEvery = 10, threads = 0;
   double lr = 3e-3, checkTol = -1;
   std::string text = "/usr/share/common-licenses/GPL-3", mode = "both", dumpIr;
+  bool donate = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
     const char *v = nullptr;
     if (a == "--fused-qkv")
       cfg.fused_qkv = true;
+    else if (a == "--no-donate")
+      donate = false;
     else if (a == "--steps" && (v = next()))
       steps = std::atoi(v);
     else if (a == "--text" && (v = next()))
@@ -109,12 +114,14 @@ int main(int argc, char **argv) {
     if (runEager)
       eager.emplace(cfg, lr);
     if (runCompiled)
-      compiled.emplace(cfg, lr);
+      compiled.emplace(cfg, lr, grad::JitOptions{}, donate);
     std::vector<double> eagerMs, compiledMs;
     double firstCall = 0, maxDiff = 0;
     // Peak tensor memory of one step above what is resident before it (activations, gradients,
     // temporaries), per mode; measured on the last step (grad/memory.h).
-    int64_t eagerPeak = 0, compiledPeak = 0;
+    // And the process's whole tensor memory at that peak (model, optimizer state, batch,
+    // temporaries; with --mode both it includes the other trainer's model and state).
+    int64_t eagerPeak = 0, compiledPeak = 0, eagerTotal = 0, compiledTotal = 0;
     std::printf("%6s %12s %12s %10s\n", "step", "eager loss", "jit loss", "|diff|");
     for (int s = 0; s < steps; ++s) {
       auto [x, y] = corpus.batch(cfg, static_cast<uint64_t>(s));
@@ -126,6 +133,7 @@ int main(int argc, char **argv) {
         le = eager->step(x, y);
         eagerMs.push_back((now() - t0) * 1e3);
         eagerPeak = grad::memory_stats().peak_bytes - before;
+        eagerTotal = grad::memory_stats().peak_bytes;
       }
       if (compiled) {
         grad::reset_peak_memory_stats();
@@ -133,6 +141,7 @@ int main(int argc, char **argv) {
         double t0 = now();
         lc = compiled->step(x, y);
         compiledPeak = grad::memory_stats().peak_bytes - before;
+        compiledTotal = grad::memory_stats().peak_bytes;
         double dt = now() - t0;
         if (s == 0)
           firstCall = dt;
@@ -148,12 +157,15 @@ int main(int argc, char **argv) {
     }
     std::printf("\n");
     if (eager)
-      std::printf("eager:    %8.2f ms/step (median of %zu); step peak %.2f MiB above resident\n",
-                  median(eagerMs), eagerMs.size(), eagerPeak / 1048576.0);
+      std::printf("eager:    %8.2f ms/step (median of %zu); step peak %.2f MiB above resident, "
+                  "%.2f MiB of tensors in all\n",
+                  median(eagerMs), eagerMs.size(), eagerPeak / 1048576.0, eagerTotal / 1048576.0);
     if (compiled) {
       std::printf("compiled: %8.2f ms/step (median of %zu steps after the first); step peak %.2f "
-                  "MiB above resident\n",
-                  median(compiledMs), compiledMs.size(), compiledPeak / 1048576.0);
+                  "MiB above resident, %.2f MiB of tensors in all (%s)\n",
+                  median(compiledMs), compiledMs.size(), compiledPeak / 1048576.0,
+                  compiledTotal / 1048576.0, donate ? "parameters and Adam state donated"
+                                                    : "no donation");
       std::printf("compiled: first call %.3f s (trace + autodiff + compile + run)\n", firstCall);
       grad::CompileStats stats = grad::last_compile_stats();
       std::printf("          %s\n", grad::format_compile_stats(stats).c_str());

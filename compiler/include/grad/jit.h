@@ -48,6 +48,18 @@ struct JitOptions {
   /// object instead of compiling (like JAX's persistent compilation cache). Empty: the
   /// environment variable GRAD_CACHE_DIR, and when that is unset too, no persistent cache.
   std::string cache_dir;
+  /// Buffer donation (JAX's donate_argnums): indices of arguments whose buffers the compiled
+  /// function may reuse for its outputs -- a training step's parameters and optimizer state,
+  /// so that the updated ones need no second copy in memory. Each donated argument, in
+  /// increasing index order, is paired with the first output not yet paired that has its shape
+  /// and dtype (none: grad::Error when the function is traced). After a call the donated
+  /// argument holds that output's value (updated in place, its version counter bumped, like an
+  /// eager in-place op or an optimizer's step()) and the output returned *is* that tensor. An
+  /// argument that shares its storage with another argument cannot be donated (grad::Error).
+  /// The native CPU backend writes in place when no later read of the old value forbids it;
+  /// otherwise, and on the interpreter and CUDA, the output is copied into the argument.
+  /// See docs/user-guide.md "Compiled training step".
+  std::vector<int> donate;
 };
 
 /// Where the time of one grad::jit compile (one new signature) went, in wall-clock seconds.

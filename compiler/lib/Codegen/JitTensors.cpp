@@ -58,8 +58,21 @@ FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
     }
     std::vector<Tensor> outputs;
     std::vector<void *> out;
-    for (const TensorSignature &o : sig->outputs) {
-      outputs.push_back(empty(o.shape, o.dtype));
+    for (size_t j = 0; j < sig->outputs.size(); ++j) {
+      const TensorSignature &o = sig->outputs[j];
+      int64_t donor = j < sig->outputAliases.size() ? sig->outputAliases[j] : -1;
+      if (donor >= 0) {
+        // Note [Buffer donation]: the code writes output j into input `donor`'s buffer, which
+        // must then be read through no other argument.
+        for (size_t k = 0; k < inputs.size(); ++k)
+          if (k != size_t(donor) && contiguous[k].shares_storage(contiguous[donor]))
+            return fail("function '" + fn.str() + "': argument #" + std::to_string(donor) +
+                        " is donated to output #" + std::to_string(j) +
+                        " but shares its buffer with argument #" + std::to_string(k));
+        outputs.push_back(contiguous[donor]);
+      } else {
+        outputs.push_back(empty(o.shape, o.dtype));
+      }
       out.push_back(outputs.back().data_ptr());
     }
     if (failed(runRaw(fn, in, out, error)))

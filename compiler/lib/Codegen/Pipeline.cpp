@@ -5,6 +5,7 @@
 //
 //   grad ops ──grad-lower-to-linalg──> linalg on tensors
 //     ──grad-fuse-elementwise────────> fused linalg.generic (never into matmuls)
+//     ──grad-donate-buffers──────────> donated results computed into their input
 //     ──grad-fold-matmul-transposes──> matmul_transpose_a/_b   (BLAS lowering only)
 //     ──grad-parallelize─────────────> scf.forall over the outer parallel loop of big ops
 //     ──grad-tile-and-vectorize──────> scf.for + vector ops on tensors
@@ -140,6 +141,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addPass(createGradEmitCInterface());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Donated results (grad.donate) compute into their input: one-shot bufferization below then
+  // writes them in place when that is safe (Note [Buffer donation] in IsolateResults.cpp).
+  pm.addNestedPass<func::FuncOp>(createGradDonateBuffers());
   if (blas) {
     pm.addNestedPass<func::FuncOp>(createGradFoldMatmulTransposes());
     pm.addPass(createCanonicalizerPass());

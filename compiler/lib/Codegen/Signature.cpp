@@ -60,6 +60,24 @@ FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
         return failure();
       sig.outputs.push_back(*ts);
     }
+    sig.outputAliases.assign(sig.outputs.size(), -1);
+    if (auto pairs = func->getAttrOfType<DenseI64ArrayAttr>(kDonateAttrName)) {
+      llvm::ArrayRef<int64_t> p = pairs.asArrayRef();
+      for (size_t k = 0; k + 1 < p.size(); k += 2) {
+        int64_t i = p[k], j = p[k + 1];
+        if (p.size() % 2 != 0 || i < 0 || j < 0 || size_t(i) >= sig.inputs.size() ||
+            size_t(j) >= sig.outputs.size() || sig.outputAliases[j] >= 0 ||
+            llvm::is_contained(sig.outputAliases, i) || sig.inputs[i].dtype != sig.outputs[j].dtype ||
+            sig.inputs[i].shape != sig.outputs[j].shape) {
+          func.emitError() << "cannot compile function '" << func.getSymName() << "': "
+                           << kDonateAttrName << " = " << pairs
+                           << " is not a list of (argument, result) pairs of one type, each "
+                              "argument and result at most once";
+          return failure();
+        }
+        sig.outputAliases[j] = i;
+      }
+    }
     result.push_back(std::move(sig));
   }
   return result;

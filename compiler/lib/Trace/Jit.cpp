@@ -10,6 +10,7 @@
 #include "grad/Trace/Executable.h"
 #include "grad/Trace/Tracer.h"
 
+#include "grad/autograd.h"
 #include "grad/error.h"
 #ifdef GRAD_JIT_NATIVE
 #include "grad/Codegen/GpuJit.h"
@@ -17,6 +18,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,7 +36,85 @@ using Signature = std::vector<std::pair<DType, Shape>>;
 struct CompiledEntry {
   OwningOpRef<ModuleOp> module;
   std::unique_ptr<Executable> executable;
+  /// JitOptions::donate resolved against the traced function: (argument, output) pairs.
+  std::vector<std::pair<size_t, size_t>> donated;
 };
+
+/// Pairs each donated argument (increasing index) with the first output not yet paired that has
+/// its type. Throws grad::Error for an index out of range or listed twice, or an argument no
+/// output can reuse.
+std::vector<std::pair<size_t, size_t>> pairDonations(func::FuncOp func,
+                                                     const std::vector<int> &donate,
+                                                     const std::vector<Tensor> &args) {
+  std::vector<int> sorted = donate;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::pair<size_t, size_t>> pairs;
+  std::vector<bool> taken(func.getNumResults(), false);
+  for (size_t k = 0; k < sorted.size(); ++k) {
+    int i = sorted[k];
+    if (i < 0 || static_cast<size_t>(i) >= args.size())
+      throw Error("jit @" + func.getSymName().str() + ": JitOptions::donate lists argument #" +
+                  std::to_string(i) + " but the function is called with " +
+                  std::to_string(args.size()) + " arguments");
+    if (k > 0 && sorted[k - 1] == i)
+      throw Error("jit @" + func.getSymName().str() + ": JitOptions::donate lists argument #" +
+                  std::to_string(i) + " twice");
+    Type type = func.getArgumentTypes()[i];
+    size_t j = 0;
+    while (j < taken.size() && (taken[j] || func.getResultTypes()[j] != type))
+      ++j;
+    if (j == taken.size())
+      throw Error("jit @" + func.getSymName().str() + ": JitOptions::donate lists argument #" +
+                  std::to_string(i) + " (" + dtype_name(args[i].dtype()) +
+                  shape_str(args[i].shape()) +
+                  ") but no output left has that shape and dtype to reuse its buffer");
+    taken[j] = true;
+    pairs.emplace_back(i, j);
+  }
+  return pairs;
+}
+
+/// Rejects a donated argument whose storage another argument shares: writing the output into
+/// it would change what the other one reads.
+void checkDonatedArguments(const std::string &name, const CompiledEntry &entry,
+                           const std::vector<Tensor> &args) {
+  for (auto [i, j] : entry.donated)
+    for (size_t k = 0; k < args.size(); ++k)
+      if (k != i && args[k].shares_storage(args[i]))
+        throw Error("jit @" + name + ": argument #" + std::to_string(i) +
+                    " is donated (JitOptions::donate) but shares its storage with argument #" +
+                    std::to_string(k) + "; pass a copy of one of them");
+}
+
+/// After a call: each donated argument holds its output's value and is returned as it.
+void completeDonations(const CompiledEntry &entry, const std::vector<Tensor> &args,
+                       std::vector<Tensor> &outputs) {
+  // An output that views a donated argument (the interpreter returns arguments as they are)
+  // must keep the value it had before any argument is overwritten: copy it first.
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    bool inPlace = false, aliases = false;
+    for (auto [i, j] : entry.donated) {
+      inPlace |= j == k && outputs[k].is_same(args[i]);
+      aliases |= outputs[k].shares_storage(args[i]);
+    }
+    if (aliases && !inPlace) {
+      Tensor copy = empty(outputs[k].shape(), outputs[k].dtype());
+      NoGradGuard noGrad;
+      copy.copy_(outputs[k]);
+      outputs[k] = copy;
+    }
+  }
+  for (auto [i, j] : entry.donated) {
+    Tensor arg = args[i];
+    if (outputs[j].is_same(arg)) { // written in place by the native code
+      detail::bump_version(arg);
+    } else {
+      NoGradGuard noGrad;
+      arg.copy_(outputs[j]);
+    }
+    outputs[j] = arg;
+  }
+}
 
 JitBackend backendFromEnvironment(JitBackend fallback) {
   const char *env = std::getenv("GRAD_JIT_BACKEND");
@@ -98,6 +178,20 @@ struct JitCache::Impl {
     auto t1 = std::chrono::steady_clock::now();
     optimizeTracedModule(*entry.module, options.optimize);
     s.graph_passes = secondsSince(t1);
+    if (!options.donate.empty()) {
+      auto func = entry.module->lookupSymbol<func::FuncOp>(options.name);
+      entry.donated = pairDonations(func, options.donate, args);
+      // The native CPU code writes donated outputs into their arguments' buffers (Note [Buffer
+      // donation]); the other backends' outputs are copied there by completeDonations.
+      if (options.device == Device::CPU && options.backend == JitBackend::Native) {
+        std::vector<int64_t> flat;
+        for (auto [i, j] : entry.donated) {
+          flat.push_back(static_cast<int64_t>(i));
+          flat.push_back(static_cast<int64_t>(j));
+        }
+        func->setAttr("grad.donate", DenseI64ArrayAttr::get(context.get(), flat));
+      }
+    }
     if (options.device == Device::CUDA) {
 #ifdef GRAD_JIT_NATIVE
       entry.executable = compileGpuEntry(*entry.module, options.name);
@@ -141,7 +235,13 @@ std::vector<Tensor> JitCache::call(const std::vector<Tensor> &args) {
     }
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->lookup(args).executable->run(args);
+  CompiledEntry &entry = impl_->lookup(args);
+  if (entry.donated.empty())
+    return entry.executable->run(args);
+  checkDonatedArguments(impl_->options.name, entry, args);
+  std::vector<Tensor> outputs = entry.executable->run(args);
+  completeDonations(entry, args, outputs);
+  return outputs;
 }
 
 std::string JitCache::mlir(const std::vector<Tensor> &args) {

@@ -168,5 +168,35 @@ private:
   std::vector<State> state_;
 };
 
+// ---- functional form (optax-style): pure functions of tensors, traceable by grad::jit ---------
+//
+// The same update formulas as SGD::step and Adam::step, written without in-place ops so that the
+// update can be traced into the compiled training step (and run eagerly too). The optimizer
+// state is a flat list of tensors, so it can be passed to and returned from a jitted function
+// and donated (JitOptions::donate); see docs/user-guide.md "Compiled training step".
+//
+//   auto state = grad::optim::adam_init(params);
+//   auto [new_params, new_state] = grad::optim::adam_step(params, grads, state, options);
+
+/// SGD's state: one momentum buffer per parameter (zeros), or nothing when momentum is 0.
+std::vector<Tensor> sgd_init(const std::vector<Tensor>& params, const SGDOptions& options);
+/// One SGD update: returns (updated params, updated state). Equals SGD::step on the same
+/// gradients (to rounding); dampening must be 0 (torch starts the buffer at the first gradient
+/// rather than at zero, which only agrees with a zero-initialized buffer when dampening is 0).
+std::pair<std::vector<Tensor>, std::vector<Tensor>>
+sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+         const std::vector<Tensor>& state, const SGDOptions& options);
+
+/// Adam's state: [exp_avg per parameter..., exp_avg_sq per parameter..., (max_exp_avg_sq per
+/// parameter... with amsgrad), step], all zeros; `step` is a scalar of the parameters' dtype
+/// (the bias corrections are computed from it in the graph, so a jitted step does not
+/// recompile as it counts).
+std::vector<Tensor> adam_init(const std::vector<Tensor>& params, const AdamOptions& options = AdamOptions());
+/// One Adam update: returns (updated params, updated state). Equals Adam::step on the same
+/// gradients (to rounding: the bias corrections are computed in the parameters' dtype).
+std::pair<std::vector<Tensor>, std::vector<Tensor>>
+adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+          const std::vector<Tensor>& state, const AdamOptions& options = AdamOptions());
+
 } // namespace optim
 } // namespace grad

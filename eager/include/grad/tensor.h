@@ -191,4 +191,10 @@ Tensor randn(Shape shape, uint64_t seed, DType dtype = DType::f32);
 /// Uniform samples in [0, 1); reproducible like randn.
 Tensor rand(Shape shape, uint64_t seed, DType dtype = DType::f32);
 
+namespace detail {
+/// Bumps `t`'s storage version counter: its buffer was written outside the eager in-place ops
+/// (a compiled function's donated input, JitOptions::donate).
+void bump_version(const Tensor& t);
+} // namespace detail
+
 } // namespace grad

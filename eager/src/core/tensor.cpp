@@ -161,6 +161,11 @@ uint64_t Tensor::version() const {
   return impl_->storage ? impl_->storage->version : 0;
 }
 
+void detail::bump_version(const Tensor& t) {
+  if (t.defined() && t.unsafe_impl()->storage)
+    ++t.unsafe_impl()->storage->version;
+}
+
 namespace {
 template <class T> constexpr DType dtype_of() {
   if constexpr (std::is_same_v<T, float>)

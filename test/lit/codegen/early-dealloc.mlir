@@ -61,3 +61,26 @@ func.func @not_ours(%x: memref<4xf32>, %out: memref<4xf32>) {
   memref.dealloc %x : memref<4xf32>
   return
 }
+
+// -----
+
+// An allocation placed early (as bufferization leaves a matmul's accumulator) moves down to
+// its first use, after the other temporary is freed: the two are never held together.
+// CHECK-LABEL: func.func @late
+// CHECK: %[[A:.*]] = memref.alloc
+// CHECK-NEXT: linalg.copy ins(%arg0{{.*}} outs(%[[A]]
+// CHECK-NEXT: linalg.copy ins(%[[A]]{{.*}} outs(%arg1
+// CHECK-NEXT: memref.dealloc %[[A]]
+// CHECK-NEXT: %[[B:.*]] = memref.alloc
+// CHECK-NEXT: linalg.copy ins(%arg0{{.*}} outs(%[[B]]
+func.func @late(%x: memref<4xf32>, %out: memref<4xf32>, %out2: memref<4xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  %b = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%x : memref<4xf32>) outs(%a : memref<4xf32>)
+  linalg.copy ins(%a : memref<4xf32>) outs(%out : memref<4xf32>)
+  linalg.copy ins(%x : memref<4xf32>) outs(%b : memref<4xf32>)
+  linalg.copy ins(%b : memref<4xf32>) outs(%out2 : memref<4xf32>)
+  memref.dealloc %a : memref<4xf32>
+  memref.dealloc %b : memref<4xf32>
+  return
+}

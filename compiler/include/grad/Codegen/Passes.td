@@ -192,8 +192,10 @@ def GradEarlyDealloc : Pass<"grad-early-dealloc", "mlir::func::FuncOp"> {
     of their block. For a memref.dealloc of a memref.alloc in the same block,
     this pass moves the dealloc to just after the last op of the block that
     uses the buffer or any value derived from it (views, extracted pointers,
-    results of ops reading it, ops whose regions use it). Straight-line
-    functions then hold only the temporaries that are still live.
+    results of ops reading it, ops whose regions use it). Likewise each
+    statically shaped memref.alloc moves down to just before the first op of
+    its block that uses it. Straight-line functions then hold only the
+    temporaries that are live.
   }];
 }
 
@@ -242,6 +244,29 @@ def GradEmitCInterface : Pass<"grad-emit-c-interface", "mlir::ModuleOp"> {
   }];
 }
 
+def GradDonateBuffers : Pass<"grad-donate-buffers", "mlir::func::FuncOp"> {
+  let summary = "Compute donated results in their input's buffer (linalg on tensors)";
+  let description = [{
+    For a function with `grad.donate = array<i64: i0, j0, i1, j1, ...>` (input
+    i's buffer is donated to result j, docs/codegen.md "Buffer donation"): when
+    result j is made by a linalg.generic whose init is a tensor.empty, the init
+    becomes argument i, and an input of that generic that reads argument i
+    through the same indexing map reads the init's block argument instead.
+    One-shot bufferization then writes the result into argument i's buffer in
+    place when nothing reads the old value afterwards (it copies otherwise, so
+    the rewrite never changes what the function computes). Runs before tiling.
+
+    Before:
+      %e = tensor.empty() : tensor<4xf32>
+      %r = linalg.generic ins(%p, %g) outs(%e) { p - g }
+      return %r
+    After (grad.donate = array<i64: 0, 0>):
+      %r = linalg.generic ins(%g) outs(%p) { out - g }
+      return %r
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def GradIsolateResults : Pass<"grad-isolate-results", "mlir::func::FuncOp"> {
   let summary = "Give every returned buffer its own allocation";
   let description = [{
@@ -250,6 +275,13 @@ def GradIsolateResults : Pass<"grad-isolate-results", "mlir::func::FuncOp"> {
     allocation first. buffer-results-to-out-params{hoist-static-allocs} then
     turns every result allocation into the caller's output buffer (and MLIR 19
     crashes on a returned block argument there).
+
+    A donated result j of argument i (`grad.donate`, see grad-donate-buffers)
+    is written into argument i's buffer: the caller passes that buffer as
+    output j too. When bufferization computed it in place nothing is copied;
+    otherwise it is copied into argument i right before the return (after
+    every read of the old value). Either way result j returns a fresh,
+    unwritten allocation, which becomes the out-param.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }

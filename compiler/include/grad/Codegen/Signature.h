@@ -30,7 +30,15 @@ struct FunctionSignature {
   std::string name;
   std::vector<TensorSignature> inputs;
   std::vector<TensorSignature> outputs;
+  /// Per output: the input whose buffer the output is written into (buffer donation, the
+  /// function attribute kDonateAttrName), or -1. The caller passes that input's buffer as the
+  /// output's out-param too (Note [Buffer donation] in IsolateResults.cpp).
+  std::vector<int64_t> outputAliases;
 };
+
+/// Function attribute `grad.donate = array<i64: i0, j0, i1, j1, ...>`: argument i's buffer
+/// is donated to result j (JitOptions::donate; Note [Buffer donation]).
+inline constexpr llvm::StringLiteral kDonateAttrName = "grad.donate";
 
 class Tensor;
 
