@@ -42,16 +42,15 @@ private:
 
 std::unique_ptr<Executable> compileGpuEntry(ModuleOp module, llvm::StringRef entry) {
   // The graph passes every door runs (buildGraphPipeline), before the device is looked for, so
-  // that the module holds what this door compiles even without a device.
-  {
-    std::string diagnostics;
-    ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
-      diagnostics += (diagnostics.empty() ? "" : "\n") + d.str();
-      return success();
-    });
-    if (failed(runGraphPipeline(module)))
-      throw Error("jit: the graph passes failed on @" + entry.str() + ": " + diagnostics);
-  }
+  // that the module holds what this door compiles even without a device. One handler collects
+  // the diagnostics of both steps.
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    diagnostics += (diagnostics.empty() ? "" : "\n") + d.str();
+    return success();
+  });
+  if (failed(runGraphPipeline(module)))
+    throw Error("jit: the graph passes failed on @" + entry.str() + ": " + diagnostics);
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
     throw Error("jit: device CUDA was requested but cannot be used: " + reason);
@@ -60,15 +59,7 @@ std::unique_ptr<Executable> compileGpuEntry(ModuleOp module, llvm::StringRef ent
     throw Error("jit: device CUDA was requested but cannot be used: " + reason);
   GpuCodegenOptions options;
   options.chip = *arch;
-  std::string diagnostics;
-  FailureOr<std::unique_ptr<GpuCompiledModule>> compiled = failure();
-  {
-    ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
-      diagnostics += (diagnostics.empty() ? "" : "\n") + d.str();
-      return success();
-    });
-    compiled = GpuCompiledModule::compile(module, options);
-  }
+  FailureOr<std::unique_ptr<GpuCompiledModule>> compiled = GpuCompiledModule::compile(module, options);
   if (failed(compiled))
     throw Error("jit: the CUDA backend cannot compile @" + entry.str() + ": " + diagnostics);
   return std::make_unique<GpuExecutable>(std::move(*compiled), entry.str());

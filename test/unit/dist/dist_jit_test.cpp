@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ddp_spirals.h"
+#include "dist_test_util.h"
 #include "grad/dist.h"
 #include "grad/grad.h"
 #include "grad/jit.h"
@@ -19,24 +20,7 @@ namespace {
 
 namespace dist = grad::dist;
 
-class DistEnvironment : public ::testing::Environment {
-public:
-  void SetUp() override { dist::init(); }
-  void TearDown() override { dist::finalize(); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new DistEnvironment);
-
-int R() { return dist::rank(); }
-int N() { return dist::world_size(); }
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  EXPECT_EQ(x.size(), y.size());
-  double m = 0;
-  for (size_t i = 0; i < x.size() && i < y.size(); ++i)
-    m = std::max(m, std::abs(x[i] - y[i]));
-  return m;
-}
+using namespace grad::disttest;
 
 TEST(DistJit, CompiledAllReduceValues) {
   ASSERT_EQ(N(), 2) << "ctest runs this binary with mpirun -np 2";
