@@ -31,6 +31,11 @@ enum class Device {
         ///< device the first call throws a grad::Error naming the reason
 };
 
+/// How grad::jit treats an argument shape it has not compiled for (docs/dynamic-shapes.md).
+enum class Dynamic {
+  Static, ///< every new signature (shapes and dtypes) is traced and compiled again, as jax.jit
+};
+
 /// Options of grad::trace and grad::jit.
 struct JitOptions {
   /// Symbol name of the traced func.func.
@@ -60,6 +65,13 @@ struct JitOptions {
   /// otherwise, and on the interpreter and CUDA, the output is copied into the argument.
   /// See docs/user-guide.md "Compiled training step".
   std::vector<int> donate;
+  /// What a new argument shape costs (docs/dynamic-shapes.md).
+  Dynamic dynamic = Dynamic::Static;
+  /// Most signatures one jitted function keeps compiled (like torch.compile's recompile_limit,
+  /// 8 by default). A new signature beyond it evicts the least recently used one, and a warning
+  /// naming the function and the limit is printed once on stderr: a loop whose shapes never
+  /// repeat would otherwise compile without end. 0: no limit.
+  size_t cache_limit = 8;
 };
 
 /// Where the time of one grad::jit compile (one new signature) went, in wall-clock seconds.
@@ -81,6 +93,41 @@ struct CompileStats {
 CompileStats last_compile_stats();
 /// One line: "compile 1.234 s = trace 0.1 + graph 0.05 + lowering 0.4 + llvm 0.6 (cache miss)".
 std::string format_compile_stats(const CompileStats &stats);
+
+/// One difference between a new signature and the closest compiled one: why grad::jit compiled
+/// again.
+struct SignatureChange {
+  enum class Kind {
+    Size,      ///< `dim` of argument `input` has a new size
+    Rank,      ///< argument `input` has a new rank (old_size, new_size: the ranks)
+    DType,     ///< argument `input` has a new dtype
+    Arguments, ///< the number of arguments changed (old_size, new_size: the counts)
+  };
+  Kind kind = Kind::Size;
+  int input = -1;        ///< argument index (-1 for Arguments)
+  int dim = -1;          ///< dimension (Size only)
+  int64_t old_size = -1; ///< the size (rank, count) in the compiled signature compared with
+  int64_t new_size = -1; ///< the size (rank, count) in the new one
+  DType old_dtype = DType::f32, new_dtype = DType::f32; ///< DType only
+};
+
+/// One compile of a grad::jit function and its reason (GRAD_LOG=recompiles prints each).
+struct CompileEvent {
+  std::string function;   ///< JitOptions::name
+  size_t number = 0;      ///< 1 for the function's first compile, 2 for the next, ...
+  std::string signature;  ///< the new signature, e.g. "f32[16,3], f32[3,2]"
+  std::string compared_to;///< the compiled signature closest to it ("" on the first compile)
+  std::vector<SignatureChange> changes; ///< what differs from compared_to (empty: first compile)
+  double compile_ms = 0;  ///< wall-clock time of the trace and compile
+  std::string evicted;    ///< the signature evicted for it (JitOptions::cache_limit), or ""
+};
+
+/// "input #0 dim 0: 8 -> 16", "input #1 dtype f32 -> f64", "input #2 rank 2 -> 3",
+/// "arguments 2 -> 3".
+std::string format_signature_change(const SignatureChange &change);
+/// The line GRAD_LOG=recompiles prints: "grad::jit @f: compile #2 (input #0 dim 0: 8 -> 16;
+/// was f32[8,3], f32[3,2]) took 41.3 ms".
+std::string format_compile_event(const CompileEvent &event);
 
 namespace detail {
 /// A flattened function: returns its outputs as a flat list and writes the group sizes of its
@@ -149,6 +196,7 @@ public:
   size_t num_traces() const;
   size_t cache_size() const;
   CompileStats last_compile_stats() const;
+  std::vector<CompileEvent> compile_events() const;
 
 private:
   struct Impl;
@@ -233,8 +281,11 @@ public:
   std::string mlir(const std::vector<Tensor> &args) const { return cache_->mlir(args); }
   /// How many times the wrapped function was traced (one per new signature).
   size_t num_traces() const { return cache_->num_traces(); }
-  /// How many signatures are compiled.
+  /// How many signatures are compiled and kept (at most JitOptions::cache_limit).
   size_t cache_size() const { return cache_->cache_size(); }
+  /// Every compile of this function so far, oldest first, each with its reason (the same
+  /// events GRAD_LOG=recompiles prints).
+  std::vector<CompileEvent> compile_events() const { return cache_->compile_events(); }
   /// Where the time of this function's most recent compile went.
   CompileStats last_compile_stats() const { return cache_->last_compile_stats(); }
 

@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileEvents.h"
+
 #include "grad/Trace/Executable.h"
 #include "grad/Trace/Tracer.h"
 
@@ -31,13 +33,14 @@ namespace grad {
 namespace detail {
 
 namespace {
-using Signature = std::vector<std::pair<DType, Shape>>;
-
 struct CompiledEntry {
   OwningOpRef<ModuleOp> module;
   std::unique_ptr<Executable> executable;
   /// JitOptions::donate resolved against the traced function: (argument, output) pairs.
   std::vector<std::pair<size_t, size_t>> donated;
+  /// The compile number (CompileEvent::number) and the last call that used the entry.
+  size_t number = 0;
+  uint64_t lastUse = 0;
 };
 
 /// Pairs each donated argument (increasing index) with the first output not yet paired that has
@@ -132,12 +135,6 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 }
 
 thread_local CompileStats lastStats;
-
-/// GRAD_LOG contains "compile": print each compile's stats to stderr.
-bool logCompiles() {
-  const char *env = std::getenv("GRAD_LOG");
-  return env && std::string(env).find("compile") != std::string::npos;
-}
 } // namespace
 
 struct JitCache::Impl {
@@ -147,6 +144,9 @@ struct JitCache::Impl {
   std::map<Signature, CompiledEntry> entries;
   size_t numTraces = 0;
   CompileStats stats;
+  std::vector<CompileEvent> events;
+  uint64_t calls = 0;
+  bool warnedCacheLimit = false;
   std::mutex mutex;
 
   std::string cacheDir() const {
@@ -164,9 +164,12 @@ struct JitCache::Impl {
         throw Error("jit: argument #" + std::to_string(i) + " is undefined");
       key.emplace_back(args[i].dtype(), args[i].shape());
     }
+    ++calls;
     auto it = entries.find(key);
-    if (it != entries.end())
+    if (it != entries.end()) {
+      it->second.lastUse = calls;
       return it->second;
+    }
     ++numTraces;
     CompileStats s;
     auto t0 = std::chrono::steady_clock::now();
@@ -205,10 +208,62 @@ struct JitCache::Impl {
     s.total = secondsSince(t0);
     stats = s;
     lastStats = s;
-    if (logCompiles())
+    if (logChannelEnabled("compile"))
       std::fprintf(stderr, "grad::jit @%s: %s\n", options.name.c_str(),
                    format_compile_stats(s).c_str());
+    CompileEvent event = describeCompile(key, s.total);
+    if (options.cache_limit > 0 && entries.size() >= options.cache_limit)
+      event.evicted = evictLeastRecentlyUsed();
+    entry.number = event.number;
+    entry.lastUse = calls;
+    if (logChannelEnabled("recompiles"))
+      std::fprintf(stderr, "%s\n", format_compile_event(event).c_str());
+    events.push_back(std::move(event));
     return entries.emplace(std::move(key), std::move(entry)).first->second;
+  }
+
+  /// The event of a compile for `key`: the reason is the difference from the compiled
+  /// signature with the fewest changes (the most recent one among equals).
+  CompileEvent describeCompile(const Signature &key, double seconds) const {
+    CompileEvent event;
+    event.function = options.name;
+    event.number = events.size() + 1;
+    event.signature = formatSignature(key);
+    event.compile_ms = seconds * 1e3;
+    const Signature *closest = nullptr;
+    size_t closestNumber = 0;
+    for (const auto &[signature, compiled] : entries) {
+      std::vector<SignatureChange> changes = diffSignatures(signature, key);
+      if (!closest || changes.size() < event.changes.size() ||
+          (changes.size() == event.changes.size() && compiled.number > closestNumber)) {
+        closest = &signature;
+        closestNumber = compiled.number;
+        event.changes = std::move(changes);
+      }
+    }
+    if (closest)
+      event.compared_to = formatSignature(*closest);
+    return event;
+  }
+
+  /// Drops the least recently used entry (JitOptions::cache_limit is reached) and returns its
+  /// signature; warns once per function.
+  std::string evictLeastRecentlyUsed() {
+    auto victim = entries.begin();
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+      if (it->second.lastUse < victim->second.lastUse)
+        victim = it;
+    std::string evicted = formatSignature(victim->first);
+    if (!warnedCacheLimit) {
+      warnedCacheLimit = true;
+      std::fprintf(stderr,
+                   "grad::jit @%s: warning: cache limit reached (JitOptions::cache_limit = %zu "
+                   "signatures); each new signature now evicts the least recently used one "
+                   "(first: %s). Set GRAD_LOG=recompiles to see why each compile happened.\n",
+                   options.name.c_str(), options.cache_limit, evicted.c_str());
+    }
+    entries.erase(victim);
+    return evicted;
   }
 };
 
@@ -254,6 +309,10 @@ std::string JitCache::mlir(const std::vector<Tensor> &args) {
 
 size_t JitCache::num_traces() const { return impl_->numTraces; }
 size_t JitCache::cache_size() const { return impl_->entries.size(); }
+std::vector<CompileEvent> JitCache::compile_events() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->events;
+}
 CompileStats JitCache::last_compile_stats() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->stats;

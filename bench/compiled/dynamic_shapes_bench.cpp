@@ -1,0 +1,138 @@
+// What a varying batch size costs under grad::jit's shape policy (issue 14; docs/dynamic-shapes.md).
+// An MLP 64-128-10 training step (value_and_grad of the cross-entropy loss, SGD update on the
+// host) over an epoch whose batch sizes vary in 8..64 (every size once, in a fixed shuffled
+// order, twice over), run eagerly and under each policy in one run. Prints per policy: compiles,
+// total compile time (the CompileEvents' compile_ms), total wall time, ms/step with and without
+// the compile time, and the largest loss difference from eager.
+// Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B]
+#include "grad/jit.h"
+#include "grad/ops.h"
+#include "grad/transforms.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace grad;
+
+namespace {
+
+constexpr int64_t kIn = 64, kHidden = 128, kClasses = 10;
+constexpr double kLr = 0.05;
+
+Tensor mlpLoss(const std::vector<Tensor> &a) {
+  Tensor h = relu(matmul(a[0], a[2]) + a[3]);
+  return cross_entropy(matmul(h, a[4]) + a[5], a[1]);
+}
+
+std::vector<Tensor> initialParams() {
+  return {randn({kIn, kHidden}, 11) * 0.1, zeros({kHidden}), randn({kHidden, kClasses}, 12) * 0.1,
+          zeros({kClasses})};
+}
+
+struct Batch {
+  Tensor x, labels;
+};
+
+std::vector<Batch> makeBatches(int epochs, int64_t lo, int64_t hi) {
+  std::vector<int64_t> sizes;
+  for (int64_t b = lo; b <= hi; ++b)
+    sizes.push_back(b);
+  std::mt19937 rng(7);
+  std::vector<Batch> batches;
+  for (int e = 0; e < epochs; ++e) {
+    std::shuffle(sizes.begin(), sizes.end(), rng);
+    for (int64_t b : sizes) {
+      std::vector<int64_t> labels(b);
+      for (int64_t i = 0; i < b; ++i)
+        labels[i] = static_cast<int64_t>(rng() % kClasses);
+      batches.push_back({randn({b, kIn}, 100 + batches.size()), tensor(labels, {b})});
+    }
+  }
+  return batches;
+}
+
+struct Result {
+  std::string policy;
+  size_t compiles = 0;
+  double compileMs = 0, totalMs = 0;
+  std::vector<double> losses;
+};
+
+template <class Step> Result train(const std::string &policy, Step &&step,
+                                   const std::vector<Batch> &batches) {
+  Result r;
+  r.policy = policy;
+  std::vector<Tensor> params = initialParams();
+  auto t0 = std::chrono::steady_clock::now();
+  for (const Batch &b : batches) {
+    std::vector<Tensor> args = {b.x, b.labels};
+    args.insert(args.end(), params.begin(), params.end());
+    auto [loss, grads] = step(args);
+    r.losses.push_back(loss.template item<float>());
+    for (size_t i = 0; i < params.size(); ++i)
+      params[i] = params[i] - grads[i] * kLr;
+  }
+  r.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+  return r;
+}
+
+Result trainJit(const std::string &policy, JitOptions options, const std::vector<Batch> &b) {
+  auto step = jit(value_and_grad(mlpLoss, {2, 3, 4, 5}), options);
+  Result r = train(policy, step, b);
+  for (const CompileEvent &e : step.compile_events())
+    r.compileMs += e.compile_ms;
+  r.compiles = step.compile_events().size();
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int epochs = 2;
+  int64_t lo = 8, hi = 64;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--epochs"))
+      epochs = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--min"))
+      lo = std::atoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--max"))
+      hi = std::atoll(argv[i + 1]);
+  }
+  std::vector<Batch> batches = makeBatches(epochs, lo, hi);
+  std::printf("MLP %lld-%lld-%lld training step, %zu steps, batch sizes %lld..%lld "
+              "(%lld distinct), one thread\n",
+              (long long)kIn, (long long)kHidden, (long long)kClasses, batches.size(),
+              (long long)lo, (long long)hi, (long long)(hi - lo + 1));
+
+  std::vector<Result> results;
+  results.push_back(train("eager", value_and_grad(mlpLoss, {2, 3, 4, 5}), batches));
+  JitOptions unlimited;
+  unlimited.dynamic = Dynamic::Static;
+  unlimited.cache_limit = 0;
+  results.push_back(trainJit("Static, no cache limit", unlimited, batches));
+  JitOptions limited;
+  limited.dynamic = Dynamic::Static; // cache_limit 8: every epoch recompiles every size
+  results.push_back(trainJit("Static, cache_limit 8", limited, batches));
+
+  std::printf("%-24s %9s %12s %11s %9s %14s %12s\n", "policy", "compiles", "compile ms",
+              "total ms", "ms/step", "ms/step w/o c.", "max |dloss|");
+  const std::vector<double> &eager = results[0].losses;
+  for (const Result &r : results) {
+    double maxDiff = 0;
+    for (size_t i = 0; i < eager.size(); ++i)
+      maxDiff = std::max(maxDiff, std::abs(r.losses[i] - eager[i]));
+    double steps = static_cast<double>(batches.size());
+    std::printf("%-24s %9zu %12.1f %11.1f %9.3f %14.3f %12.2e\n", r.policy.c_str(), r.compiles,
+                r.compileMs, r.totalMs, r.totalMs / steps, (r.totalMs - r.compileMs) / steps,
+                maxDiff);
+  }
+  return 0;
+}
