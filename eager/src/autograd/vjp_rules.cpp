@@ -3,12 +3,15 @@
 // runs on concrete tensors (eager tape, create_graph) and on symbolic tensors (the compiler's
 // autodiff pass emits the ops they call). Each returns one gradient per input (undefined where
 // the input needs none). Inputs a rule reads are listed in the op table's `saves` bits.
+// One exception for speed: gelu's rule calls a fused kernel on concrete tensors when the gradient
+// is not itself recorded (no create_graph), like PyTorch's gelu_backward.
 #include "autograd/vjp_rules.h"
 
 #include <numeric>
 
 #include "grad/autograd.h"
 #include "grad/ops.h"
+#include "kernels/kernels.h"
 #include "ops/helpers.h"
 #include "ops/infer.h"
 
@@ -51,6 +54,11 @@ std::vector<Tensor> gelu(const VjpContext& ctx, const Tensor& g) {
   // dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2)
   const double k = 0.7978845608028654, c = 0.044715;
   const Tensor& x = in(ctx, 0);
+  // Eager backward without create_graph: one fused pass (kernels/norm.cpp). Traced (symbolic)
+  // or differentiable again: the primitives below.
+  if (!is_grad_enabled() && !x.is_symbolic() && !g.is_symbolic() && g.shape() == x.shape() &&
+      g.dtype() == x.dtype())
+    return {kernels::gelu_backward(x, g)};
   Tensor x2 = x * x;
   // t as the forward kernel computes it, ((c x) x) x: a compiled forward + backward then
   // computes the tanh once for both (CSE in the merged loop).

@@ -34,4 +34,26 @@ void copy_into(const Tensor& dst, const Tensor& src);
 /// Sets every element of `dst` (any layout) to `value`.
 void fill(const Tensor& dst, double value);
 
+// ---- fused nn kernels (kernels/norm.cpp), f32/f64, used by the eager path only -----------------
+
+struct LayerNormForward {
+  Tensor y;
+  Tensor mean, rstd; ///< [rows] each; undefined unless save_stats
+};
+/// layer_norm over the last `cols` elements of each row of x (x seen as [numel / cols, cols]):
+/// y = (x - mean) * rstd * weight + bias with rstd = 1 / sqrt(var + eps), one pass per row.
+/// weight/bias: undefined, or `cols` elements of x's dtype.
+LayerNormForward layer_norm(const Tensor& x, int64_t cols, const Tensor& weight,
+                            const Tensor& bias, double eps, bool save_stats);
+struct LayerNormGrads {
+  Tensor dx;     ///< x's shape
+  Tensor dw, db; ///< [cols] each
+};
+/// The gradients of layer_norm from the saved mean/rstd for the output gradient g (x's shape).
+LayerNormGrads layer_norm_backward(const Tensor& g, const Tensor& x, const Tensor& mean,
+                                   const Tensor& rstd, const Tensor& weight, bool need_dx,
+                                   bool need_dw, bool need_db);
+/// g * gelu'(x) (tanh form) for same-shape, same-dtype x and g, one pass.
+Tensor gelu_backward(const Tensor& x, const Tensor& g);
+
 } // namespace grad::kernels

@@ -156,6 +156,36 @@ TEST(Symbolic, ReadingValuesIsAClearError) {
   EXPECT_THROW(add(x, ctx.arg({4})), Error);
 }
 
+TEST(Symbolic, LayerNormAndGeluTraceAsPrimitives) {
+  // Eagerly layer_norm runs a fused kernel; traced it stays the composite the compiler fuses:
+  // mean, sub, mul, mean, add eps, rsqrt, mul (then weight and bias).
+  auto names = [](const std::vector<std::string>& log) {
+    std::string out;
+    for (const std::string& l : log)
+      out += l.substr(0, l.find_first_of("( ")) + " ";
+    return out;
+  };
+  {
+    FakeContext ctx;
+    NoGradGuard tracing;
+    Tensor x = ctx.arg({2, 3});
+    Tensor y = gelu(layer_norm(x, {3}, ctx.arg({3}), ctx.arg({3})));
+    EXPECT_TRUE(y.is_symbolic());
+    EXPECT_EQ(names(ctx.log), "mean broadcast sub mul mean lift broadcast add rsqrt broadcast mul "
+                              "broadcast mul broadcast add gelu ")
+        << ::testing::PrintToString(ctx.log);
+  }
+  {
+    FakeContext ctx;
+    NoGradGuard tracing;
+    // A concrete input with a symbolic weight: the normalization runs eagerly (composite), the
+    // product with the weight is traced.
+    Tensor y = layer_norm(ones({2, 3}), {3}, ctx.arg({3}));
+    EXPECT_TRUE(y.is_symbolic());
+    EXPECT_EQ(names(ctx.log), "lift broadcast mul ");
+  }
+}
+
 TEST(Symbolic, ValueAndGradNeedsTheCompilerHook) {
   FakeContext ctx;
   auto vg = value_and_grad([](const std::vector<Tensor>& a) { return sum(a[0]); }, {0});
