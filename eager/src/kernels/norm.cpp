@@ -221,29 +221,6 @@ LayerNormGrads layer_norm_backward_typed(const Tensor& gin, const Tensor& xin, c
   return out;
 }
 
-/// dx = g * gelu'(x) for the tanh form, over n contiguous elements: the tanh through vmath
-/// (SLEEF) on a small buffer, the rest in plain loops.
-template <class T> void gelu_backward_span(const T* x, const T* g, T* dx, int64_t n) {
-  const T k = T(0.7978845608028654), c = T(0.044715);
-  constexpr int64_t kChunk = 256;
-  T u[kChunk], t[kChunk];
-  for (int64_t s = 0; s < n; s += kChunk) {
-    const int64_t m = std::min(kChunk, n - s);
-    const T* xs = x + s;
-    for (int64_t i = 0; i < m; ++i)
-      u[i] = k * (xs[i] + c * xs[i] * xs[i] * xs[i]); // the forward kernel's argument
-    vmath::apply(vmath::Fn::Tanh, u, t, m);
-    const T* gs = g + s;
-    T* o = dx + s;
-    for (int64_t i = 0; i < m; ++i) {
-      const T v = xs[i], th = t[i];
-      const T d = T(0.5) * (T(1) + th) +
-                  T(0.5) * k * v * (T(1) - th * th) * (T(1) + T(3) * c * v * v);
-      o[i] = gs[i] * d;
-    }
-  }
-}
-
 template <class T> Tensor gelu_backward_typed(const Tensor& xin, const Tensor& gin) {
   Tensor x = dense(xin), g = dense(gin);
   Tensor out = new_tensor(x.shape(), x.dtype());
@@ -251,7 +228,7 @@ template <class T> Tensor gelu_backward_typed(const Tensor& xin, const Tensor& g
   const T* pg = typed<T>(g);
   T* po = typed<T>(out);
   parallel::parallel_for(x.numel(), parallel::kGrainMath, [&](int64_t b, int64_t e) {
-    gelu_backward_span<T>(px + b, pg + b, po + b, e - b);
+    vmath::gelu_backward(px + b, pg + b, po + b, e - b);
   });
   return out;
 }

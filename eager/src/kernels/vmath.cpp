@@ -7,10 +7,14 @@ namespace grad::kernels::vmath {
 namespace avx512f {
 void apply(Fn fn, const float* x, float* y, int64_t n);
 void apply(Fn fn, const double* x, double* y, int64_t n);
+void gelu_backward(const float* x, const float* g, float* dx, int64_t n);
+void gelu_backward(const double* x, const double* g, double* dx, int64_t n);
 } // namespace avx512f
 namespace avx2 {
 void apply(Fn fn, const float* x, float* y, int64_t n);
 void apply(Fn fn, const double* x, double* y, int64_t n);
+void gelu_backward(const float* x, const float* g, float* dx, int64_t n);
+void gelu_backward(const double* x, const double* g, double* dx, int64_t n);
 } // namespace avx2
 
 namespace {
@@ -50,12 +54,36 @@ template <class T> void apply_scalar(Fn fn, const T* x, T* y, int64_t n) {
       const T r = T(1) / (T(1) + e);
       return v >= T(0) ? r : e * r;
     });
-  case Fn::Gelu:
+  case Fn::Gelu: // x sigmoid(2u), as the vector kernels compute it
     return loop([](T v) {
       const T k = T(0.7978845608028654);
-      return T(0.5) * v * (T(1) + std::tanh(k * (v + T(0.044715) * v * v * v)));
+      return v / (T(1) + std::exp(T(-2) * k * (v + T(0.044715) * v * v * v)));
     });
   }
+}
+
+template <class T> void gelu_backward_scalar(const T* x, const T* g, T* dx, int64_t n) {
+  const T k = T(0.7978845608028654), c = T(0.044715);
+  const T cap = sizeof(T) == 4 ? T(80) : T(700); // as in vmath_body.inc
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = x[i];
+    const T a = T(-2) * (k * (v + c * v * v * v));
+    const T e = std::exp(a > cap ? cap : a);
+    const T s = T(1) / (T(1) + e);
+    dx[i] = g[i] * (s + T(2) * k * v * (e * s) * s * (T(1) + T(3) * c * v * v));
+  }
+}
+
+template <class T> void dispatch_gelu_backward(const T* x, const T* g, T* dx, int64_t n) {
+  switch (kIsa) {
+  case Isa::Avx512f:
+    return avx512f::gelu_backward(x, g, dx, n);
+  case Isa::Avx2:
+    return avx2::gelu_backward(x, g, dx, n);
+  case Isa::Scalar:
+    break;
+  }
+  gelu_backward_scalar(x, g, dx, n);
 }
 
 template <class T> void dispatch(Fn fn, const T* x, T* y, int64_t n) {
@@ -74,6 +102,12 @@ template <class T> void dispatch(Fn fn, const T* x, T* y, int64_t n) {
 
 void apply(Fn fn, const float* x, float* y, int64_t n) { dispatch(fn, x, y, n); }
 void apply(Fn fn, const double* x, double* y, int64_t n) { dispatch(fn, x, y, n); }
+void gelu_backward(const float* x, const float* g, float* dx, int64_t n) {
+  dispatch_gelu_backward(x, g, dx, n);
+}
+void gelu_backward(const double* x, const double* g, double* dx, int64_t n) {
+  dispatch_gelu_backward(x, g, dx, n);
+}
 
 const char* isa_name() {
   switch (kIsa) {

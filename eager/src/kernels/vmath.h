@@ -16,6 +16,11 @@ enum class Fn { Exp, Log, Tanh, Sigmoid, Gelu, Sin, Cos };
 void apply(Fn fn, const float* x, float* y, int64_t n);
 void apply(Fn fn, const double* x, double* y, int64_t n);
 
+/// dx[i] = g[i] * gelu'(x[i]) (the tanh form's derivative, as vmath's gelu computes it), with
+/// the same position independence as apply().
+void gelu_backward(const float* x, const float* g, float* dx, int64_t n);
+void gelu_backward(const double* x, const double* g, double* dx, int64_t n);
+
 /// "avx512f", "avx2" or "scalar": the implementation apply() uses on this CPU.
 const char* isa_name();
 
