@@ -1,5 +1,6 @@
 # `cmake --install` layout: headers under include/grad, libraries, and a CMake package so that
-# `find_package(grad CONFIG)` gives grad::eager, grad::compiler and grad::runtime.
+# `find_package(grad CONFIG)` gives grad::eager, grad::compiler and grad::runtime, and, when grad was
+# built with MPI, grad::dist and grad::runtime_mpi.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -2,10 +2,13 @@
 # Installs the build tree into a scratch prefix, builds a consumer project against it with
 # find_package(grad CONFIG) the plain way (default compiler, no C++ standard, no rpath settings),
 # and runs the consumer programs and the installed tools with a clean environment (env -i: no
-# LD_LIBRARY_PATH, no PATH). Usage: run.sh BUILD_DIR SCRATCH_DIR
+# LD_LIBRARY_PATH, no PATH). Usage: run.sh BUILD_DIR SCRATCH_DIR [MPIRUN...]
+# With MPIRUN (grad built with MPI) the consumer must get grad::dist too; its program runs as a
+# world of one with a clean environment and as 2 ranks under MPIRUN -np 2.
 set -euo pipefail
 BUILD_DIR=$1
 SCRATCH=$2
+shift 2
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SRC="$HERE/consumer"
 P="$SCRATCH/prefix"
@@ -27,6 +30,13 @@ cmake --build "$SCRATCH/build" >/dev/null
 
 env -i "$SCRATCH/build/consumer_eager"
 env -i "$SCRATCH/build/consumer_runtime"
+if [ $# -gt 0 ]; then
+  if [ ! -x "$SCRATCH/build/consumer_dist" ]; then
+    echo "install: grad was built with MPI but the consumer found no grad::dist"; exit 1
+  fi
+  env -i "$SCRATCH/build/consumer_dist"
+  "$@" -np 2 "$SCRATCH/build/consumer_dist"
+fi
 if [ -x "$SCRATCH/build/consumer_compiler" ]; then
   env -i "$SCRATCH/build/consumer_compiler"
 fi
