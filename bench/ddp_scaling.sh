@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ddp_scaling.sh [BUILD_DIR] [HIDDEN] [ROWS_PER_RANK] [STEPS] [ROUNDS]: step time of examples/ddp
+# ddp_scaling.sh [BUILD_DIR] [HIDDEN] [ROWS_PER_RANK] [STEPS] [ROUNDS] [LAYERS]: step time of
+# examples/ddp (the spirals MLP, HIDDEN wide with LAYERS hidden-to-hidden layers)
 # at 1 and 2 ranks with the same global batch, eager (DistributedDataParallel) and compiled (the
 # jitted step with grad.all_reduce), and the share of the eager gradient all-reduce hidden behind
 # backward: 2 ranks with small buckets (all-reduces start during backward) against 2 ranks with
@@ -8,7 +9,7 @@
 # the process CPU time per step (the most of any rank) and the load average before and after,
 # since a shared host's load moves the wall times. Numbers in docs/distributed.md.
 set -euo pipefail
-build=${1:-build} hidden=${2:-256} rows=${3:-64} steps=${4:-305} rounds=${5:-5}
+build=${1:-build} hidden=${2:-256} rows=${3:-64} steps=${4:-305} rounds=${5:-5} layers=${6:-1}
 bin=$build/bin/ddp
 # As in ctest: root in a container, this host only, shared memory, no binding.
 # One thread per rank (grad, OpenBLAS, libomp): 2 ranks use 2 cores, 1 rank 1 core.
@@ -19,14 +20,14 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=is
 mpirun=(mpirun --oversubscribe --allow-run-as-root -np 2)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-common=(--quiet --steps "$steps" --hidden "$hidden")
+common=(--quiet --steps "$steps" --hidden "$hidden" --layers "$layers")
 run() { # NAME COMMAND...: appends the run's timing line to $tmp/NAME
   local name=$1
   shift
   "$@" | grep '^timing:' >>"$tmp/$name"
 }
 echo "host: $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ddp: hidden $hidden ($(((2 * hidden + hidden * hidden + 2 * hidden) + 2 * hidden + 2)) parameters), $rows rows per rank, $((steps - 5)) timed steps, $rounds rounds"
+echo "ddp: hidden $hidden, $layers hidden layer(s) ($((3 * hidden + layers * (hidden * hidden + hidden) + 2 * hidden + 2)) parameters), $rows rows per rank, $((steps - 5)) timed steps, $rounds rounds"
 for ((i = 0; i < rounds; ++i)); do
   run eager1 "$bin" "${common[@]}" --batch $((2 * rows))
   run eager2_buckets "${mpirun[@]}" "$bin" "${common[@]}" --batch "$rows" --bucket-kb 64

@@ -13,14 +13,20 @@
 
 namespace ddp_spirals {
 
-/// 2-32-32-2 tanh MLP; `seed` fixes the initial parameters.
-inline std::shared_ptr<grad::nn::Sequential> make_model(uint64_t seed, int64_t hidden = 32) {
+/// 2-32-32-2 tanh MLP: `hidden` wide, with `layers` hidden-to-hidden layers (seeds seed + 1,
+/// ...); `seed` fixes the initial parameters.
+inline std::shared_ptr<grad::nn::Sequential> make_model(uint64_t seed, int64_t hidden = 32,
+                                                        int layers = 1) {
   using grad::nn::Linear;
   using grad::nn::LinearOptions;
-  return std::make_shared<grad::nn::Sequential>(
-      Linear(LinearOptions(2, hidden).seed(seed)), grad::nn::Tanh(),
-      Linear(LinearOptions(hidden, hidden).seed(seed + 1)), grad::nn::Tanh(),
-      Linear(LinearOptions(hidden, 2).seed(seed + 2)));
+  auto model = std::make_shared<grad::nn::Sequential>(Linear(LinearOptions(2, hidden).seed(seed)),
+                                                      grad::nn::Tanh());
+  for (int i = 0; i < layers; ++i) {
+    model->push_back(Linear(LinearOptions(hidden, hidden).seed(seed + 1 + i)));
+    model->push_back(grad::nn::Tanh());
+  }
+  model->push_back(Linear(LinearOptions(hidden, 2).seed(seed + 1 + layers)));
+  return model;
 }
 
 struct Batch {

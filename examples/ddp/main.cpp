@@ -37,6 +37,7 @@ struct Args {
   int steps = 200;
   int64_t batch = 32; // rows per rank
   int64_t hidden = 32;
+  int layers = 1; // hidden-to-hidden layers
   double lr = 0.2;
   int64_t bucket_kb = 25 * 1024;
   std::string mode = "eager";
@@ -47,7 +48,8 @@ struct Args {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: ddp [--mode eager|compiled] [--steps N] [--batch ROWS_PER_RANK] "
-               "[--hidden H] [--lr LR] [--bucket-kb KB] [--out params.safetensors] [--quiet]\n");
+               "[--hidden H] [--layers L] [--lr LR] [--bucket-kb KB] [--out params.safetensors] "
+               "[--quiet]\n");
   std::exit(2);
 }
 
@@ -67,6 +69,8 @@ Args parse(int argc, char** argv) {
       a.batch = std::atoll(next("--batch"));
     else if (!std::strcmp(argv[i], "--hidden"))
       a.hidden = std::atoll(next("--hidden"));
+    else if (!std::strcmp(argv[i], "--layers"))
+      a.layers = std::atoi(next("--layers"));
     else if (!std::strcmp(argv[i], "--lr"))
       a.lr = std::atof(next("--lr"));
     else if (!std::strcmp(argv[i], "--bucket-kb"))
@@ -80,8 +84,9 @@ Args parse(int argc, char** argv) {
     else
       usage();
   }
-  if (a.steps < 1 || a.batch < 1 || a.hidden < 1 || a.bucket_kb < 1) {
-    std::fprintf(stderr, "ddp: --steps, --batch, --hidden and --bucket-kb must be positive\n");
+  if (a.steps < 1 || a.batch < 1 || a.hidden < 1 || a.layers < 1 || a.bucket_kb < 1) {
+    std::fprintf(stderr,
+                 "ddp: --steps, --batch, --hidden, --layers and --bucket-kb must be positive\n");
     std::exit(2);
   }
   if (a.mode != "eager" && a.mode != "compiled") {
@@ -200,7 +205,7 @@ int main(int argc, char** argv) {
   const spirals::Dataset data = spirals::make(/*n_per_class=*/256, /*seed=*/42);
 
   // Every rank seeds differently on purpose: the broadcast makes them start from rank 0's.
-  auto model = ddp_spirals::make_model(/*seed=*/1000 + 10 * rank, args.hidden);
+  auto model = ddp_spirals::make_model(/*seed=*/1000 + 100 * rank, args.hidden, args.layers);
   std::unique_ptr<Trainer> trainer;
 #if GRAD_DDP_HAVE_JIT
   if (args.mode == "compiled")
