@@ -66,6 +66,7 @@ public:
       throw Error("jit: running @" + entry + " failed: " + error);
     return std::move(*results);
   }
+  bool reentrant() const override { return true; }
 
 private:
   std::unique_ptr<CompiledModule> compiled;

@@ -35,7 +35,9 @@ namespace detail {
 namespace {
 struct CompiledEntry {
   OwningOpRef<ModuleOp> module;
-  std::unique_ptr<Executable> executable;
+  /// Shared: a call running outside the lock keeps it alive if JitOptions::cache_limit evicts
+  /// the entry meanwhile.
+  std::shared_ptr<Executable> executable;
   /// JitOptions::donate resolved against the traced function: (argument, output) pairs.
   std::vector<std::pair<size_t, size_t>> donated;
   /// The compile number (CompileEvent::number) and the last call that used the entry.
@@ -79,9 +81,10 @@ std::vector<std::pair<size_t, size_t>> pairDonations(func::FuncOp func,
 
 /// Rejects a donated argument whose storage another argument shares: writing the output into
 /// it would change what the other one reads.
-void checkDonatedArguments(const std::string &name, const CompiledEntry &entry,
+void checkDonatedArguments(const std::string &name,
+                           const std::vector<std::pair<size_t, size_t>> &donated,
                            const std::vector<Tensor> &args) {
-  for (auto [i, j] : entry.donated)
+  for (auto [i, j] : donated)
     for (size_t k = 0; k < args.size(); ++k)
       if (k != i && args[k].shares_storage(args[i]))
         throw Error("jit @" + name + ": argument #" + std::to_string(i) +
@@ -90,13 +93,13 @@ void checkDonatedArguments(const std::string &name, const CompiledEntry &entry,
 }
 
 /// After a call: each donated argument holds its output's value and is returned as it.
-void completeDonations(const CompiledEntry &entry, const std::vector<Tensor> &args,
-                       std::vector<Tensor> &outputs) {
+void completeDonations(const std::vector<std::pair<size_t, size_t>> &donated,
+                       const std::vector<Tensor> &args, std::vector<Tensor> &outputs) {
   // An output that views a donated argument (the interpreter returns arguments as they are)
   // must keep the value it had before any argument is overwritten: copy it first.
   for (size_t k = 0; k < outputs.size(); ++k) {
     bool inPlace = false, aliases = false;
-    for (auto [i, j] : entry.donated) {
+    for (auto [i, j] : donated) {
       inPlace |= j == k && outputs[k].is_same(args[i]);
       aliases |= outputs[k].shares_storage(args[i]);
     }
@@ -107,7 +110,7 @@ void completeDonations(const CompiledEntry &entry, const std::vector<Tensor> &ar
       outputs[k] = copy;
     }
   }
-  for (auto [i, j] : entry.donated) {
+  for (auto [i, j] : donated) {
     Tensor arg = args[i];
     if (outputs[j].is_same(arg)) { // written in place by the native code
       detail::bump_version(arg);
@@ -289,13 +292,21 @@ std::vector<Tensor> JitCache::call(const std::vector<Tensor> &args) {
       return impl_->fn(args, structure);
     }
   }
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  // Only the signature lookup (and a compile on a miss) is locked: native code runs in parallel
+  // from any number of threads. Backends that use the shared MLIRContext (the interpreter) run
+  // under the lock. The call holds its own references: JitOptions::cache_limit may evict the
+  // entry while it runs.
+  std::unique_lock<std::mutex> lock(impl_->mutex);
   CompiledEntry &entry = impl_->lookup(args);
-  if (entry.donated.empty())
-    return entry.executable->run(args);
-  checkDonatedArguments(impl_->options.name, entry, args);
-  std::vector<Tensor> outputs = entry.executable->run(args);
-  completeDonations(entry, args, outputs);
+  std::shared_ptr<Executable> executable = entry.executable;
+  std::vector<std::pair<size_t, size_t>> donated = entry.donated;
+  if (executable->reentrant())
+    lock.unlock();
+  if (donated.empty())
+    return executable->run(args);
+  checkDonatedArguments(impl_->options.name, donated, args);
+  std::vector<Tensor> outputs = executable->run(args);
+  completeDonations(donated, args, outputs);
   return outputs;
 }
 
@@ -307,8 +318,14 @@ std::string JitCache::mlir(const std::vector<Tensor> &args) {
   return text;
 }
 
-size_t JitCache::num_traces() const { return impl_->numTraces; }
-size_t JitCache::cache_size() const { return impl_->entries.size(); }
+size_t JitCache::num_traces() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->numTraces;
+}
+size_t JitCache::cache_size() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->entries.size();
+}
 std::vector<CompileEvent> JitCache::compile_events() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->events;

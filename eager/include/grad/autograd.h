@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,10 @@ public:
   void add_retained_grad(uint32_t output_nr, std::weak_ptr<TensorImpl> tensor);
   /// Runs the hooks and retain_grad writes on `grads` (the engine calls this before apply()).
   void call_pre_hooks(std::vector<Tensor>& grads);
+  /// Held by the engine while this node runs (pre-hooks, apply, release_variables), so that
+  /// backward passes from several threads through a shared part of the graph take turns on it
+  /// (PyTorch's Node::mutex_). A hook must not start a backward through the node it is on.
+  std::mutex& mutex() { return mutex_; }
 
 protected:
   std::vector<Edge> next_edges_;
@@ -94,6 +99,7 @@ private:
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
   std::string forward_op_;
   std::string anomaly_trace_;
+  std::mutex mutex_;
 };
 
 /// The sink of a leaf requiring grad: adds the incoming gradient into variable().grad() (after

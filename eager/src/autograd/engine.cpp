@@ -1,6 +1,7 @@
 // The backward engine: dependency counts over the reachable graph, a ready queue ordered by
 // creation (latest first), fan-in gradients summed into per-node input buffers.
 #include <cmath>
+#include <mutex>
 #include <queue>
 #include <unordered_map>
 
@@ -148,38 +149,42 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
     std::vector<Tensor> grads = std::move(buffers[node.get()]);
     buffers.erase(node.get());
     grads.resize(node->num_outputs());
-    node->call_pre_hooks(grads);
-    if (capture) {
-      // autograd_grad skips AccumulateGrad but, like torch.autograd.grad, still runs leaf hooks.
-      if (auto* acc = dynamic_cast<AccumulateGrad*>(node.get()); acc && grads[0].defined()) {
-        if (const auto& meta = acc->variable().unsafe_impl()->autograd)
-          for (auto& hook : meta->hooks) {
-            Tensor r = hook(grads[0]);
-            if (r.defined())
-              grads[0] = r;
-          }
-      }
-      for (size_t i = 0; i < capture->size(); ++i) {
-        const Edge& c = (*capture)[i];
-        if (c.function == node && c.input_nr < grads.size() && grads[c.input_nr].defined())
-          (*captured)[i] = grads[c.input_nr];
-      }
-    }
-    bool any = false;
-    for (const Tensor& g : grads)
-      any |= g.defined();
     std::vector<Tensor> outputs;
-    bool skip = capture && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
-    if (any && !skip) {
-      outputs = node->apply(std::move(grads));
-      if (dynamic_cast<AccumulateGrad*>(node.get()) == nullptr) {
-        validate_outputs(*node, outputs);
-        if (is_anomaly_enabled())
-          check_anomaly(*node, outputs);
+    {
+      // Another thread's backward may be running this node (a shared graph or leaf) now.
+      std::lock_guard<std::mutex> node_lock(node->mutex());
+      node->call_pre_hooks(grads);
+      if (capture) {
+        // autograd_grad skips AccumulateGrad but, like torch.autograd.grad, still runs leaf hooks.
+        if (auto* acc = dynamic_cast<AccumulateGrad*>(node.get()); acc && grads[0].defined()) {
+          if (const auto& meta = acc->variable().unsafe_impl()->autograd)
+            for (auto& hook : meta->hooks) {
+              Tensor r = hook(grads[0]);
+              if (r.defined())
+                grads[0] = r;
+            }
+        }
+        for (size_t i = 0; i < capture->size(); ++i) {
+          const Edge& c = (*capture)[i];
+          if (c.function == node && c.input_nr < grads.size() && grads[c.input_nr].defined())
+            (*captured)[i] = grads[c.input_nr];
+        }
       }
+      bool any = false;
+      for (const Tensor& g : grads)
+        any |= g.defined();
+      bool skip = capture && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
+      if (any && !skip) {
+        outputs = node->apply(std::move(grads));
+        if (dynamic_cast<AccumulateGrad*>(node.get()) == nullptr) {
+          validate_outputs(*node, outputs);
+          if (is_anomaly_enabled())
+            check_anomaly(*node, outputs);
+        }
+      }
+      if (!keep_graph)
+        node->release_variables();
     }
-    if (!keep_graph)
-      node->release_variables();
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];

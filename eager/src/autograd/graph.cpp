@@ -16,6 +16,8 @@ Edge gradient_edge(const Tensor& t) {
   AutogradMeta& m = *impl->autograd;
   if (m.grad_fn)
     return Edge{m.grad_fn, m.output_nr};
+  // Two threads recording ops on one shared leaf must get the same accumulator.
+  std::lock_guard<std::mutex> lock(m.mutex);
   std::shared_ptr<AccumulateGrad> acc = m.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);

@@ -59,7 +59,9 @@ void Node::call_pre_hooks(std::vector<Tensor>& grads) {
       continue;
     const Tensor& g = grads[nr];
     AutogradMeta& m = impl->meta();
-    m.grad = accumulate(m.grad, is_grad_enabled() ? g : g.detach());
+    Tensor incoming = is_grad_enabled() ? g : g.detach();
+    std::lock_guard<std::mutex> lock(m.mutex);
+    m.grad = accumulate(m.grad, incoming);
   }
 }
 
@@ -86,11 +88,15 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   if (!g.defined())
     return {};
   AutogradMeta& m = variable_.unsafe_impl()->meta();
+  // The hooks run outside the lock (a hook may record ops on this very leaf).
   for (auto& hook : m.hooks) {
     Tensor r = hook(g);
     if (r.defined())
       g = r;
   }
+  // Backward passes from several threads may reach this leaf at once: the read-add-write of
+  // .grad is one critical section (PyTorch's AccumulateGrad lock), or updates get lost.
+  std::lock_guard<std::mutex> lock(m.mutex);
   if (is_grad_enabled()) {
     // create_graph: keep the history so the gradient itself can be differentiated.
     m.grad = accumulate(m.grad, g);

@@ -291,7 +291,10 @@ bool Tensor::is_leaf() const {
 
 Tensor Tensor::grad() const {
   GRAD_CHECK_DEFINED("grad");
-  return impl_->autograd ? impl_->autograd->grad : Tensor();
+  if (!impl_->autograd)
+    return Tensor();
+  std::lock_guard<std::mutex> lock(impl_->autograd->mutex);
+  return impl_->autograd->grad;
 }
 
 void Tensor::set_grad(const Tensor& g) {
@@ -299,13 +302,17 @@ void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && g.shape() != impl_->shape)
     throw Error(fmt::format("set_grad: gradient shape {} differs from the tensor shape {}",
                             shape_str(g.shape()), shape_str(impl_->shape)));
-  impl_->meta().grad = g;
+  AutogradMeta& m = impl_->meta();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  m.grad = g;
 }
 
 void Tensor::zero_grad() {
   GRAD_CHECK_DEFINED("zero_grad");
-  if (impl_->autograd)
+  if (impl_->autograd) {
+    std::lock_guard<std::mutex> lock(impl_->autograd->mutex);
     impl_->autograd->grad = Tensor();
+  }
 }
 
 std::shared_ptr<Node> Tensor::grad_fn() const {

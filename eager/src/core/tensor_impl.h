@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "grad/autograd.h"
@@ -27,6 +28,11 @@ struct Storage {
 
 /// Autograd state of one tensor (absent for tensors that never required grad).
 struct AutogradMeta {
+  // Guards `grad` and `grad_accumulator` against concurrent backward passes (and forward passes
+  // creating the accumulator) from several threads: AccumulateGrad, gradient_edge and the grad
+  // accessors lock it (PyTorch's AutogradMeta::mutex_). The other fields are set before a tensor
+  // is shared between threads.
+  std::mutex mutex;
   bool requires_grad = false;
   bool retains_grad = false;
   Tensor grad;

@@ -22,6 +22,11 @@ class Executable {
 public:
   virtual ~Executable() = default;
   virtual std::vector<Tensor> run(const std::vector<Tensor> &args) = 0;
+  /// Whether run() may be called from several threads at once without a lock. The native
+  /// backend's code is (it touches no MLIR state, its allocator is locked); the interpreter
+  /// and the GPU backend are not (they use the shared, single-threaded MLIRContext / a device
+  /// context): grad::jit holds its cache lock while they run.
+  virtual bool reentrant() const { return false; }
 };
 
 /// Compiles func.func `entry` of `module` for `backend`. The module (and its context) must
