@@ -16,6 +16,7 @@
 #include "grad/Codegen/Jit.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"
+#include "grad/Dialect/ResourceLimits.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/error.h"
 #include "grad/npy.h"
@@ -26,6 +27,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -61,6 +63,17 @@ llvm::cl::opt<int64_t>
     summarizeAbove("print-threshold", llvm::cl::init(1000),
                    llvm::cl::desc("Print only the edges of outputs with more elements than this"));
 
+llvm::cl::opt<int64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    llvm::cl::desc("Largest tensor (argument, intermediate or result) grad-run will allocate, in "
+                   "bytes (default: GRAD_MAX_TENSOR_BYTES, else 16 GiB)"),
+    llvm::cl::value_desc("bytes"), llvm::cl::init(-1));
+llvm::cl::opt<int64_t> maxConstantBytes(
+    "max-constant-bytes",
+    llvm::cl::desc("Largest non-splat constant, in bytes (default: GRAD_MAX_CONSTANT_BYTES, "
+                   "else 1 GiB)"),
+    llvm::cl::value_desc("bytes"), llvm::cl::init(-1));
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "grad-run: error: " << message << "\n";
   return 1;
@@ -94,6 +107,19 @@ std::optional<std::string> findRecursion(ModuleOp module) {
     if (std::optional<std::string> cycle = visit(fn.getSymName()))
       return cycle;
   return std::nullopt;
+}
+
+/// `fn` and every function it reaches through func.call, each once.
+std::vector<func::FuncOp> reachableFunctions(ModuleOp module, func::FuncOp fn) {
+  std::vector<func::FuncOp> order{fn};
+  llvm::SmallPtrSet<Operation *, 8> seen{fn};
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i].walk([&](func::CallOp call) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (callee && seen.insert(callee).second)
+        order.push_back(callee);
+    });
+  return order;
 }
 
 /// Runs `fn` of `module`: the branch point between the reference interpreter and compiled code.
@@ -167,6 +193,17 @@ int runMain() {
         "no function @" + functionName + " in '" + inputFilename + "'" +
         (names.empty() ? std::string(" (it has no functions)") : " (functions: " + names + ")"));
   }
+  // Resource limits (docs/limits.md), checked on @fn and its callees before any input is read:
+  // every tensor they produce has a static type.
+  std::optional<int64_t> tensorLimit = grad::resolveLimit(
+      maxTensorBytes, "GRAD_MAX_TENSOR_BYTES", grad::kDefaultMaxTensorBytes, module->getLoc());
+  std::optional<int64_t> constantLimit = grad::resolveLimit(
+      maxConstantBytes, "GRAD_MAX_CONSTANT_BYTES", grad::kDefaultMaxConstantBytes, module->getLoc());
+  if (!tensorLimit || !constantLimit)
+    return 1;
+  for (func::FuncOp reached : reachableFunctions(*module, fn))
+    if (failed(grad::checkResourceLimits(reached, *constantLimit, *tensorLimit, "grad-run")))
+      return fail("@" + reached.getSymName() + " is over a resource limit");
   unsigned numArgs = fn.getFunctionType().getNumInputs();
   if (inputFiles.size() != numArgs)
     return fail("@" + functionName + " takes " + llvm::Twine(numArgs) + " argument(s) but " +

@@ -66,6 +66,7 @@ LogicalResult runGraphPasses(ModuleOp module, const GradcOptions &options,
   graph.gradArgnums = options.gradArgnums;
   graph.fuse = options.fuse;
   graph.fusionReport = options.fusionReport;
+  graph.maxConstantBytes = options.maxConstantBytes;
   PassManager pm(module->getName());
   buildGraphPipeline(pm, graph);
   if (configure)
@@ -140,6 +141,11 @@ struct CommandLine {
       cl::desc("Prefix every function symbol of the object (llvm/asm/obj/header), e.g. "
                "--symbol-prefix=net_ gives _mlir_ciface_net_f: several models in one program"),
       cl::cat(category)};
+  cl::opt<int64_t> maxConstantBytes{
+      "max-constant-bytes",
+      cl::desc("Largest non-splat constant (bytes of data) compiled into the output (default: "
+               "GRAD_MAX_CONSTANT_BYTES, else 1 GiB)"),
+      cl::value_desc("bytes"), cl::init(-1), cl::cat(category)};
   cl::opt<std::string> headerPrefix{
       "header-prefix",
       cl::desc("Prefix of the C wrappers of --emit=header (default: the output file's stem, "
@@ -437,6 +443,7 @@ int runGradcMain(int argc, char **argv) {
   options.printIrAfterAll = cli.printIrAfterAll;
   options.timePasses = llvm::TimePassesIsEnabled;
   options.symbolPrefix = cli.symbolPrefix;
+  options.maxConstantBytes = cli.maxConstantBytes;
   options.headerPrefix = cli.headerPrefix.getNumOccurrences()
                              ? std::string(cli.headerPrefix)
                              : defaultPrefix(cli.output, cli.input);

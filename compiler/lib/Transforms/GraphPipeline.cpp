@@ -9,7 +9,9 @@
 //   cse
 //   grad-factor-reductions     distribute sums so that sibling reductions stop depending on each
 //   cse                        other (the layer_norm backward), before fusion groups them
-//   grad-fuse                  last: it groups what the passes above left (docs/fusion.md)
+//   grad-fuse                  it groups what the passes above left (docs/fusion.md)
+//   grad-check-limits          what folding and autodiff materialized must fit the constant
+//                              limit (docs/limits.md)
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +47,9 @@ void buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) 
     fuse.report = options.fusionReport;
     fn.addPass(createGradFusePass(fuse));
   }
+  GradCheckLimitsPassOptions limits;
+  limits.maxConstantBytes = options.maxConstantBytes;
+  pm.addPass(createGradCheckLimitsPass(limits));
 }
 
 LogicalResult runGraphPipeline(ModuleOp module, const GraphPipelineOptions &options) {

@@ -4,12 +4,16 @@
 // error, compiled or interpreted, never a crash.
 // RUN: gradc %s --emit=llvm -O2 | FileCheck %s
 // RUN: gradc %s --emit=obj -O0 -o %t.o
-// RUN: not grad-run %s --fn=huge 2>&1 | FileCheck %s --check-prefix=COMPILED
-// RUN: not grad-run %s --fn=huge --interpret 2>&1 | FileCheck %s --check-prefix=INTERP
+// With the tensor limit at its maximum (the default 16 GiB stops it earlier: LIMIT), allocation
+// itself must fail cleanly.
+// RUN: not grad-run %s --fn=huge --max-tensor-bytes=9223372036854775807 2>&1 | FileCheck %s --check-prefix=COMPILED
+// RUN: not grad-run %s --fn=huge --interpret --max-tensor-bytes=9223372036854775807 2>&1 | FileCheck %s --check-prefix=INTERP
+// RUN: not grad-run %s --fn=huge 2>&1 | FileCheck %s --check-prefix=LIMIT
 
 // CHECK-NOT: {{^@.*global.*\[[0-9][0-9][0-9][0-9]+ x}}
 // CHECK-LABEL: define {{.*}}@_mlir_ciface_huge
 // COMPILED: grad-run: error: {{.*}}out of memory allocating 4611686018427387904 bytes
+// LIMIT: error: result #0 of type tensor<4611686018427387904xi1> needs 4611686018427387904 bytes, above the limit of 17179869184 bytes on a tensor grad-run allocates
 // INTERP: error: 'grad.constant' op cannot materialize the value of type tensor<4611686018427387904xi1> (out of memory, or an unsupported element type)
 func.func @huge() -> tensor<4611686018427387904xi1> {
   %c = grad.constant dense<true> : tensor<4611686018427387904xi1>

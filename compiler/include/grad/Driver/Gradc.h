@@ -64,11 +64,15 @@ struct GradcOptions {
   /// the header declares), so that several models link into one program and no model function
   /// can clash with a user or libc symbol. Empty: symbols are the function names.
   std::string symbolPrefix;
+  /// --max-constant-bytes: the largest non-splat constant the graph passes may leave for code
+  /// generation (-1: GRAD_MAX_CONSTANT_BYTES, else 1 GiB; docs/limits.md).
+  int64_t maxConstantBytes = -1;
 };
 
 /// Runs the graph passes in place: grad::buildGraphPipeline (the same as the jits') with gradc's
 /// flags: canonicalize + grad-fold (unless --no-fold), grad-autodiff when `gradFunc` is set (then
-/// canonicalize), CSE, then grad-factor-reductions, CSE, grad-fuse (unless `fuse` is false).
+/// canonicalize), CSE, then grad-factor-reductions, CSE, grad-fuse (unless `fuse` is false),
+/// then grad-check-limits (maxConstantBytes).
 /// `configure`, if set, is applied to the pass manager (IR printing, timing). Diagnostics go to
 /// the module's context.
 mlir::LogicalResult

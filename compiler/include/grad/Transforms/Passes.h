@@ -40,11 +40,14 @@ struct GraphPipelineOptions {
   bool fuse = true;
   /// --grad-fuse's remark with the kernel counts (gradc --fusion-report).
   bool fusionReport = false;
+  /// --grad-check-limits last: the largest non-splat constant the passes may leave for code
+  /// generation (-1: GRAD_MAX_CONSTANT_BYTES, else 1 GiB; docs/limits.md).
+  int64_t maxConstantBytes = -1;
 };
 
 /// The graph-level passes on grad-dialect modules, the same for every door (gradc, the CPU jit,
 /// the CUDA jit): canonicalize, grad-fold, [grad-autodiff, canonicalize], cse,
-/// grad-factor-reductions, cse, grad-fuse. `pm` is anchored on the module.
+/// grad-factor-reductions, cse, grad-fuse, grad-check-limits. `pm` is anchored on the module.
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 /// Runs buildGraphPipeline's passes on `module` in place (what the CPU and CUDA jits do before

@@ -169,4 +169,23 @@ def GradFusePass : Pass<"grad-fuse", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GradCheckLimitsPass : Pass<"grad-check-limits", "::mlir::ModuleOp"> {
+  let summary = "Reject constants (and tensors) above the configured size limits";
+  let description = [{
+    Fails with a diagnostic at the op when a non-splat constant holds more than
+    `max-constant-bytes` bytes of data (default: the GRAD_MAX_CONSTANT_BYTES environment variable,
+    else 1 GiB), or, when `max-tensor-bytes` is given (or GRAD_MAX_TENSOR_BYTES is set), when a
+    function argument or op result is a tensor of more bytes than that. Splat constants are one
+    value whatever their shape and never count. gradc runs it after the graph passes (flag
+    --max-constant-bytes), grad-run before running (--max-constant-bytes, --max-tensor-bytes).
+    See docs/limits.md.
+  }];
+  let options = [
+    Option<"maxConstantBytes", "max-constant-bytes", "int64_t", /*default=*/"-1",
+           "Largest constant in bytes (-1: GRAD_MAX_CONSTANT_BYTES, else 1 GiB)">,
+    Option<"maxTensorBytes", "max-tensor-bytes", "int64_t", /*default=*/"-1",
+           "Largest tensor in bytes (-1: GRAD_MAX_TENSOR_BYTES, else not checked)">,
+  ];
+}
+
 #endif // GRAD_TRANSFORMS_PASSES_TD
