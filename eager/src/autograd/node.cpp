@@ -96,21 +96,24 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   }
   // Backward passes from several threads may reach this leaf at once: the read-add-write of
   // .grad is one critical section (PyTorch's AccumulateGrad lock), or updates get lost.
-  std::lock_guard<std::mutex> lock(m.mutex);
-  if (is_grad_enabled()) {
-    // create_graph: keep the history so the gradient itself can be differentiated.
-    m.grad = accumulate(m.grad, g);
-  } else if (m.grad.defined()) {
-    m.grad = add(m.grad, g);
-  } else if (owns_its_buffer(g)) {
-    // Nobody else can see `g` (PyTorch's AccumulateGrad steals such gradients too).
-    m.grad = std::move(g);
-  } else {
-    // A private contiguous copy: `g` may alias another leaf's gradient or be a broadcast view.
-    Tensor copy = empty(g.shape(), g.dtype());
-    copy.copy_(g);
-    m.grad = copy;
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    if (is_grad_enabled()) {
+      // create_graph: keep the history so the gradient itself can be differentiated.
+      m.grad = accumulate(m.grad, g);
+    } else if (m.grad.defined()) {
+      m.grad = add(m.grad, g);
+    } else if (owns_its_buffer(g)) {
+      // Nobody else can see `g` (PyTorch's AccumulateGrad steals such gradients too).
+      m.grad = std::move(g);
+    } else {
+      // A private contiguous copy: `g` may alias another leaf's gradient or be a broadcast view.
+      Tensor copy = empty(g.shape(), g.dtype());
+      copy.copy_(g);
+      m.grad = copy;
+    }
   }
+  // Outside the lock: a post-accumulate hook reads (or sets) the leaf's grad().
   // Copied: a hook may register another hook on the same leaf.
   auto post_hooks = m.post_accumulate_hooks;
   for (auto& hook : post_hooks)
