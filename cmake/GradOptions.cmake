@@ -23,3 +23,9 @@ if(GRAD_SANITIZE_THREAD)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+
+if(GRAD_FUZZ)
+  # Coverage for libFuzzer in every grad library; fuzz/CMakeLists.txt links the fuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
