@@ -127,7 +127,16 @@ void run_backward(const std::vector<Edge>& roots, const std::vector<Tensor>& roo
     if (buf.empty())
       buf.resize(e.function->num_outputs());
     Tensor& slot = buf[e.input_nr];
-    slot = slot.defined() ? add(slot, g) : g;
+    if (!slot.defined()) {
+      slot = g;
+    } else if (!is_grad_enabled() && owns_its_buffer(slot) && !g.is_symbolic() &&
+               g.shape() == slot.shape() && g.dtype() == slot.dtype()) {
+      // Nobody else sees the buffered gradient: add into it (one pass, no new buffer), as
+      // PyTorch's InputBuffer does. Same values as add(slot, g).
+      slot.add_(g);
+    } else {
+      slot = add(slot, g);
+    }
   };
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, LaterFirst> ready;
   for (size_t i = 0; i < roots.size(); ++i) {

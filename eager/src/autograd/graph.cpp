@@ -41,6 +41,16 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& node, uint32_t ou
   m.output_nr = output_nr;
 }
 
+bool owns_its_buffer(const Tensor& g) {
+  const auto& impl = g.impl_ptr();
+  if (g.is_symbolic() || impl.use_count() != 1 || !g.is_contiguous() || impl->offset != 0 ||
+      impl->storage.use_count() != 1)
+    return false;
+  if (impl->autograd && (impl->autograd->requires_grad || impl->autograd->grad_fn))
+    return false;
+  return impl->storage->nbytes == static_cast<size_t>(g.numel()) * dtype_size(g.dtype());
+}
+
 void record_anomaly_site(Node& node, const char* forward_op, const Tensor& output) {
   if (!is_anomaly_enabled())
     return;

@@ -17,6 +17,10 @@ Edge gradient_edge(const Tensor& t);
 std::vector<Edge> collect_next_edges(const std::vector<Tensor>& inputs);
 /// Makes `t` output `output_nr` of `node` (requires_grad = true).
 void set_history(const Tensor& t, const std::shared_ptr<Node>& node, uint32_t output_nr);
+/// True when `g` is the only handle on a contiguous buffer it fills exactly (no other tensor,
+/// view or autograd state can see it): AccumulateGrad may keep it as .grad, the engine may add
+/// into it in place.
+bool owns_its_buffer(const Tensor& g);
 /// Records the anomaly-mode creation site of `node` (no-op when anomaly mode is off).
 void record_anomaly_site(Node& node, const char* forward_op, const Tensor& output);
 

@@ -65,20 +65,6 @@ void Node::call_pre_hooks(std::vector<Tensor>& grads) {
   }
 }
 
-namespace {
-// True when `g` is the only handle on a contiguous buffer it fills exactly: keeping it as .grad
-// cannot alias another tensor.
-bool owns_its_buffer(const Tensor& g) {
-  const auto& impl = g.impl_ptr();
-  if (g.is_symbolic() || impl.use_count() != 1 || !g.is_contiguous() || impl->offset != 0 ||
-      impl->storage.use_count() != 1)
-    return false;
-  if (impl->autograd && (impl->autograd->requires_grad || impl->autograd->grad_fn))
-    return false;
-  return impl->storage->nbytes == static_cast<size_t>(g.numel()) * dtype_size(g.dtype());
-}
-} // namespace
-
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
   add_output(variable_.shape(), variable_.dtype());
 }

@@ -121,6 +121,34 @@ TEST(AutogradSemantics, S04b_LeafGradientsNeverAlias) {
   EXPECT_EQ(vec(w.grad()), (std::vector<double>{5.0, 7.0, 9.0, 5.0, 7.0, 9.0}));
 }
 
+// 4c. Fan-in gradients are summed in place into a buffered gradient only when nothing else holds
+// it: a gradient passed to two edges (add's VJP returns g twice), a retained gradient, a seed
+// and a captured gradient all keep their values.
+TEST(AutogradSemantics, S04c_FanInSumsNeverWriteIntoSharedGradients) {
+  Tensor x = tensor({1.0, 2.0}, {2}, true);
+  Tensor h = x * 2.0;
+  Tensor seed = tensor({1.0, 10.0}, {2});
+  (h + h + h * 3.0).backward(seed); // d/dh = 5 seed
+  EXPECT_EQ(vec(seed), (std::vector<double>{1.0, 10.0}));
+  EXPECT_EQ(vec(x.grad()), (std::vector<double>{10.0, 100.0}));
+
+  Tensor y = tensor({1.0, 2.0}, {2}, true);
+  Tensor a = y * 1.0;
+  a.retain_grad();
+  Tensor b = a * 2.0, c = a * 3.0;
+  sum(b + c + b * c).backward(); // d/da = 2 + 3 + 12 a
+  EXPECT_EQ(vec(a.grad()), (std::vector<double>{17.0, 29.0}));
+  EXPECT_EQ(vec(y.grad()), (std::vector<double>{17.0, 29.0}));
+
+  Tensor z = tensor({1.0, 2.0}, {2}, true);
+  Tensor m = z * 1.0;
+  Tensor n = m * 2.0;
+  std::vector<Tensor> gr = autograd_grad({sum(n + n * m)}, {n, m, z});
+  EXPECT_EQ(vec(gr[0]), (std::vector<double>{2.0, 3.0}));  // 1 + m
+  EXPECT_EQ(vec(gr[1]), (std::vector<double>{6.0, 10.0})); // n + 2 (1 + m)
+  EXPECT_EQ(vec(gr[2]), (std::vector<double>{6.0, 10.0}));
+}
+
 // 5. Non-leaf tensors keep no .grad() unless retain_grad() was called.
 TEST(AutogradSemantics, S05_RetainGrad) {
   Tensor x = tensor({1.0, 2.0}, {2}, true);
