@@ -31,7 +31,11 @@ namespace {
 constexpr int kSpinMillis = 1;
 
 std::atomic<int> g_num_threads{0};
-std::once_flag g_init_once;
+// Not std::call_once: libstdc++'s call_once over pthread_once does not reset the flag when the
+// function throws (GCC PR 66146); a bad GRAD_NUM_THREADS then deadlocked the next call (seen
+// under ThreadSanitizer's pthread_once). A mutex and a flag give the documented behaviour.
+std::mutex g_init_mutex;
+bool g_initialized = false;
 
 /// The default: GRAD_NUM_THREADS, else every core this process may run on.
 int default_num_threads() {
@@ -55,12 +59,14 @@ void apply(int n) {
 /// The first call sets the count to `first()`; an exception from it (a bad GRAD_NUM_THREADS)
 /// leaves the count unset, so that a later set_num_threads still works.
 template <class F> void init_once(F first) {
-  std::call_once(g_init_once, [&] {
-    int n = first();
-    if (!std::getenv("KMP_BLOCKTIME"))
-      kmp_set_blocktime(kSpinMillis);
-    apply(n);
-  });
+  std::lock_guard<std::mutex> lock(g_init_mutex);
+  if (g_initialized)
+    return;
+  int n = first();
+  if (!std::getenv("KMP_BLOCKTIME"))
+    kmp_set_blocktime(kSpinMillis);
+  apply(n);
+  g_initialized = true;
 }
 
 } // namespace
