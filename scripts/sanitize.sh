@@ -35,7 +35,15 @@ cd "$BUILD_DIR"
 if [ "$MODE" = thread ]; then
   # halt_on_error: a race fails the test. OpenBLAS's own (uninstrumented) threads would only
   # produce reports TSan cannot see through: one BLAS thread.
-  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+  # OpenMP (the eager thread pool): Archer, LLVM's OMPT tool, tells TSan about libomp's
+  # fork/join/barriers; scripts/tsan.supp drops reports from inside the uninstrumented libomp.
+  ARCHER=$(clang++-19 -print-file-name=libarcher.so)
+  if [ ! -f "$ARCHER" ]; then
+    echo "$0: libarcher.so not found (clang-19's OpenMP TSan support, package libomp-19-dev)" >&2
+    exit 1
+  fi
+  export OMP_TOOL_LIBRARIES=$ARCHER
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$SRC/scripts/tsan.supp ${TSAN_OPTIONS:-}"
   export OPENBLAS_NUM_THREADS=1
   ctest --output-on-failure -j "$(nproc)" -R "${GRAD_TSAN_TESTS:-^Threads}" --no-tests=error
 else
