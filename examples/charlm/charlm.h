@@ -8,6 +8,7 @@
 #pragma once
 
 #include "grad/autograd.h"
+#include "grad/dot.h"
 #include "grad/jit.h"
 #include "grad/nn.h"
 #include "grad/ops.h"
@@ -228,6 +229,12 @@ public:
     opt_.step();
     return loss.item<float>();
   }
+  /// The tape one step records: the backward graph of the loss on (x, y) as Graphviz DOT
+  /// (grad::to_dot, leaves named after the parameters). Runs the forward pass only.
+  std::string tape_dot(const Tensor &x, const Tensor &y) {
+    Tensor loss = model.loss(x, y, consts_.positions, consts_.mask);
+    return grad::to_dot(loss, model.named_parameters());
+  }
   Config cfg_;
   CharGPT model;
 
@@ -295,6 +302,8 @@ public:
   }
   /// The optimized grad IR of the step.
   std::string mlir(const Tensor &x, const Tensor &y) const { return step_->mlir(args(x, y)); }
+  /// The compiled step's graph as Graphviz DOT, one box per kernel (JitFunction::dot).
+  std::string dot(const Tensor &x, const Tensor &y) const { return step_->dot(args(x, y)); }
 
   Config cfg_;
   CharGPT model;

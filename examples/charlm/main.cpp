@@ -1,17 +1,23 @@
 // charlm: a 2-block character-level GPT trained on a text file both ways, eagerly and through one
 // compiled grad::jit(grad::value_and_grad(...)) step, from the same initial weights on the same
-// batches. Prints the two loss curves side by side, ms/step of each and the compile time (first
-// call) with its per-phase breakdown.
+// batches -- the demo scripts/setup.sh runs. Its screen is the contrast: the two loss curves side
+// by side with the progress and the time each mode has spent, then a table of what each mode
+// cost (ms/step, first call, kernels per step, peak memory; all measured in this run), then the
+// two graph pictures written as Graphviz DOT (and SVG when `dot` is installed): the eager tape
+// of one step and the compiled step, one box per fused kernel.
 //
 //   charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] [--mode both|eager|compiled]
-//          [--print-every K] [--check-tol X] [--dump-ir FILE] [--no-donate]
+//          [--print-every K] [--check-tol X] [--dump-ir FILE] [--threads N] [--no-donate]
+//          [--graphs-dir DIR] [--no-graphs]
 //
 // The default text is the GPL-3 under Debian's common-licenses (on every Debian machine).
 // --check-tol X exits 1 when the two loss curves differ by more than X at any step (the ctest).
 // --no-donate: the compiled step returns new parameters and Adam state instead of writing them
 // into the old buffers (JitOptions::donate), for the memory comparison of docs/performance.md.
+// --graphs-dir DIR (default charlm-graphs): where eager-tape.dot and compiled-step.dot go.
 #include "charlm.h"
 
+#include "grad/kernel_count.h"
 #include "grad/memory.h"
 #include "grad/threads.h"
 
@@ -21,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -42,8 +49,78 @@ double median(std::vector<double> v) {
 int usage() {
   std::fprintf(stderr, "usage: charlm [--steps N] [--text FILE] [--lr X] [--fused-qkv] "
                        "[--mode both|eager|compiled] [--print-every K] [--check-tol X] "
-                       "[--dump-ir FILE] [--threads N] [--no-donate]\n");
+                       "[--dump-ir FILE] [--threads N] [--no-donate] [--graphs-dir DIR] "
+                       "[--no-graphs]\n");
   return 2;
+}
+
+/// "[#####.....]": `done` of `total` steps.
+std::string progressBar(int done, int total, int width = 20) {
+  int filled = static_cast<int>(static_cast<int64_t>(done) * width / total);
+  return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
+}
+
+/// One row of the summary table: the label, the eager and compiled cells and their ratio.
+void row(const char *label, const std::string &eager, const std::string &compiled,
+         const std::string &ratio) {
+  std::printf("  %-24s %14s %18s %12s\n", label, eager.c_str(), compiled.c_str(), ratio.c_str());
+}
+
+template <class... A> std::string fmt(const char *format, A... args) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+/// Nodes and edges of a DOT text (a line with "->" is an edge, one with "[" a node).
+std::pair<int, int> countDot(const std::string &dot) {
+  int nodes = 0, edges = 0;
+  size_t start = 0;
+  while (start < dot.size()) {
+    size_t end = dot.find('\n', start);
+    if (end == std::string::npos)
+      end = dot.size();
+    std::string line = dot.substr(start, end - start);
+    if (line.find("->") != std::string::npos)
+      ++edges;
+    else if (line.find(" [") != std::string::npos && line.find("node [") == std::string::npos)
+      ++nodes;
+    start = end + 1;
+  }
+  return {nodes, edges};
+}
+
+/// Single-quoted for sh.
+std::string shellQuote(const std::string &s) {
+  std::string out = "'";
+  for (char c : s)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// Writes `dot` to DIR/NAME.dot and, when Graphviz is present, renders DIR/NAME.svg. Prints one
+/// line saying what was written.
+void writeGraph(const std::string &dir, const std::string &name, const std::string &dot,
+                const std::string &what, bool haveDot) {
+  std::string path = dir + "/" + name + ".dot";
+  std::ofstream out(path);
+  out << dot;
+  out.close();
+  if (!out)
+    throw grad::Error("charlm: cannot write '" + path + "'");
+  auto [nodes, edges] = countDot(dot);
+  std::string svg;
+  if (haveDot) {
+    std::string svgPath = dir + "/" + name + ".svg";
+    std::string cmd = "dot -Tsvg " + shellQuote(path) + " -o " + shellQuote(svgPath);
+    if (std::system(cmd.c_str()) == 0)
+      svg = " + " + name + ".svg";
+    else
+      svg = " (dot -Tsvg failed)";
+  }
+  std::printf("  %-20s %s.dot%s: %s, %d nodes, %d edges\n", what.c_str(), name.c_str(),
+              svg.c_str(), what == "eager tape" ? "one step's backward graph" : "one box per kernel",
+              nodes, edges);
 }
 
 } // namespace
@@ -53,6 +130,7 @@ int main(int argc, char **argv) {
   int steps = 100, printEvery = 10, threads = 0;
   double lr = 3e-3, checkTol = -1;
   std::string text = "/usr/share/common-licenses/GPL-3", mode = "both", dumpIr;
+  std::string graphsDir = "charlm-graphs";
   bool donate = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -62,6 +140,8 @@ int main(int argc, char **argv) {
       cfg.fused_qkv = true;
     else if (a == "--no-donate")
       donate = false;
+    else if (a == "--no-graphs")
+      graphsDir.clear();
     else if (a == "--steps" && (v = next()))
       steps = std::atoi(v);
     else if (a == "--text" && (v = next()))
@@ -78,6 +158,8 @@ int main(int argc, char **argv) {
       dumpIr = v;
     else if (a == "--threads" && (v = next()))
       threads = std::atoi(v);
+    else if (a == "--graphs-dir" && (v = next()) && *v)
+      graphsDir = v;
     else
       return usage();
   }
@@ -94,13 +176,13 @@ int main(int argc, char **argv) {
     if (corpus.ids.size() < static_cast<size_t>(cfg.context) + 2)
       throw grad::Error("charlm: the text file '" + text + "' is too short");
     bool runEager = mode != "compiled", runCompiled = mode != "eager";
-    std::printf("charlm: %s, %zu chars, vocab %lld; B=%lld T=%lld D=%lld heads=%lld layers=%lld%s; "
-                "Adam lr=%g; %d steps; %d thread(s)\n",
-                text.c_str(), corpus.ids.size(), static_cast<long long>(cfg.vocab),
+    std::printf("charlm: a character-level GPT (B=%lld T=%lld D=%lld heads=%lld layers=%lld%s) "
+                "on %s\n        (%zu chars, vocab %lld), Adam lr=%g, %d steps, %d thread(s)\n",
                 static_cast<long long>(cfg.batch), static_cast<long long>(cfg.context),
                 static_cast<long long>(cfg.d_model), static_cast<long long>(cfg.heads),
-                static_cast<long long>(cfg.layers), cfg.fused_qkv ? ", fused qkv" : "", lr,
-                steps, grad::get_num_threads());
+                static_cast<long long>(cfg.layers), cfg.fused_qkv ? ", fused qkv" : "",
+                text.c_str(), corpus.ids.size(), static_cast<long long>(cfg.vocab), lr, steps,
+                grad::get_num_threads());
 
     if (!dumpIr.empty()) { // the compiled step's optimized grad IR, for gradc and grad-opt
       charlm::CompiledTrainer trainer(cfg, lr);
@@ -109,6 +191,12 @@ int main(int argc, char **argv) {
       std::printf("wrote %s\n", dumpIr.c_str());
       return 0;
     }
+    std::printf("The same model, initial weights and batches trained two ways: eager (a tape, "
+                "optim::Adam)\nand compiled (loss, gradients and Adam update as one grad::jit "
+                "step).\n\n");
+    // The graphs' folder first, so that a bad path fails before the training.
+    if (!graphsDir.empty())
+      std::filesystem::create_directories(graphsDir);
     std::optional<charlm::EagerTrainer> eager;
     std::optional<charlm::CompiledTrainer> compiled;
     if (runEager)
@@ -116,33 +204,46 @@ int main(int argc, char **argv) {
     if (runCompiled)
       compiled.emplace(cfg, lr, grad::JitOptions{}, donate);
     std::vector<double> eagerMs, compiledMs;
-    double firstCall = 0, maxDiff = 0;
+    double firstCall = 0, eagerFirst = 0, maxDiff = 0, eagerTime = 0, compiledTime = 0;
     // Peak tensor memory of one step above what is resident before it (activations, gradients,
     // temporaries), per mode; measured on the last step (grad/memory.h).
     // And the process's whole tensor memory at that peak (model, optimizer state, batch,
     // temporaries; with --mode both it includes the other trainer's model and state).
     int64_t eagerPeak = 0, compiledPeak = 0, eagerTotal = 0, compiledTotal = 0;
-    std::printf("%6s %12s %12s %10s\n", "step", "eager loss", "jit loss", "|diff|");
+    // Eager kernels one step runs (grad/kernel_count.h), on the last step; and those a compiled
+    // step still runs eagerly (reading the loss, copies without donation).
+    int64_t eagerKernels = 0, compiledEagerKernels = 0;
+    std::printf("  %5s  %-22s %11s %11s %9s %9s %9s\n", "step", "progress", "eager loss",
+                "jit loss", "|diff|", "eager s", "jit s");
     for (int s = 0; s < steps; ++s) {
       auto [x, y] = corpus.batch(cfg, static_cast<uint64_t>(s));
       float le = NAN, lc = NAN;
       if (eager) {
         grad::reset_peak_memory_stats();
         int64_t before = grad::memory_stats().current_bytes;
+        int64_t kernelsBefore = grad::eager_kernel_count();
         double t0 = now();
         le = eager->step(x, y);
-        eagerMs.push_back((now() - t0) * 1e3);
+        double dt = now() - t0;
+        eagerKernels = grad::eager_kernel_count() - kernelsBefore;
+        eagerMs.push_back(dt * 1e3);
+        eagerTime += dt;
+        if (s == 0)
+          eagerFirst = dt;
         eagerPeak = grad::memory_stats().peak_bytes - before;
         eagerTotal = grad::memory_stats().peak_bytes;
       }
       if (compiled) {
         grad::reset_peak_memory_stats();
         int64_t before = grad::memory_stats().current_bytes;
+        int64_t kernelsBefore = grad::eager_kernel_count();
         double t0 = now();
         lc = compiled->step(x, y);
+        double dt = now() - t0;
+        compiledEagerKernels = grad::eager_kernel_count() - kernelsBefore;
         compiledPeak = grad::memory_stats().peak_bytes - before;
         compiledTotal = grad::memory_stats().peak_bytes;
-        double dt = now() - t0;
+        compiledTime += dt;
         if (s == 0)
           firstCall = dt;
         else
@@ -152,27 +253,62 @@ int main(int argc, char **argv) {
       if (!std::isfinite(diff))
         diff = INFINITY;
       maxDiff = std::max(maxDiff, diff);
-      if (s % printEvery == 0 || s == steps - 1)
-        std::printf("%6d %12.6f %12.6f %10.2e\n", s, le, lc, diff);
+      if (s % printEvery == 0 || s == steps - 1) {
+        std::string d = eager && compiled ? fmt("%9.1e", diff) : fmt("%9s", "-");
+        std::printf("  %5d  %-22s %11.6f %11.6f %s %9.2f %9.2f%s\n", s,
+                    progressBar(s + 1, steps).c_str(), le, lc, d.c_str(), eagerTime,
+                    compiledTime, s == 0 && compiled ? "  <- jit: first call compiles" : "");
+        std::fflush(stdout);
+      }
     }
-    std::printf("\n");
-    if (eager)
-      std::printf("eager:    %8.2f ms/step (median of %zu); step peak %.2f MiB above resident, "
-                  "%.2f MiB of tensors in all\n",
-                  median(eagerMs), eagerMs.size(), eagerPeak / 1048576.0, eagerTotal / 1048576.0);
+
+    // The summary: what each mode cost, measured above.
+    grad::CompileStats stats = compiled ? grad::last_compile_stats() : grad::CompileStats{};
+    auto mib = [](int64_t bytes) { return fmt("%.2f MiB", bytes / 1048576.0); };
+    auto ratio = [](double e, double c) { return c > 0 ? fmt("%.2fx", e / c) : std::string("-"); };
+    double eMs = median(eagerMs), cMs = median(compiledMs);
+    std::printf("\n  %-24s %14s %18s %12s\n", "", "eager", "compiled", "eager/jit");
+    row("ms/step (median)", eager ? fmt("%.2f", eMs) : "-",
+        compiled && !compiledMs.empty() ? fmt("%.2f", cMs) : "-",
+        eager && !compiledMs.empty() ? ratio(eMs, cMs) : "-");
+    row("first call (s)", eager ? fmt("%.3f", eagerFirst) : "-",
+        compiled ? fmt("%.3f", firstCall) : "-", eager && compiled ? ratio(eagerFirst, firstCall) : "-");
+    row("kernels per step", eager ? fmt("%lld", static_cast<long long>(eagerKernels)) : "-",
+        compiled ? fmt("%lld -> %lld fused", static_cast<long long>(stats.kernels_before_fusion),
+                       static_cast<long long>(stats.kernels_after_fusion))
+                 : "-",
+        eager && compiled ? ratio(double(eagerKernels), double(stats.kernels_after_fusion)) : "-");
+    row("step peak memory", eager ? mib(eagerPeak) : "-", compiled ? mib(compiledPeak) : "-",
+        eager && compiled ? ratio(double(eagerPeak), double(compiledPeak)) : "-");
+    row("tensors at the peak", eager ? mib(eagerTotal) : "-", compiled ? mib(compiledTotal) : "-",
+        "");
     if (compiled) {
-      std::printf("compiled: %8.2f ms/step (median of %zu steps after the first); step peak %.2f "
-                  "MiB above resident, %.2f MiB of tensors in all (%s)\n",
-                  median(compiledMs), compiledMs.size(), compiledPeak / 1048576.0,
-                  compiledTotal / 1048576.0, donate ? "parameters and Adam state donated"
-                                                    : "no donation");
-      std::printf("compiled: first call %.3f s (trace + autodiff + compile + run)\n", firstCall);
-      grad::CompileStats stats = grad::last_compile_stats();
-      std::printf("          %s\n", grad::format_compile_stats(stats).c_str());
+      std::printf("  compiled: first call = trace + autodiff + compile + run; %s\n",
+                  grad::format_compile_stats(stats).c_str());
+      std::printf("  compiled: %lld eager kernels per step outside the compiled code; %s\n",
+                  static_cast<long long>(compiledEagerKernels),
+                  donate ? "parameters and Adam state donated (updated in place)"
+                         : "no donation (--no-donate)");
     }
-    if (eager && compiled && !compiledMs.empty())
-      std::printf("speedup:  %.2fx (eager ms / compiled ms); max |loss diff| %.2e over %d steps\n",
-                  median(eagerMs) / median(compiledMs), maxDiff, steps);
+    if (eager && compiled) {
+      std::printf("  max |loss diff| %.2e over %d steps", maxDiff, steps);
+      if (!compiledMs.empty() && eMs > cMs)
+        std::printf("; the compile pays for itself after %.0f steps",
+                    std::ceil((firstCall - eagerFirst) / ((eMs - cMs) / 1e3)));
+      std::printf("\n");
+    }
+
+    // The two pictures.
+    if (!graphsDir.empty()) {
+      bool haveDot = std::system("command -v dot >/dev/null 2>&1") == 0;
+      auto [x, y] = corpus.batch(cfg, 0);
+      std::printf("\ngraphs in %s/%s\n", graphsDir.c_str(),
+                  haveDot ? "" : " (DOT only: install graphviz for SVG)");
+      if (eager)
+        writeGraph(graphsDir, "eager-tape", eager->tape_dot(x, y), "eager tape", haveDot);
+      if (compiled)
+        writeGraph(graphsDir, "compiled-step", compiled->dot(x, y), "compiled step", haveDot);
+    }
     if (checkTol >= 0 && eager && compiled && !(maxDiff <= checkTol)) {
       std::fprintf(stderr, "charlm: eager and compiled losses differ by %.3e > %.3e\n", maxDiff,
                    checkTol);

@@ -1,5 +1,6 @@
 # lit configuration for grad: every .mlir / .test file under test/lit is a test.
 import os
+import shutil
 import lit.formats
 from lit.llvm import llvm_config
 
@@ -22,7 +23,14 @@ if os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas))
 
-tools = ["grad-opt", "grad-run", "gradc", "FileCheck", "not", "count", "split-file"]
+# Graphviz (scripts/install-deps.sh installs it): tests that render DOT say REQUIRES or %if.
+if shutil.which("dot"):
+    config.available_features.add("graphviz")
+# The demo (examples/charlm), built with the native jit.
+if os.path.exists(os.path.join(config.grad_tools_dir, "charlm")):
+    config.available_features.add("charlm")
+
+tools = ["charlm", "grad-opt", "grad-run", "gradc", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(
     [t for t in tools if os.path.exists(os.path.join(config.grad_tools_dir, t))
      or os.path.exists(os.path.join(config.llvm_tools_dir, t))],

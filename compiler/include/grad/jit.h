@@ -193,6 +193,8 @@ public:
   std::vector<Tensor> call(const std::vector<Tensor> &args);
   /// The optimized grad-dialect module for `args`' signature (compiles it on a miss).
   std::string mlir(const std::vector<Tensor> &args);
+  /// That module as a Graphviz DOT picture, one box per kernel (see JitFunction::dot).
+  std::string dot(const std::vector<Tensor> &args);
   size_t num_traces() const;
   size_t cache_size() const;
   CompileStats last_compile_stats() const;
@@ -279,6 +281,11 @@ public:
   }
   /// The optimized IR that runs for `args`' signature.
   std::string mlir(const std::vector<Tensor> &args) const { return cache_->mlir(args); }
+  /// The graph that runs for `args`' signature as Graphviz DOT (gradc --emit=dot
+  /// --dot-collapse-fusions): arguments as ellipses, one box per kernel -- each grad.fusion
+  /// the graph passes made is a single box listing its ops -- and edges along the data flow.
+  /// Render with `dot -Tsvg`. The counterpart of grad::to_dot's eager tape.
+  std::string dot(const std::vector<Tensor> &args) const { return cache_->dot(args); }
   /// How many times the wrapped function was traced (one per new signature).
   size_t num_traces() const { return cache_->num_traces(); }
   /// How many signatures are compiled and kept (at most JitOptions::cache_limit).

@@ -3,7 +3,9 @@
 // Renders each function as a cluster of a Graphviz digraph: arguments are ellipses, ops are
 // boxes labelled with the op name, its attributes (large constants elided) and its result
 // types, func.return is the sink. Edges follow SSA operands; an op with several results labels
-// each edge with the result number. Region-holding ops (grad.fusion) are nested clusters.
+// each edge with the result number. Region-holding ops (grad.fusion) are nested clusters, or,
+// with DotOptions::collapseFusions, a single filled box per fusion (one kernel) whose label
+// lists the ops of its region in order -- readable at the size of a whole training step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +13,14 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "grad/Dialect/GradDialect.h"
+
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
 
 using namespace mlir;
 
@@ -52,13 +61,57 @@ std::string attributeText(Attribute attr) {
   return str(attr);
 }
 
+/// "grad.add" -> "add": the op names inside a collapsed fusion, where the dialect is implied.
+StringRef shortName(Operation &op) {
+  StringRef name = op.getName().getStringRef();
+  return name.starts_with("grad.") ? name.drop_front(5) : name;
+}
+
+/// Label of a collapsed fusion: how many ops, their names in order (four to a line) and the
+/// result types. A large fusion (a whole optimizer update) lists each op name once with its
+/// count, most frequent first, and the number of results: its box stays a few lines tall.
+std::string fusionLabel(Operation &fusion) {
+  constexpr size_t kListedOps = 12, kListedResults = 3;
+  std::vector<std::string> names;
+  for (Region &region : fusion.getRegions())
+    for (Block &block : region)
+      for (Operation &op : block)
+        if (!op.hasTrait<mlir::OpTrait::IsTerminator>())
+          names.push_back(shortName(op).str());
+  std::string label = "fusion: " + std::to_string(names.size()) +
+                      (names.size() == 1 ? " op" : " ops");
+  std::vector<std::string> items = names;
+  if (names.size() > kListedOps) {
+    std::map<std::string, size_t> counts;
+    for (const std::string &name : names)
+      ++counts[name];
+    std::vector<std::pair<std::string, size_t>> byCount(counts.begin(), counts.end());
+    std::sort(byCount.begin(), byCount.end(), [](const auto &a, const auto &b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    items.clear();
+    for (const auto &[name, count] : byCount)
+      items.push_back(name + " x" + std::to_string(count));
+  }
+  for (size_t i = 0; i < items.size(); ++i)
+    label += (i % 4 == 0 ? "\n" : ", ") + items[i];
+  if (fusion.getNumResults() > kListedResults)
+    return label + "\n" + std::to_string(fusion.getNumResults()) + " results";
+  for (Type type : fusion.getResultTypes())
+    label += "\n" + str(type);
+  return label;
+}
+
 class DotWriter {
 public:
-  explicit DotWriter(raw_ostream &os) : os(os) {}
+  DotWriter(raw_ostream &os, const DotOptions &options) : os(os), options(options) {}
 
   void writeFunction(func::FuncOp fn) {
-    os << "  subgraph cluster_" << nextId++ << " {\n    label=\"@" << escape(fn.getSymName())
-       << "\";\n";
+    // Collapsed: no cluster around the function (Graphviz lays a cluster of a few hundred
+    // nodes out ten times slower); its return node carries the name instead.
+    if (!options.collapseFusions)
+      os << "  subgraph cluster_" << nextId++ << " {\n    label=\"@" << escape(fn.getSymName())
+         << "\";\n";
     for (BlockArgument arg : fn.getArguments()) {
       std::string id = newNode(arg);
       os << "    " << id << " [shape=ellipse, label=\""
@@ -66,7 +119,8 @@ public:
          << "\"];\n";
     }
     writeRegion(fn.getBody(), "    ");
-    os << "  }\n";
+    if (!options.collapseFusions)
+      os << "  }\n";
   }
 
 private:
@@ -86,26 +140,52 @@ private:
     auto it = valueNodes.find(value);
     if (it == valueNodes.end())
       return;
-    os << indent << it->second << " -> " << to;
-    if (auto result = dyn_cast<OpResult>(value); result && result.getOwner()->getNumResults() > 1)
-      os << " [label=\"" << result.getResultNumber() << "\"]";
-    os << ";\n";
+    std::string edge = it->second + " -> " + to.str();
+    // Collapsed: one unlabelled arrow per pair of nodes (a kernel that reads two results of
+    // another, or one value twice); edge labels also make Graphviz's layout several times slower.
+    if (options.collapseFusions) {
+      if (!edges.insert(edge).second)
+        return;
+    } else if (auto result = dyn_cast<OpResult>(value);
+               result && result.getOwner()->getNumResults() > 1) {
+      edge += " [label=\"" + std::to_string(result.getResultNumber()) + "\"]";
+    }
+    os << indent << edge << ";\n";
   }
 
   void writeOp(Operation &op, StringRef indent) {
     // The terminator of a nested region (grad.yield of a fusion) is drawn as edges from the
     // yielded values to the op that owns the region.
     Operation *parent = op.getParentOp();
-    if (op.hasTrait<OpTrait::IsTerminator>() && parent && !isa<func::FuncOp>(parent)) {
+    if (op.hasTrait<mlir::OpTrait::IsTerminator>() && parent && !isa<func::FuncOp>(parent)) {
       for (Value value : op.getOperands())
         writeEdge(value, opNodes.lookup(parent), indent);
       return;
     }
+    if (options.collapseFusions && isa<ReshapeOp>(op)) {
+      // A reshape runs no kernel (it is a view of its operand's buffer): its users' arrows
+      // start at the operand's producer.
+      if (auto it = valueNodes.find(op.getOperand(0)); it != valueNodes.end())
+        valueNodes[op.getResult(0)] = it->second;
+      return;
+    }
     std::string id = "n" + std::to_string(nextId++);
     opNodes[&op] = id;
+    if (options.collapseFusions && op.getNumRegions() > 0) {
+      // One box for the whole kernel: edges from its operands' producers, as for any op.
+      os << indent << id << " [shape=box, style=filled, fillcolor=lightyellow, label=\""
+         << escape(fusionLabel(op)) << "\"];\n";
+      for (Value result : op.getResults())
+        valueNodes[result] = id;
+      for (Value operand : op.getOperands())
+        writeEdge(operand, id, indent);
+      return;
+    }
     // Declared before any region so that Graphviz keeps the node outside the cluster.
     bool isReturn = isa<func::ReturnOp>(op);
     std::string label = op.getName().getStringRef().str();
+    if (isReturn && options.collapseFusions)
+      label = "return @" + cast<func::FuncOp>(op.getParentOp()).getSymName().str();
     for (NamedAttribute attr : op.getAttrs())
       label += "\n" + attr.getName().str() + " = " + attributeText(attr.getValue());
     for (Type type : op.getResultTypes())
@@ -137,16 +217,22 @@ private:
   }
 
   raw_ostream &os;
+  DotOptions options;
   unsigned nextId = 0;
   llvm::DenseMap<Value, std::string> valueNodes;
   llvm::DenseMap<Operation *, std::string> opNodes;
+  llvm::StringSet<> edges;
 };
 
 } // namespace
 
-LogicalResult emitDot(ModuleOp module, raw_ostream &os) {
+LogicalResult emitDot(ModuleOp module, raw_ostream &os, const DotOptions &options) {
   os << "digraph grad {\n  rankdir=TB;\n  node [fontname=\"monospace\", fontsize=10];\n";
-  DotWriter writer(os);
+  // A training step has hundreds of kernels: fewer crossing-minimization and network-simplex
+  // iterations bring `dot -Tsvg` from minutes to seconds at the cost of a few more crossings.
+  if (options.collapseFusions)
+    os << "  graph [mclimit=0.1, nslimit=1, nslimit1=1];\n";
+  DotWriter writer(os, options);
   for (auto fn : module.getOps<func::FuncOp>())
     if (!fn.isExternal())
       writer.writeFunction(fn);

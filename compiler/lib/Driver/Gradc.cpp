@@ -127,6 +127,10 @@ struct CommandLine {
                        cl::cat(category)};
   cl::opt<bool> noFuse{"no-fuse", cl::desc("Skip --grad-fuse (no grad.fusion regions)"),
                        cl::cat(category)};
+  cl::opt<bool> dotCollapseFusions{
+      "dot-collapse-fusions",
+      cl::desc("--emit=dot: one box per grad.fusion (kernel) listing its ops, not a cluster"),
+      cl::cat(category)};
   cl::opt<bool> fusionReport{
       "fusion-report",
       cl::desc("Print a remark per function: kernels before and after --grad-fuse (to stderr)"),
@@ -312,7 +316,7 @@ int Gradc::run() {
     break;
   }
   case EmitKind::Dot:
-    if (failed(emitDot(*module, out->os())))
+    if (failed(emitDot(*module, out->os(), DotOptions{options.dotCollapseFusions})))
       code = kGradcInputError;
     break;
   case EmitKind::Llvm:
@@ -440,6 +444,7 @@ int runGradcMain(int argc, char **argv) {
   options.fold = !cli.noFold;
   options.fuse = !cli.noFuse;
   options.fusionReport = cli.fusionReport;
+  options.dotCollapseFusions = cli.dotCollapseFusions;
   options.printIrAfterAll = cli.printIrAfterAll;
   options.timePasses = llvm::TimePassesIsEnabled;
   options.symbolPrefix = cli.symbolPrefix;

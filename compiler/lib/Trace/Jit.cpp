@@ -16,6 +16,7 @@
 #include "grad/error.h"
 #ifdef GRAD_JIT_NATIVE
 #include "grad/Codegen/GpuJit.h"
+#include "grad/Driver/DotEmitter.h"
 #endif
 
 #include "llvm/Support/raw_ostream.h"
@@ -316,6 +317,21 @@ std::string JitCache::mlir(const std::vector<Tensor> &args) {
   llvm::raw_string_ostream os(text);
   impl_->lookup(args).module->print(os);
   return text;
+}
+
+std::string JitCache::dot(const std::vector<Tensor> &args) {
+#ifdef GRAD_JIT_NATIVE
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  DotOptions options;
+  options.collapseFusions = true;
+  (void)emitDot(*impl_->lookup(args).module, os, options);
+  return text;
+#else
+  (void)args;
+  throw Error("jit: dot() needs the code generators (this build has GRAD_JIT_NATIVE=OFF)");
+#endif
 }
 
 size_t JitCache::num_traces() const {

@@ -122,6 +122,7 @@ bool try_inplace_kernel(InplaceKind k, Tensor& self, const Tensor& other, double
   if (si->storage == oi->storage && !(si->offset == oi->offset && !scalar))
     return false;
   const int64_t n = self.numel();
+  kernels::count_kernel();
   if (self.dtype() == DType::f32)
     inplace_loop(k, self.data_ptr<float>(), other.data_ptr<float>(), n, scalar,
                  static_cast<float>(alpha));

@@ -10,6 +10,7 @@
 namespace grad::kernels {
 
 Tensor gather(const Tensor& table_in, const Tensor& indices_in, const Shape& out_shape) {
+  count_kernel();
   Tensor table = table_in;
   if (!table.is_contiguous()) {
     table = new_tensor(table_in.shape(), table_in.dtype());
@@ -38,6 +39,7 @@ Tensor gather(const Tensor& table_in, const Tensor& indices_in, const Shape& out
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis, const Shape& out_shape) {
+  count_kernel();
   Tensor out = new_tensor(out_shape, xs[0].dtype());
   int64_t pos = 0;
   for (const Tensor& x : xs) {

@@ -186,6 +186,7 @@ void copy_transposed(const Tensor& dst, const Tensor& src) {
 } // namespace
 
 Tensor unary(OpKind kind, const Tensor& x) {
+  count_kernel();
   if (x.dtype() == DType::i64) {
     switch (kind) {
     case OpKind::Neg:
@@ -204,6 +205,7 @@ Tensor unary(OpKind kind, const Tensor& x) {
 }
 
 Tensor binary(OpKind kind, const Tensor& a, const Tensor& b) {
+  count_kernel();
   switch (a.dtype()) {
   case DType::f32:
     return binary_typed<float>(kind, a, b);
@@ -218,6 +220,7 @@ Tensor binary(OpKind kind, const Tensor& a, const Tensor& b) {
 }
 
 Tensor compare(CmpPredicate p, const Tensor& a, const Tensor& b) {
+  count_kernel();
   return dispatch(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     switch (p) {
@@ -237,6 +240,7 @@ Tensor compare(CmpPredicate p, const Tensor& a, const Tensor& b) {
 }
 
 Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  count_kernel();
   return dispatch(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     Tensor out = new_tensor(a.shape(), a.dtype());
@@ -286,6 +290,7 @@ Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 void copy_into(const Tensor& dst, const Tensor& src) {
+  count_kernel();
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
     std::memcpy(dst.unsafe_impl()->data(), src.unsafe_impl()->data(),
                 static_cast<size_t>(src.numel()) * dtype_size(src.dtype()));
@@ -314,6 +319,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 }
 
 void fill(const Tensor& dst, double value) {
+  count_kernel();
   dispatch(dst.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T v = static_cast<T>(value);

@@ -56,4 +56,9 @@ LayerNormGrads layer_norm_backward(const Tensor& g, const Tensor& x, const Tenso
 /// g * gelu'(x) (tanh form) for same-shape, same-dtype x and g, one pass.
 Tensor gelu_backward(const Tensor& x, const Tensor& g);
 
+/// Adds one to grad::eager_kernel_count(); called first by each entry point above (one count
+/// per call, also for a fused kernel that passes over its rows twice) and by the in-place fast
+/// path (core/inplace.cpp).
+void count_kernel();
+
 } // namespace grad::kernels

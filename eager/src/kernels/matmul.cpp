@@ -40,6 +40,7 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t 
 } // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
+  count_kernel();
   size_t r = a_in.shape().size();
   const int64_t m = a_in.shape()[r - 2], k = a_in.shape()[r - 1], n = b_in.shape()[r - 1];
   Tensor out = new_tensor(out_shape, a_in.dtype());

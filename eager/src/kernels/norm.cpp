@@ -243,6 +243,7 @@ void check_float(const char* op, const Tensor& t) {
 
 LayerNormForward layer_norm(const Tensor& x, int64_t cols, const Tensor& weight,
                             const Tensor& bias, double eps, bool save_stats) {
+  count_kernel();
   check_float("layer_norm", x);
   if (x.dtype() == DType::f64)
     return layer_norm_typed<double>(x, cols, weight, bias, eps, save_stats);
@@ -252,6 +253,7 @@ LayerNormForward layer_norm(const Tensor& x, int64_t cols, const Tensor& weight,
 LayerNormGrads layer_norm_backward(const Tensor& g, const Tensor& x, const Tensor& mean,
                                    const Tensor& rstd, const Tensor& weight, bool need_dx,
                                    bool need_dw, bool need_db) {
+  count_kernel();
   check_float("layer_norm backward", x);
   if (x.dtype() == DType::f64)
     return layer_norm_backward_typed<double>(g, x, mean, rstd, weight, need_dx, need_dw, need_db);
@@ -259,6 +261,7 @@ LayerNormGrads layer_norm_backward(const Tensor& g, const Tensor& x, const Tenso
 }
 
 Tensor gelu_backward(const Tensor& x, const Tensor& g) {
+  count_kernel();
   check_float("gelu backward", x);
   if (x.dtype() == DType::f64)
     return gelu_backward_typed<double>(x, g);

@@ -148,6 +148,7 @@ template <class T> void scale_mean(OpKind kind, T* o, int64_t n, int64_t count) 
 
 Tensor reduce(OpKind kind, const Tensor& x, const std::vector<int64_t>& axes,
               const Shape& out_shape) {
+  count_kernel();
   const Shape& shape = x.shape();
   Shape kept = shape;
   for (int64_t a : axes)

@@ -54,6 +54,8 @@ struct GradcOptions {
   bool fuse = true;
   /// --fusion-report: the fusion pass emits "kernels before: N, after: M" per function.
   bool fusionReport = false;
+  /// --dot-collapse-fusions: --emit=dot draws each grad.fusion as one box (DotOptions).
+  bool dotCollapseFusions = false;
   bool printIrAfterAll = false;
   bool timePasses = false;
   /// Prefix of the C wrappers written by --emit=header.
