@@ -72,7 +72,8 @@ template <class... A> std::string fmt(const char *format, A... args) {
   return buf;
 }
 
-/// Nodes and edges of a DOT text (a line with "->" is an edge, one with "[" a node).
+/// Nodes and edges of a DOT text as the two printers write it: one statement per line, a line
+/// with "->" an edge, "ID [attributes]" a node ("node [...]" and "graph [...]" are defaults).
 std::pair<int, int> countDot(const std::string &dot) {
   int nodes = 0, edges = 0;
   size_t start = 0;
@@ -81,9 +82,11 @@ std::pair<int, int> countDot(const std::string &dot) {
     if (end == std::string::npos)
       end = dot.size();
     std::string line = dot.substr(start, end - start);
+    line.erase(0, line.find_first_not_of(' '));
     if (line.find("->") != std::string::npos)
       ++edges;
-    else if (line.find(" [") != std::string::npos && line.find("node [") == std::string::npos)
+    else if (line.find(" [") != std::string::npos && line.rfind("node [", 0) != 0 &&
+             line.rfind("graph [", 0) != 0 && line.rfind("edge [", 0) != 0)
       ++nodes;
     start = end + 1;
   }
