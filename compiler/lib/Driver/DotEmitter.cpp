@@ -3,9 +3,10 @@
 // Renders each function as a cluster of a Graphviz digraph: arguments are ellipses, ops are
 // boxes labelled with the op name, its attributes (large constants elided) and its result
 // types, func.return is the sink. Edges follow SSA operands; an op with several results labels
-// each edge with the result number. Region-holding ops (grad.fusion) are nested clusters, or,
-// with DotOptions::collapseFusions, a single filled box per fusion (one kernel) whose label
-// lists the ops of its region in order -- readable at the size of a whole training step.
+// each edge with the result number. Region-holding ops (grad.fusion) are nested clusters.
+// DotOptions::collapseFusions draws kernels instead, readable (and laid out in seconds) at the
+// size of a whole training step: a single filled box per fusion whose label lists the ops of its
+// region, no node for a reshape (a view), one unlabelled arrow per pair of nodes, no clusters.
 //
 //===----------------------------------------------------------------------===//
 
