@@ -22,6 +22,17 @@ if [ -n "$stray" ]; then
   echo "install: unexpected files under include/:"; echo "$stray"; exit 1
 fi
 
+# Only public headers: none of the jit's internal ones, no test harness, nothing that lives in a
+# src/ or lib/ folder of the source tree (those are private to their library).
+ROOT="$(cd "$HERE/../.." && pwd)"
+private=$( (printf '%s\n' Tracer.h Executable.h GpuEmulator.h; \
+            find "$ROOT"/eager "$ROOT"/runtime "$ROOT"/dist "$ROOT"/compiler -path '*/src/*' -name '*.h' -printf '%f\n' \
+              -o -path '*/lib/*' -name '*.h' -printf '%f\n') | sort -u)
+leaked=$(for h in $private; do find "$P/include" -type f -name "$h"; done)
+if [ -n "$leaked" ]; then
+  echo "install: private headers installed:"; echo "$leaked"; exit 1
+fi
+
 cmake -S "$SRC" -B "$SCRATCH/build" -G Ninja -DCMAKE_PREFIX_PATH="$P" > "$SCRATCH/configure.log"
 if grep -q "Could NOT find" "$SCRATCH/configure.log"; then
   echo "install: the consumer's configure printed 'Could NOT find':"; cat "$SCRATCH/configure.log"; exit 1

@@ -36,6 +36,24 @@ std::string checkArguments(llvm::StringRef fn, const FunctionSignature &sig,
   return "";
 }
 
+const FunctionSignature *checkedSignature(llvm::ArrayRef<FunctionSignature> signatures,
+                                          llvm::StringRef fn, llvm::StringRef moduleKind,
+                                          const std::vector<Tensor> &inputs, std::string *error) {
+  std::string message = moduleKind.str() + " has no function '" + fn.str() + "'";
+  const FunctionSignature *found = nullptr;
+  for (const FunctionSignature &sig : signatures)
+    if (sig.name == fn) {
+      found = &sig;
+      message = checkArguments(fn, sig, inputs);
+      break;
+    }
+  if (found && message.empty())
+    return found;
+  if (error)
+    *error = std::move(message);
+  return nullptr;
+}
+
 FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
                                                    const std::vector<Tensor> &inputs,
                                                    std::string *error) const {
@@ -44,11 +62,9 @@ FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
       *error = std::move(message);
     return failure();
   };
-  const FunctionSignature *sig = signature(fn);
+  const FunctionSignature *sig = checkedSignature(signatures_, fn, "compiled module", inputs, error);
   if (!sig)
-    return fail("compiled module has no function '" + fn.str() + "'");
-  if (std::string bad = checkArguments(fn, *sig, inputs); !bad.empty())
-    return fail(std::move(bad));
+    return failure();
   try {
     std::vector<Tensor> contiguous;
     std::vector<const void *> in;

@@ -211,18 +211,31 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addPass(createCSEPass());
 
   // Everything -> LLVM dialect.
+  LLVMLoweringOptions llvmLowering;
+  llvmLowering.vector = true;
+  llvmLowering.openmp = parallel;
+  llvmLowering.genericAllocFunctions = options.jitAllocator;
+  buildToLLVMDialect(pm, llvmLowering);
+}
+
+void buildToLLVMDialect(OpPassManager &pm, const LLVMLoweringOptions &options) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  if (options.vector)
+    pm.addPass(createConvertVectorToLLVMPass());
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = options.jitAllocator;
+  memrefToLLVM.useGenericFunctions = options.genericAllocFunctions;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
+  if (options.math) {
+    pm.addPass(createConvertMathToLLVMPass());
+    pm.addPass(createConvertMathToLibmPass());
+  }
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (options.gpuHost)
+    pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  if (parallel)
+  if (options.openmp)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -160,11 +160,9 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
       *error = std::move(message);
     return failure();
   };
-  const FunctionSignature *sig = signature(fn);
+  const FunctionSignature *sig = checkedSignature(signatures_, fn, "GPU module", inputs, error);
   if (!sig)
-    return fail("GPU module has no function '" + fn.str() + "'");
-  if (std::string bad = checkArguments(fn, *sig, inputs); !bad.empty())
-    return fail(std::move(bad));
+    return failure();
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
     return fail("function '" + fn.str() + "' cannot run on the GPU: " + reason);

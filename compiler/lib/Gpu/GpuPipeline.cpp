@@ -217,15 +217,10 @@ LogicalResult lowerGpuModuleToLLVM(ModuleOp module, const GpuCodegenOptions &opt
     // one stream, waited on before it returns.
     pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
     pm.addPass(createConvertSCFToCFPass());
-    pm.addPass(memref::createExpandStridedMetadataPass());
-    pm.addPass(createLowerAffinePass());
-    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-    pm.addPass(createArithToLLVMConversionPass());
-    pm.addPass(createConvertFuncToLLVMPass());
-    pm.addPass(createGpuToLLVMConversionPass());
-    pm.addPass(createConvertControlFlowToLLVMPass());
-    pm.addPass(createReconcileUnrealizedCastsPass());
-    pm.addPass(createCanonicalizerPass());
+    LLVMLoweringOptions llvmLowering;
+    llvmLowering.math = false;
+    llvmLowering.gpuHost = true;
+    buildToLLVMDialect(pm, llvmLowering);
   });
 }
 

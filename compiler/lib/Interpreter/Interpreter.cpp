@@ -11,7 +11,7 @@
 #include "grad/Interpreter/Interpreter.h"
 
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/autograd.h"
 #include "grad/error.h"
 #include "grad/op_table.h"

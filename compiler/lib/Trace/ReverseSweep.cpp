@@ -10,7 +10,7 @@
 
 #include "grad/Trace/Autodiff.h"
 
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/autograd.h"
 #include "grad/error.h"
 #include "grad/op_table.h"

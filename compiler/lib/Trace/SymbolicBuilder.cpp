@@ -8,7 +8,7 @@
 
 #include "grad/Trace/SymbolicBuilder.h"
 
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/error.h"
 #include "grad/op_table.h"
 

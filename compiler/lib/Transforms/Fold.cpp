@@ -20,7 +20,7 @@
 #include "grad/Transforms/Passes.h"
 
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/Interpreter/Interpreter.h"
 
 #include "mlir/IR/Builders.h"

@@ -3,7 +3,7 @@
 // random inputs: exact ops must agree bit for bit, transcendental ones within a few ulp (the
 // folder and the kernels may call different libm entry points or accumulate in another order).
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 
 #include "grad/ops.h"
 

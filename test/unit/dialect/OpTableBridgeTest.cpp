@@ -1,9 +1,9 @@
-// Tests of grad/Dialect/OpTableBridge.h: for every OpKind, buildGradOp then decodeGradOp gives
+// Tests of grad/Bridge/OpTableBridge.h: for every OpKind, buildGradOp then decodeGradOp gives
 // back the same kind and attributes, and the result type equals what the eager op table's own
 // shape rule (grad::infer_result, an independent implementation) computes. Bad operands produce
 // a diagnostic and no op. Tensor <-> DenseElementsAttr round trips keep values and layouts.
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 
 #include "grad/ops.h"
 

@@ -3,7 +3,7 @@
 // must accept the same inputs and give the same result type. Also: the builders promised to the
 // tracer infer result types from operands and attributes alone.
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/Dialect/ShapeInference.h"
 
 #include "grad/error.h"

@@ -13,7 +13,7 @@
 #include "FusionTestUtil.h"
 
 #include "grad/Codegen/Jit.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/ops.h"
 

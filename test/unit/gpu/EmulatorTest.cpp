@@ -2,7 +2,7 @@
 // against the reference interpreter: the e2e models (every kernel kind: fused elementwise,
 // block reductions through gpu.all_reduce, serial reductions, shared-memory tiled matmuls) and
 // shapes that exercise the guards (sizes not multiples of the block or the 16x16 tile).
-#include "grad/Codegen/GpuEmulator.h"
+#include "GpuEmulator.h"
 #include "grad/Codegen/GpuPipeline.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"

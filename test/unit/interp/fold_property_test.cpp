@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/Transforms/Passes.h"

@@ -10,7 +10,7 @@
 #ifndef GRAD_TEST_UNIT_INTERP_RANDOM_GRAPH_H
 #define GRAD_TEST_UNIT_INTERP_RANDOM_GRAPH_H
 
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 #include "grad/op_table.h"
 #include "grad/ops.h"
 

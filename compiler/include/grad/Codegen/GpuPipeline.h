@@ -45,7 +45,7 @@ mlir::LogicalResult lowerToGpuKernels(mlir::ModuleOp module, const GpuCodegenOpt
 
 /// The first half of lowerToGpuKernels: host functions with gpu.alloc'ed
 /// buffers and each kernel still inline as a gpu.launch (the input of
-/// GpuEmulator.h).
+/// test/support/GpuEmulator.h).
 mlir::LogicalResult lowerToGpuLaunches(mlir::ModuleOp module, const GpuCodegenOptions &options);
 
 /// Lowers `module` like lowerToGpuKernels, then the kernels to NVVM and PTX:

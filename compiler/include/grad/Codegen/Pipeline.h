@@ -76,6 +76,21 @@ void buildBufferizeToOutParams(mlir::OpPassManager &pm);
 /// functions get `llvm.emit_c_interface`; results become out-params.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CodegenOptions &options);
 
+/// Which dialects reach buildToLLVMDialect. The one list of conversions to the LLVM dialect,
+/// shared by the CPU pipeline, the GPU host code and the GPU emulator (test/support).
+struct LLVMLoweringOptions {
+  bool vector = false;  ///< convert-vector-to-llvm (the tiled and vectorized CPU code)
+  bool math = true;     ///< math -> LLVM intrinsics, then the rest -> libm calls
+  bool gpuHost = false; ///< gpu-to-llvm: gpu.launch_func and friends on the host
+  bool openmp = false;  ///< omp -> LLVM (the parallel CPU code)
+  /// memref.alloc through the generic _mlir_memref_to_llvm_alloc (the JIT allocator).
+  bool genericAllocFunctions = false;
+};
+
+/// Adds memref/affine/vector/math/arith/func/cf (+gpu host, omp) -> LLVM dialect to `pm`,
+/// then reconcile-unrealized-casts and a canonicalization. SCF must already be lowered to CF.
+void buildToLLVMDialect(mlir::OpPassManager &pm, const LLVMLoweringOptions &options);
+
 /// Lowers `module` (grad and/or linalg on tensors) in place to the LLVM dialect.
 /// Diagnostics go to the module's context.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, const CodegenOptions &options);

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GRAD_CODEGEN_GPUEMULATOR_H
-#define GRAD_CODEGEN_GPUEMULATOR_H
+#ifndef GRAD_TEST_SUPPORT_GPUEMULATOR_H
+#define GRAD_TEST_SUPPORT_GPUEMULATOR_H
 
 #include "grad/Codegen/Signature.h"
 
@@ -58,4 +58,4 @@ private:
 
 } // namespace grad
 
-#endif // GRAD_CODEGEN_GPUEMULATOR_H
+#endif // GRAD_TEST_SUPPORT_GPUEMULATOR_H

@@ -16,9 +16,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuEmulator.h"
+#include "GpuEmulator.h"
 
 #include "grad/Codegen/GpuPipeline.h"
+#include "grad/Codegen/Pipeline.h"
 #include "grad/dtype.h"
 #include "grad/error.h"
 #include "grad/ops.h"
@@ -382,15 +383,7 @@ FailureOr<std::unique_ptr<GpuEmulatedModule>> GpuEmulatedModule::compile(ModuleO
   PassManager pm(clone->getContext());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  buildToLLVMDialect(pm, LLVMLoweringOptions{});
   if (failed(pm.run(*clone)))
     return failure();
   llvm::InitializeNativeTarget();
@@ -416,20 +409,14 @@ FailureOr<std::vector<Tensor>> GpuEmulatedModule::run(llvm::StringRef fn,
       *error = std::move(message);
     return failure();
   };
-  const FunctionSignature *sig = nullptr;
-  for (const FunctionSignature &s : signatures_)
-    if (s.name == fn)
-      sig = &s;
-  if (!sig || inputs.size() != sig->inputs.size())
-    return fail("no function '" + fn.str() + "' taking " + std::to_string(inputs.size()) +
-                " arguments");
+  const FunctionSignature *sig =
+      checkedSignature(signatures_, fn, "emulated GPU module", inputs, error);
+  if (!sig)
+    return failure();
   try {
     std::vector<Tensor> buffers;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (inputs[i].dtype() != sig->inputs[i].dtype || inputs[i].shape() != sig->inputs[i].shape)
-        return fail("argument #" + std::to_string(i) + " does not match the signature");
-      buffers.push_back(inputs[i].contiguous());
-    }
+    for (const Tensor &input : inputs)
+      buffers.push_back(input.contiguous());
     for (const TensorSignature &o : sig->outputs)
       buffers.push_back(empty(o.shape, o.dtype));
     std::vector<std::vector<int64_t>> descriptors;

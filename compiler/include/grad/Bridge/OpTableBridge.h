@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GRAD_DIALECT_OPTABLEBRIDGE_H
-#define GRAD_DIALECT_OPTABLEBRIDGE_H
+#ifndef GRAD_BRIDGE_OPTABLEBRIDGE_H
+#define GRAD_BRIDGE_OPTABLEBRIDGE_H
 
 #include "grad/op_table.h"
 #include "grad/tensor.h"
@@ -62,4 +62,4 @@ std::optional<std::pair<OpKind, OpAttrs>> decodeGradOp(mlir::Operation *op);
 
 } // namespace grad
 
-#endif // GRAD_DIALECT_OPTABLEBRIDGE_H
+#endif // GRAD_BRIDGE_OPTABLEBRIDGE_H

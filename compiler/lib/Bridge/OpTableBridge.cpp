@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Dialect/OpTableBridge.h"
+#include "grad/Bridge/OpTableBridge.h"
 
 #include "grad/Dialect/GradDialect.h"
 #include "grad/Dialect/ShapeInference.h"
