@@ -6,24 +6,14 @@
 
 #include "grad/Codegen/Signature.h"
 
+#include "grad/Bridge/OpTableBridge.h" // dtypeFromElementType, defined once, in GradBridge
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
 
 namespace grad {
-
-FailureOr<DType> dtypeFromElementType(Type type) {
-  if (type.isF32())
-    return DType::f32;
-  if (type.isF64())
-    return DType::f64;
-  if (type.isInteger(64))
-    return DType::i64;
-  if (type.isInteger(1))
-    return DType::b8;
-  return failure();
-}
 
 static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type, StringRef what,
                                                   unsigned index) {
