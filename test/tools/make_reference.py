@@ -206,6 +206,23 @@ def case_mlp():
     return [x, w1, b1, w2], [f32(e / e.sum(axis=1, keepdims=True))]
 
 
+def dynamic_batch(rows, seed):
+    # test/lit/interp/dynamic.mlir: @dyn, one function for every number of rows.
+    r = rng(seed)
+    x, w, s = f32(r.standard_normal((rows, 3))), f32(r.standard_normal((3, 4))), f32(r.standard_normal((rows, 1)))
+    xd, wd, sd = up(x, w, s)
+    h = np.tanh(xd @ wd + sd)
+    return [x, w, s], [f32(h), f32(h.sum(axis=0)), f32(h.mean())]
+
+
+def case_dynamic_rows5():
+    return dynamic_batch(5, 31)
+
+
+def case_dynamic_rows2():
+    return dynamic_batch(2, 32)
+
+
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 

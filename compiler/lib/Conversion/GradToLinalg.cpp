@@ -15,6 +15,7 @@
 #include "ConversionUtils.h"
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/ShapeInference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -59,6 +60,8 @@ void inlineFusions(ModuleOp module) {
 struct LowerToLinalg : grad::impl::GradLowerToLinalgBase<LowerToLinalg> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(grad::checkStaticShapes(module, "--grad-lower-to-linalg")))
+      return signalPassFailure();
     inlineFusions(module);
     ConversionTarget target(getContext());
     target.addIllegalDialect<grad::GradDialect>();

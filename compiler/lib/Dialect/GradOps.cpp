@@ -189,18 +189,22 @@ YieldOp FusionOp::getYield() { return cast<YieldOp>(getBody().front().getTermina
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-/// True if `type` is a statically shaped tensor whose element count and byte size (an i1 counts
-/// one byte, as the runtime stores it) fit in int64: the predicate of Grad_SizedTensorOf.
+/// True if `type` is a ranked tensor whose static dims' element count and byte size (an i1
+/// counts one byte, as the runtime stores it) fit in int64: the predicate of Grad_SizedTensorOf.
+/// Dynamic dims are checked at run time (the interpreter's tensors have int64 sizes).
 bool hasInt64Size(Type type) {
   auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || !ranked.hasStaticShape())
+  if (!ranked)
     return false;
   Type element = ranked.getElementType();
   int64_t bytes =
       element.isIntOrFloat() ? std::max<int64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8) : 1;
-  for (int64_t d : ranked.getShape())
+  for (int64_t d : ranked.getShape()) {
+    if (ShapedType::isDynamic(d))
+      continue;
     if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
       return false;
+  }
   return true;
 }
 

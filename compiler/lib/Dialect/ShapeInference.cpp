@@ -8,6 +8,8 @@
 #include "grad/Dialect/ShapeInference.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -25,23 +27,74 @@ std::string fmt(ArrayRef<int64_t> values) {
   return s;
 }
 
-/// The operand as a statically shaped ranked tensor, or a diagnostic.
+/// The operand as a ranked tensor (dims may be dynamic), or a diagnostic.
 FailureOr<RankedTensorType> rankedOperand(StringRef opName, StringRef what, Type type,
                                           std::optional<Location> loc) {
   auto ranked = dyn_cast_or_null<RankedTensorType>(type);
-  if (!ranked || !ranked.hasStaticShape()) {
-    (void)emitOptionalError(loc, "'", opName, "' op ", what,
-                            " must be a statically shaped ranked tensor, got ", type);
+  if (!ranked) {
+    (void)emitOptionalError(loc, "'", opName, "' op ", what, " must be a ranked tensor, got ",
+                            type);
     return failure();
   }
   return ranked;
 }
+
+/// The operand as a statically shaped ranked tensor, or a diagnostic: the ops whose rule has no
+/// dynamic form yet (Note [Dynamic dims]).
+FailureOr<RankedTensorType> staticOperand(StringRef opName, StringRef what, Type type,
+                                          std::optional<Location> loc) {
+  auto ranked = rankedOperand(opName, what, type, loc);
+  if (succeeded(ranked) && !ranked->hasStaticShape()) {
+    (void)emitOptionalError(loc, "'", opName, "' op ", what, " ", type,
+                            " has dynamic dims, which this op does not take yet (dynamic dims: "
+                            "elementwise ops, broadcast, matmul, reductions, transpose, gather, "
+                            "convert)");
+    return failure();
+  }
+  return ranked;
+}
+
+/// Two sizes that must agree: equal, or at least one dynamic (checked at run time).
+bool compatible(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+/// The better known of two compatible sizes.
+int64_t meet(int64_t a, int64_t b) { return ShapedType::isDynamic(a) ? b : a; }
 
 bool isGradElementType(Type t) {
   return t.isF32() || t.isF64() || t.isSignlessInteger(64) || t.isSignlessInteger(1);
 }
 
 } // namespace
+
+LogicalResult checkStaticShapes(Operation *root, StringRef consumer) {
+  auto isDynamic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && (!shaped.hasRank() || !shaped.hasStaticShape());
+  };
+  auto report = [&](Operation *op, Type type) {
+    return op->emitOpError() << "has dynamic dims (" << type << "); " << consumer
+                             << " needs static shapes (dynamic dims run on the reference "
+                                "interpreter only so far; docs/dynamic-shapes.md)";
+  };
+  LogicalResult result = success();
+  root->walk([&](Operation *op) {
+    // Only grad ops: a function that merely passes a dynamic tensor through is left to the
+    // entry-point checks (gradc --emit=header, the JIT's signature), which name the argument.
+    Dialect *dialect = op->getDialect();
+    if (!dialect || dialect->getNamespace() != "grad")
+      return WalkResult::advance();
+    for (TypeRange types : {TypeRange(op->getOperandTypes()), TypeRange(op->getResultTypes())})
+      for (Type t : types)
+        if (isDynamic(t)) {
+          result = report(op, t);
+          return WalkResult::interrupt();
+        }
+    return WalkResult::advance();
+  });
+  return result;
+}
 
 FailureOr<RankedTensorType> inferElementwiseType(StringRef opName, TypeRange operands,
                                                  std::optional<Location> loc) {
@@ -97,10 +150,11 @@ FailureOr<RankedTensorType> inferBroadcastType(Type operand, ArrayRef<int64_t> d
     return emitOptionalError(loc, "'grad.broadcast' op dims ", fmt(dims), " has ", dims.size(),
                              " entries but the operand ", *in, " has rank ", in->getRank());
   for (int64_t d : resultShape)
-    if (d < 0)
+    if (d < 0 && !ShapedType::isDynamic(d))
       return emitOptionalError(loc, "'grad.broadcast' op result shape ", fmt(resultShape),
-                               " must be static and non-negative");
+                               " must be non-negative");
   int64_t rank = result.getRank();
+  SmallVector<bool> mappedFromDynamic(rank, false);
   for (auto [i, d] : llvm::enumerate(dims)) {
     if (d < 0 || d >= rank)
       return emitOptionalError(loc, "'grad.broadcast' op dims[", i, "] = ", d,
@@ -109,11 +163,25 @@ FailureOr<RankedTensorType> inferBroadcastType(Type operand, ArrayRef<int64_t> d
       return emitOptionalError(loc, "'grad.broadcast' op dims ", fmt(dims),
                                " must be strictly increasing");
     int64_t size = in->getDimSize(i);
+    if (ShapedType::isDynamic(size)) {
+      // A dynamic operand dim is 1 or the result size at run time; into a dynamic result dim
+      // it is never expanded (the result dim takes its size).
+      mappedFromDynamic[d] = true;
+      continue;
+    }
     if (size != 1 && size != resultShape[d])
       return emitOptionalError(loc, "'grad.broadcast' op operand dim ", i, " of size ", size,
-                               " cannot expand into result dim ", d, " of size ", resultShape[d],
+                               " cannot expand into result dim ", d, " of size ",
+                               ShapedType::isDynamic(resultShape[d])
+                                   ? std::string("?")
+                                   : std::to_string(resultShape[d]),
                                " (operand ", *in, ", result ", result, ")");
   }
+  for (int64_t d = 0; d < rank; ++d)
+    if (ShapedType::isDynamic(resultShape[d]) && !mappedFromDynamic[d])
+      return emitOptionalError(loc, "'grad.broadcast' op result dim ", d,
+                               " is dynamic but no dynamic operand dim gives its size (operand ",
+                               *in, ", result ", result, ")");
   return result;
 }
 
@@ -141,7 +209,7 @@ FailureOr<SmallVector<int64_t>> numpyBroadcastDims(ArrayRef<int64_t> operandShap
 
 FailureOr<RankedTensorType> inferReshapeType(Type operand, ArrayRef<int64_t> resultShape,
                                              std::optional<Location> loc) {
-  auto in = rankedOperand("grad.reshape", "operand", operand, loc);
+  auto in = staticOperand("grad.reshape", "operand", operand, loc);
   if (failed(in))
     return failure();
   int64_t numel = 1;
@@ -185,7 +253,7 @@ FailureOr<RankedTensorType> inferTransposeType(Type operand, ArrayRef<int64_t> p
 FailureOr<RankedTensorType> inferSliceType(Type operand, ArrayRef<int64_t> starts,
                                            ArrayRef<int64_t> limits, ArrayRef<int64_t> strides,
                                            std::optional<Location> loc) {
-  auto in = rankedOperand("grad.slice", "operand", operand, loc);
+  auto in = staticOperand("grad.slice", "operand", operand, loc);
   if (failed(in))
     return failure();
   size_t rank = in->getRank();
@@ -211,7 +279,7 @@ FailureOr<RankedTensorType> inferConcatType(TypeRange inputs, int64_t axis,
                                             std::optional<Location> loc) {
   if (inputs.empty())
     return emitOptionalError(loc, "'grad.concat' op needs at least one input");
-  auto first = rankedOperand("grad.concat", "input #0", inputs[0], loc);
+  auto first = staticOperand("grad.concat", "input #0", inputs[0], loc);
   if (failed(first))
     return failure();
   int64_t rank = first->getRank();
@@ -220,7 +288,7 @@ FailureOr<RankedTensorType> inferConcatType(TypeRange inputs, int64_t axis,
                              " is out of range for inputs of rank ", rank);
   SmallVector<int64_t> shape(first->getShape());
   for (auto [i, t] : llvm::enumerate(inputs.drop_front())) {
-    auto in = rankedOperand("grad.concat", "input", t, loc);
+    auto in = staticOperand("grad.concat", "input", t, loc);
     if (failed(in))
       return failure();
     bool ok = in->getRank() == rank && in->getElementType() == first->getElementType();
@@ -305,12 +373,16 @@ FailureOr<RankedTensorType> inferMatmulType(Type lhs, Type rhs, std::optional<Lo
     return emitOptionalError(loc, "'grad.matmul' op needs operands of equal rank >= 2, got lhs ",
                              *a, " and rhs ", *b);
   ArrayRef<int64_t> as = a->getShape(), bs = b->getShape();
-  if (as.drop_back(2) != bs.drop_back(2))
-    return emitOptionalError(loc, "'grad.matmul' op batch dims differ: lhs ", *a, ", rhs ", *b);
-  if (as[rank - 1] != bs[rank - 2])
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d + 2 < rank; ++d) {
+    if (!compatible(as[d], bs[d]))
+      return emitOptionalError(loc, "'grad.matmul' op batch dims differ: lhs ", *a, ", rhs ", *b);
+    shape.push_back(meet(as[d], bs[d]));
+  }
+  if (!compatible(as[rank - 1], bs[rank - 2]))
     return emitOptionalError(loc, "'grad.matmul' op inner dims differ: lhs ", *a, " has k = ",
                              as[rank - 1], ", rhs ", *b, " has k = ", bs[rank - 2]);
-  SmallVector<int64_t> shape(as.drop_back());
+  shape.push_back(as[rank - 2]);
   shape.push_back(bs[rank - 1]);
   return RankedTensorType::get(shape, a->getElementType());
 }

@@ -46,8 +46,13 @@ bool tensorMatchesType(const Tensor &value, Type type) {
   auto ranked = dyn_cast<RankedTensorType>(type);
   if (!ranked || !value.defined() || value.is_symbolic())
     return false;
-  if (llvm::ArrayRef<int64_t>(value.shape()) != ranked.getShape())
+  // A dynamic dim (`?`) takes any size (Note [Dynamic dims] in ShapeInference.h).
+  llvm::ArrayRef<int64_t> want = ranked.getShape();
+  if (value.shape().size() != want.size())
     return false;
+  for (size_t d = 0; d < want.size(); ++d)
+    if (!ShapedType::isDynamic(want[d]) && value.shape()[d] != want[d])
+      return false;
   FailureOr<DType> dtype = dtypeFromElementType(ranked.getElementType());
   return succeeded(dtype) && *dtype == value.dtype();
 }
@@ -60,6 +65,31 @@ static bool isGradDialectOp(Operation &op) {
 
 bool isEvaluableGradOp(Operation *op) {
   return isGradDialectOp(*op) && op->getNumRegions() == 0 && decodeGradOp(op).has_value();
+}
+
+/// The run-time half of the shape rules for dynamic dims: sizes that the types say must agree
+/// but that only the values know. Returns "" or the message (the eager kernels would broadcast
+/// operands of different shapes instead of failing).
+static std::string checkRunTimeSizes(Operation *op, ArrayRef<Tensor> operands) {
+  bool oneShape = op->hasTrait<mlir::OpTrait::SameOperandsAndResultType>() ||
+                  op->hasTrait<::grad::OpTrait::SameOperandTypes>() || isa<CmpOp, SelectOp>(op);
+  if (!oneShape || operands.size() < 2)
+    return "";
+  bool dynamic = llvm::any_of(op->getOperandTypes(), [](Type t) {
+    auto ranked = dyn_cast<RankedTensorType>(t);
+    return ranked && !ranked.hasStaticShape();
+  });
+  for (size_t i = 1; dynamic && i < operands.size(); ++i)
+    if (operands[i].defined() && operands[0].defined() &&
+        operands[i].shape() != operands[0].shape()) {
+      std::string typeText;
+      llvm::raw_string_ostream os(typeText);
+      os << op->getOperand(0).getType();
+      return "operands must have one shape at run time, but operand #0 is " +
+             describeTensor(operands[0]) + " and operand #" + std::to_string(i) + " is " +
+             describeTensor(operands[i]) + " (operand #0 has type " + typeText + ")";
+    }
+  return "";
 }
 
 FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::string *whyNot) {
@@ -84,6 +114,14 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
     return fail("is not a grad primitive the interpreter can evaluate");
   if (op->getNumResults() != 1)
     return fail("expected one result");
+  if (std::string bad = checkRunTimeSizes(op, operands); !bad.empty())
+    return fail(bad);
+  if (isa<BroadcastOp>(op)) {
+    // A dynamic result dim takes the size of the operand dim mapped to it.
+    for (auto [i, d] : llvm::enumerate(decoded->second.dims))
+      if (ShapedType::isDynamic(decoded->second.shape[d]) && i < operands[0].shape().size())
+        decoded->second.shape[d] = operands[0].shape()[i];
+  }
   Tensor result;
   try {
     NoGradGuard noGrad;

@@ -26,6 +26,7 @@
 #include "FusionPolicy.h"
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/ShapeInference.h"
 #include "grad/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -263,6 +264,8 @@ bool factorReduction(ReduceOp reduce) {
 
 struct FactorReductions : impl::GradFactorReductionsPassBase<FactorReductions> {
   void runOnOperation() override {
+    if (failed(checkStaticShapes(getOperation(), "--grad-factor-reductions")))
+      return signalPassFailure();
     SmallVector<Operation *> reductions;
     getOperation().walk([&](Operation *op) {
       if (isa<SumOp, MeanOp>(op) && !op->getParentOfType<FusionOp>())

@@ -49,6 +49,7 @@
 #include "FusionPolicy.h"
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/ShapeInference.h"
 #include "grad/Transforms/Passes.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
@@ -560,6 +561,8 @@ public:
 
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
+    if (failed(checkStaticShapes(fn, "--grad-fuse")))
+      return signalPassFailure();
     int64_t before = countKernels(fn);
     for (Block &block : fn.getBody()) {
       BlockFuser fuser(block);

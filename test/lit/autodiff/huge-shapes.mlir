@@ -4,7 +4,7 @@
 // RUN: grad-opt %s -split-input-file -verify-diagnostics --grad-autodiff
 
 func.func @overflow(%x: tensor<9223372036854775807xf32>) -> tensor<f32> attributes {grad.autodiff = array<i64: 0>} {
-  // expected-error @+1 {{'grad.sum' op operand #0 must be statically shaped tensor (element count and byte size below 2^63)}}
+  // expected-error @+1 {{'grad.sum' op operand #0 must be ranked tensor (static element count and byte size below 2^63)}}
   %s = grad.sum %x {axes = array<i64: 0>} : tensor<9223372036854775807xf32> -> tensor<f32>
   return %s : tensor<f32>
 }

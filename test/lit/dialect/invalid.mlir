@@ -28,7 +28,7 @@ func.func @binary_result_mismatch(%a: tensor<4xf32>) {
 // -----
 
 func.func @unary_on_integer(%a: tensor<2xi64>) {
-  // expected-error @+1 {{'grad.exp' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
+  // expected-error @+1 {{'grad.exp' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
   %0 = grad.exp %a : tensor<2xi64>
   return
 }
@@ -36,7 +36,7 @@ func.func @unary_on_integer(%a: tensor<2xi64>) {
 // -----
 
 func.func @div_on_integer(%a: tensor<2xi64>) {
-  // expected-error @+1 {{'grad.div' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
+  // expected-error @+1 {{'grad.div' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
   %0 = grad.div %a, %a : tensor<2xi64>
   return
 }
@@ -44,16 +44,16 @@ func.func @div_on_integer(%a: tensor<2xi64>) {
 // -----
 
 func.func @add_on_bool(%a: tensor<2xi1>) {
-  // expected-error @+1 {{'grad.add' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer values, but got 'tensor<2xi1>'}}
+  // expected-error @+1 {{'grad.add' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer values, but got 'tensor<2xi1>'}}
   %0 = grad.add %a, %a : tensor<2xi1>
   return
 }
 
 // -----
 
-func.func @dynamic_shape(%a: tensor<?xf32>) {
-  // expected-error @+1 {{'grad.neg' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
-  %0 = grad.neg %a : tensor<?xf32>
+func.func @unranked(%a: tensor<*xf32>) {
+  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<*xf32>'}}
+  %0 = "grad.neg"(%a) : (tensor<*xf32>) -> tensor<*xf32>
   return
 }
 
@@ -68,7 +68,7 @@ func.func @constant_type_mismatch() {
 // -----
 
 func.func @constant_unsupported_type() {
-  // expected-error @+1 {{'grad.constant' op result #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer or 1-bit signless integer values, but got 'tensor<2xi32>'}}
+  // expected-error @+1 {{'grad.constant' op result #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer or 1-bit signless integer values, but got 'tensor<2xi32>'}}
   %0 = grad.constant dense<1> : tensor<2xi32>
   return
 }
@@ -85,7 +85,7 @@ func.func @cmp_bad_predicate(%a: tensor<2xf32>) {
 // -----
 
 func.func @cmp_result_not_i1(%a: tensor<2xf32>) {
-  // expected-error @+1 {{'grad.cmp' op result #0 must be statically shaped tensor (element count and byte size below 2^63) of 1-bit signless integer values, but got 'tensor<2xf32>'}}
+  // expected-error @+1 {{'grad.cmp' op result #0 must be ranked tensor (static element count and byte size below 2^63) of 1-bit signless integer values, but got 'tensor<2xf32>'}}
   %0 = "grad.cmp"(%a, %a) {predicate = "lt"} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
   return
 }
@@ -254,7 +254,7 @@ func.func @reduce_result_shape(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @mean_on_integer(%a: tensor<4xi64>) {
-  // expected-error @+1 {{'grad.mean' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<4xi64>'}}
+  // expected-error @+1 {{'grad.mean' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<4xi64>'}}
   %0 = grad.mean %a {axes = array<i64: 0>} : tensor<4xi64> -> tensor<i64>
   return
 }
@@ -343,7 +343,7 @@ func.func @concat_axis(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @gather_indices_dtype(%t: tensor<10x4xf32>, %i: tensor<3xf32>) {
-  // expected-error @+1 {{'grad.gather' op operand #1 must be statically shaped tensor (element count and byte size below 2^63) of 64-bit signless integer values, but got 'tensor<3xf32>'}}
+  // expected-error @+1 {{'grad.gather' op operand #1 must be ranked tensor (static element count and byte size below 2^63) of 64-bit signless integer values, but got 'tensor<3xf32>'}}
   %0 = grad.gather %t, %i : tensor<10x4xf32>, tensor<3xf32> -> tensor<3x4xf32>
   return
 }

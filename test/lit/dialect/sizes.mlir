@@ -4,7 +4,7 @@
 // RUN: grad-opt %s -split-input-file -verify-diagnostics
 
 func.func @elements(%a: tensor<9223372036854775807x2xf32>) {
-  // expected-error @+1 {{'grad.neg' op operand #0 must be statically shaped tensor (element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<9223372036854775807x2xf32>'}}
+  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<9223372036854775807x2xf32>'}}
   %0 = grad.neg %a : tensor<9223372036854775807x2xf32>
   return
 }
@@ -13,7 +13,7 @@ func.func @elements(%a: tensor<9223372036854775807x2xf32>) {
 
 // 2^61 f32 elements: the element count fits, the byte size (2^63) does not.
 func.func @bytes(%a: tensor<2305843009213693952xf32>) {
-  // expected-error @+1 {{'grad.exp' op operand #0 must be statically shaped tensor (element count and byte size below 2^63)}}
+  // expected-error @+1 {{'grad.exp' op operand #0 must be ranked tensor (static element count and byte size below 2^63)}}
   %0 = grad.exp %a : tensor<2305843009213693952xf32>
   return
 }
@@ -21,7 +21,7 @@ func.func @bytes(%a: tensor<2305843009213693952xf32>) {
 // -----
 
 func.func @result(%a: tensor<1x1xf32>) {
-  // expected-error @+1 {{'grad.broadcast' op result #0 must be statically shaped tensor (element count and byte size below 2^63)}}
+  // expected-error @+1 {{'grad.broadcast' op result #0 must be ranked tensor (static element count and byte size below 2^63)}}
   %0 = grad.broadcast %a {dims = array<i64: 0, 1>} : tensor<1x1xf32> -> tensor<4294967296x4294967296xf32>
   return
 }
@@ -29,7 +29,7 @@ func.func @result(%a: tensor<1x1xf32>) {
 // -----
 
 func.func @splat_constant() {
-  // expected-error @+1 {{'grad.constant' op result #0 must be statically shaped tensor (element count and byte size below 2^63)}}
+  // expected-error @+1 {{'grad.constant' op result #0 must be ranked tensor (static element count and byte size below 2^63)}}
   %0 = grad.constant dense<1.0> : tensor<4294967296x4294967296xf32>
   return
 }

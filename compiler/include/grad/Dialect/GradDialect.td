@@ -31,13 +31,15 @@ def Grad_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-/// A statically shaped tensor whose element count and byte size fit in int64 (so that no shape
-/// product downstream, in the folder, the interpreter, the lowering or the runtime, overflows;
-/// ::grad::hasInt64Size is defined in GradOps.cpp).
+/// A ranked tensor whose static part's element count and byte size fit in int64 (so that no
+/// shape product downstream, in the folder, the interpreter, the lowering or the runtime,
+/// overflows; ::grad::hasInt64Size is defined in GradOps.cpp). Dims may be dynamic (`?`, sizes
+/// known at run time): the shape rules and the reference interpreter take them; the passes and
+/// the code generators reject them with a diagnostic (Note [Dynamic dims] in ShapeInference.h).
 class Grad_SizedTensorOf<list<Type> allowedTypes>
   : RankedTensorOf<allowedTypes,
-                   [HasStaticShapePred, CPred<"::grad::hasInt64Size($_self)">],
-                   "statically shaped tensor (element count and byte size below 2^63)">;
+                   [CPred<"::grad::hasInt64Size($_self)">],
+                   "ranked tensor (static element count and byte size below 2^63)">;
 
 /// Any tensor the dialect handles.
 def Grad_Tensor : Grad_SizedTensorOf<[F32, F64, I64, I1]>;

@@ -19,6 +19,25 @@
 
 namespace grad {
 
+// Note [Dynamic dims]
+// ~~~~~~~~~~~~~~~~~~~
+// grad ops take ranked tensors whose dims may be dynamic (`tensor<?x64xf32>`, sizes known only at
+// run time; issue 14). So far the shape rules below and the reference interpreter handle them:
+//  - elementwise ops, cmp, select, convert: operands of one type, `?` included; at run time
+//    the interpreter checks that the dynamic sizes agree (the eager kernels would broadcast);
+//  - grad.broadcast: a dynamic operand dim maps to a dynamic result dim (which takes its size)
+//    or to a static one (it must then be 1 or that size at run time); a dynamic result dim needs
+//    a dynamic operand dim that gives its size;
+//  - matmul: batch and inner dims compatible (equal, or one dynamic: checked at run time);
+//  - reductions, transpose, gather: dynamic dims carry through;
+//  - reshape, slice, concat: static operands only (a diagnostic says so).
+// Every pass and code generator that needs sizes calls checkStaticShapes first, which names the
+// first op with a dynamic type: a diagnostic, never a crash on a `?` size.
+
+/// Emits "'<op>' op has dynamic dims (<type>); <consumer> needs static shapes" at the first grad
+/// op under `root` with a dynamic operand or result type, and fails; succeeds if none.
+mlir::LogicalResult checkStaticShapes(mlir::Operation *root, llvm::StringRef consumer);
+
 /// Unary and binary elementwise ops (`opName` as "grad.add"): all operands of one type.
 mlir::FailureOr<mlir::RankedTensorType> inferElementwiseType(llvm::StringRef opName,
                                                              mlir::TypeRange operands,

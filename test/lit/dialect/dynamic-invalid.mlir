@@ -1,0 +1,59 @@
+// The shape rules with dynamic dims (`?`): what they reject, and the diagnostic.
+// RUN: grad-opt %s -split-input-file -verify-diagnostics
+
+func.func @broadcast_without_a_size(%b: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'grad.broadcast' op result dim 0 is dynamic but no dynamic operand dim gives its size (operand 'tensor<4xf32>', result 'tensor<?x4xf32>')}}
+  %0 = grad.broadcast %b {dims = array<i64: 1>} : tensor<4xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @broadcast_static_into_dynamic(%b: tensor<3xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'grad.broadcast' op operand dim 0 of size 3 cannot expand into result dim 0 of size ? (operand 'tensor<3xf32>', result 'tensor<?xf32>')}}
+  %0 = grad.broadcast %b {dims = array<i64: 0>} : tensor<3xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @elementwise_static_and_dynamic(%a: tensor<?x3xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+1 {{'grad.add' op operand #1 has type 'tensor<4x3xf32>' but operand #0 has type 'tensor<?x3xf32>'}}
+  %0 = "grad.add"(%a, %b) : (tensor<?x3xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_static_inner_dims_differ(%a: tensor<?x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{'grad.matmul' op inner dims differ: lhs 'tensor<?x3xf32>' has k = 3, rhs 'tensor<4x5xf32>' has k = 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.matmul %a, %b : tensor<?x3xf32>, tensor<4x5xf32> -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result_must_keep_the_dynamic_dim(%a: tensor<?x3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+2 {{'grad.matmul' op inferred type(s) 'tensor<?x5xf32>' are incompatible with return type(s) of operation 'tensor<2x5xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "grad.matmul"(%a, %b) : (tensor<?x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_is_static_only(%a: tensor<?x4xf32>) {
+  // expected-error @+1 {{'grad.reshape' op operand 'tensor<?x4xf32>' has dynamic dims, which this op does not take yet}}
+  %0 = grad.reshape %a : tensor<?x4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_is_static_only(%a: tensor<?xf32>) {
+  // expected-error @+2 {{'grad.slice' op operand 'tensor<?xf32>' has dynamic dims, which this op does not take yet}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.slice %a {starts = array<i64: 0>, limits = array<i64: 1>, strides = array<i64: 1>} : tensor<?xf32> -> tensor<1xf32>
+  return
+}
