@@ -215,6 +215,28 @@ def dynamic_batch(rows, seed):
     return [x, w, s], [f32(h), f32(h.sum(axis=0)), f32(h.mean())]
 
 
+def dynamic_mlp(rows, seed):
+    # test/lit/interp/dynamic-mlp.mlir: case_mlp's function with a dynamic batch dim.
+    r = rng(seed)
+    x = f32(r.normal(size=(rows, 3)))
+    w1 = f32(r.normal(size=(3, 5)))
+    b1 = f32(r.normal(size=(5,)))
+    w2 = f32(r.normal(size=(5, 2)))
+    X, W1, B1, W2 = up(x, w1, b1, w2)
+    h = np.tanh(X @ W1 + B1)
+    logits = h @ W2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return [x, w1, b1, w2], [f32(e / e.sum(axis=1, keepdims=True))]
+
+
+def case_dynamic_mlp_rows7():
+    return dynamic_mlp(7, 41)
+
+
+def case_dynamic_mlp_rows1():
+    return dynamic_mlp(1, 42)
+
+
 def case_dynamic_rows5():
     return dynamic_batch(5, 31)
 

@@ -47,7 +47,8 @@ struct FoldBroadcastOfBroadcast : OpRewritePattern<BroadcastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(BroadcastOp op, PatternRewriter &rewriter) const override {
     auto inner = op.getOperand().getDefiningOp<BroadcastOp>();
-    if (!inner)
+    // Explicit sizes (dynamic dims) are left as written.
+    if (!inner || !op.getSizes().empty() || !inner.getSizes().empty())
       return failure();
     ArrayRef<int64_t> outerDims = op.getDims();
     SmallVector<int64_t> dims;

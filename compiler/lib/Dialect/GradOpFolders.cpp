@@ -511,10 +511,16 @@ OpFoldResult ConvertOp::fold(FoldAdaptor adaptor) {
 //===----------------------------------------------------------------------===//
 
 OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  // With explicit sizes the types may match while a dynamic operand dim of size 1 expands at
+  // run time; a dynamic result type has no constant (Note [Dynamic dims]).
+  auto type = cast<ShapedType>(getType());
+  if (!getSizes().empty())
+    return {};
   if (getOperand().getType() == getType())
     return getOperand();
+  if (!type.hasStaticShape())
+    return {};
   auto a = asDense(adaptor.getOperand());
-  auto type = cast<ShapedType>(getType());
   if (a && a.isSplat())
     return DenseElementsAttr::get(type, a.getSplatValue<Attribute>());
   if (!a || type.getNumElements() > kMaxFoldElements)

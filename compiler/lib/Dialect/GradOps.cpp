@@ -130,7 +130,8 @@ LogicalResult SelectOp::verify() {
 LogicalResult BroadcastOp::verify() {
   auto result = cast<RankedTensorType>(getType());
   return verifyResultType(
-      *this, inferBroadcastType(getOperand().getType(), getDims(), result.getShape(), getLoc()));
+      *this, inferBroadcastType(getOperand().getType(), getDims(), result.getShape(), getLoc(),
+                                getSizes().size()));
 }
 
 LogicalResult ReshapeOp::verify() {

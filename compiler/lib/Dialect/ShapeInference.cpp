@@ -141,7 +141,7 @@ FailureOr<RankedTensorType> inferSelectType(Type condition, Type onTrue, Type on
 
 FailureOr<RankedTensorType> inferBroadcastType(Type operand, ArrayRef<int64_t> dims,
                                                ArrayRef<int64_t> resultShape,
-                                               std::optional<Location> loc) {
+                                               std::optional<Location> loc, size_t numSizes) {
   auto in = rankedOperand("grad.broadcast", "operand", operand, loc);
   if (failed(in))
     return failure();
@@ -177,11 +177,21 @@ FailureOr<RankedTensorType> inferBroadcastType(Type operand, ArrayRef<int64_t> d
                                    : std::to_string(resultShape[d]),
                                " (operand ", *in, ", result ", result, ")");
   }
+  if (numSizes > 0) {
+    // Explicit sizes: one per dynamic result dim; a dynamic operand dim mapped to one is 1 or
+    // that size at run time.
+    int64_t dynamicDims = llvm::count_if(resultShape, ShapedType::isDynamic);
+    if (static_cast<int64_t>(numSizes) != dynamicDims)
+      return emitOptionalError(loc, "'grad.broadcast' op has ", numSizes,
+                               " sizes but the result ", result, " has ", dynamicDims,
+                               " dynamic dims (one size per dynamic dim)");
+    return result;
+  }
   for (int64_t d = 0; d < rank; ++d)
     if (ShapedType::isDynamic(resultShape[d]) && !mappedFromDynamic[d])
       return emitOptionalError(loc, "'grad.broadcast' op result dim ", d,
                                " is dynamic but no dynamic operand dim gives its size (operand ",
-                               *in, ", result ", result, ")");
+                               *in, ", result ", result, "; give it with `sizes(...)`)");
   return result;
 }
 

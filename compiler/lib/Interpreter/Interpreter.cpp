@@ -16,6 +16,8 @@
 #include "grad/error.h"
 #include "grad/op_table.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -116,16 +118,27 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
     return fail("expected one result");
   if (std::string bad = checkRunTimeSizes(op, operands); !bad.empty())
     return fail(bad);
-  if (isa<BroadcastOp>(op)) {
-    // A dynamic result dim takes the size of the operand dim mapped to it.
+  size_t numInputs = operands.size();
+  if (auto broadcast = dyn_cast<BroadcastOp>(op)) {
+    // Dynamic result dims: the `sizes` operands (index values, held as i64 scalars) in order, or
+    // else the size of the operand dim mapped to each.
+    Shape &shape = decoded->second.shape;
+    size_t next = 1;
+    for (int64_t &size : shape)
+      if (ShapedType::isDynamic(size) && !broadcast.getSizes().empty() && next < operands.size())
+        size = operands[next++].item<int64_t>();
     for (auto [i, d] : llvm::enumerate(decoded->second.dims))
-      if (ShapedType::isDynamic(decoded->second.shape[d]) && i < operands[0].shape().size())
-        decoded->second.shape[d] = operands[0].shape()[i];
+      if (ShapedType::isDynamic(shape[d]) && i < operands[0].shape().size())
+        shape[d] = operands[0].shape()[i];
+    for (int64_t size : shape)
+      if (size < 0)
+        return fail("size " + std::to_string(size) + " of a dynamic result dim is negative");
+    numInputs = 1;
   }
   Tensor result;
   try {
     NoGradGuard noGrad;
-    std::vector<Tensor> inputs(operands.begin(), operands.end());
+    std::vector<Tensor> inputs(operands.begin(), operands.begin() + numInputs);
     result = apply(decoded->first, inputs, decoded->second);
   } catch (const std::exception &e) {
     // grad::Error from a kernel (e.g. a gather index out of range), or bad_alloc.
@@ -243,6 +256,24 @@ LogicalResult Interpreter::runOp(Operation &op, Env &env, unsigned depth) {
     }
   }
 
+  // Sizes of dynamic dims (Note [Dynamic dims]): `index` values, held as i64 scalar tensors.
+  if (auto dimOp = dyn_cast<tensor::DimOp>(op)) {
+    FailureOr<std::vector<Tensor>> operands = lookup(op, op.getOperands(), env);
+    if (failed(operands))
+      return failure();
+    const Tensor &source = (*operands)[0];
+    int64_t index = (*operands)[1].item<int64_t>();
+    if (index < 0 || index >= source.dim())
+      return op.emitOpError("interpreter: dim ")
+             << index << " is out of range for " << describeTensor(source);
+    env[op.getResult(0)] = scalar_tensor(source.shape()[index], DType::i64);
+    return success();
+  }
+  if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
+    env[op.getResult(0)] = scalar_tensor(constant.value(), DType::i64);
+    return success();
+  }
+
   if (auto callOp = dyn_cast<func::CallOp>(op)) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(&op, callOp.getCalleeAttr());
     if (!callee)
@@ -280,7 +311,8 @@ LogicalResult Interpreter::runOp(Operation &op, Env &env, unsigned depth) {
 
   if (!isGradDialectOp(op) || op.getNumRegions() != 0)
     return op.emitOpError("interpreter: unsupported op (the interpreter runs grad ops, "
-                          "func.call, func.return, grad.fusion and tensor constants)");
+                          "func.call, func.return, grad.fusion, tensor constants, tensor.dim and "
+                          "index constants)");
   FailureOr<std::vector<Tensor>> operands = lookup(op, op.getOperands(), env);
   if (failed(operands))
     return failure();

@@ -2,7 +2,7 @@
 // RUN: grad-opt %s -split-input-file -verify-diagnostics
 
 func.func @broadcast_without_a_size(%b: tensor<4xf32>) -> tensor<?x4xf32> {
-  // expected-error @+1 {{'grad.broadcast' op result dim 0 is dynamic but no dynamic operand dim gives its size (operand 'tensor<4xf32>', result 'tensor<?x4xf32>')}}
+  // expected-error @+1 {{'grad.broadcast' op result dim 0 is dynamic but no dynamic operand dim gives its size (operand 'tensor<4xf32>', result 'tensor<?x4xf32>'; give it with `sizes(...)`)}}
   %0 = grad.broadcast %b {dims = array<i64: 1>} : tensor<4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
@@ -56,4 +56,12 @@ func.func @slice_is_static_only(%a: tensor<?xf32>) {
   // expected-error @+1 {{failed to infer returned types}}
   %0 = grad.slice %a {starts = array<i64: 0>, limits = array<i64: 1>, strides = array<i64: 1>} : tensor<?xf32> -> tensor<1xf32>
   return
+}
+
+// -----
+
+func.func @sizes_count(%b: tensor<4xf32>, %n: index) -> tensor<?x?x4xf32> {
+  // expected-error @+1 {{'grad.broadcast' op has 1 sizes but the result 'tensor<?x?x4xf32>' has 2 dynamic dims (one size per dynamic dim)}}
+  %0 = grad.broadcast %b sizes(%n) {dims = array<i64: 2>} : tensor<4xf32> -> tensor<?x?x4xf32>
+  return %0 : tensor<?x?x4xf32>
 }

@@ -45,3 +45,15 @@ func.func @k_and_gather(%a: tensor<2x?xf32>, %b: tensor<3x5xf32>, %t: tensor<10x
   %1 = grad.gather %t, %i : tensor<10x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
   return %0, %1 : tensor<2x5xf32>, tensor<?x?x8xf32>
 }
+
+// A bias added to a batch of run-time size: the broadcast's `sizes` give the new dynamic dim.
+// CHECK-LABEL: func.func @bias
+// CHECK: %[[N:.+]] = tensor.dim
+// CHECK: grad.broadcast %{{.*}} sizes(%[[N]]) {dims = array<i64: 1>} : tensor<4xf32> -> tensor<?x4xf32>
+func.func @bias(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %bb = grad.broadcast %b sizes(%n) {dims = array<i64: 1>} : tensor<4xf32> -> tensor<?x4xf32>
+  %y = grad.add %x, %bb : tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

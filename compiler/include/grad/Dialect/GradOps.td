@@ -168,10 +168,32 @@ def Grad_BroadcastOp : Grad_Op<"broadcast", [Pure]> {
     ```mlir
     %1 = grad.broadcast %0 {dims = array<i64: 1>} : tensor<3xf32> -> tensor<2x3xf32>
     ```
+
+    Dynamic result dims (Note [Dynamic dims]): without `sizes`, each takes the size of the
+    dynamic operand dim mapped to it. With `sizes`, one `index` value per dynamic result dim, in
+    order, gives their sizes (a bias added to a batch of run-time size):
+
+    ```mlir
+    %n = tensor.dim %x, %c0 : tensor<?x128xf32>
+    %1 = grad.broadcast %b sizes(%n) {dims = array<i64: 1>} : tensor<128xf32> -> tensor<?x128xf32>
+    ```
   }];
-  let arguments = (ins Grad_Tensor:$operand, DenseI64ArrayAttr:$dims);
+  let arguments = (ins Grad_Tensor:$operand, Variadic<Index>:$sizes, DenseI64ArrayAttr:$dims);
   let results = (outs Grad_Tensor:$result);
-  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let assemblyFormat = [{
+    $operand (`sizes` `(` $sizes^ `)`)? attr-dict `:` type($operand) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$operand,
+                   "::mlir::DenseI64ArrayAttr":$dims), [{
+      build($_builder, $_state, result, operand, ::mlir::ValueRange(), dims);
+    }]>,
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$operand,
+                   "::llvm::ArrayRef<int64_t>":$dims), [{
+      build($_builder, $_state, result, operand, ::mlir::ValueRange(),
+            $_builder.getDenseI64ArrayAttr(dims));
+    }]>,
+  ];
   let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;

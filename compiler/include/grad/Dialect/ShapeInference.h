@@ -27,7 +27,8 @@ namespace grad {
 //    the interpreter checks that the dynamic sizes agree (the eager kernels would broadcast);
 //  - grad.broadcast: a dynamic operand dim maps to a dynamic result dim (which takes its size)
 //    or to a static one (it must then be 1 or that size at run time); a dynamic result dim needs
-//    a dynamic operand dim that gives its size;
+//    a dynamic operand dim that gives its size, or the op lists `sizes` (index values, one per
+//    dynamic result dim, e.g. from tensor.dim), as a bias added to a batch of run-time size does;
 //  - matmul: batch and inner dims compatible (equal, or one dynamic: checked at run time);
 //  - reductions, transpose, gather: dynamic dims carry through;
 //  - reshape, slice, concat: static operands only (a diagnostic says so).
@@ -53,10 +54,12 @@ mlir::FailureOr<mlir::RankedTensorType> inferSelectType(mlir::Type condition, ml
                                                         std::optional<mlir::Location> loc);
 
 /// grad.broadcast of `operand` into `resultShape` along `dims` (operand dim i -> result dim
-/// dims[i]; strictly increasing; each operand dim 1 or equal to the result dim).
+/// dims[i]; strictly increasing; each operand dim 1 or equal to the result dim). `numSizes`:
+/// the number of `sizes` operands (0, or one per dynamic result dim).
 mlir::FailureOr<mlir::RankedTensorType>
 inferBroadcastType(mlir::Type operand, llvm::ArrayRef<int64_t> dims,
-                   llvm::ArrayRef<int64_t> resultShape, std::optional<mlir::Location> loc);
+                   llvm::ArrayRef<int64_t> resultShape, std::optional<mlir::Location> loc,
+                   size_t numSizes = 0);
 
 /// The `dims` of a numpy-style broadcast of `operandShape` into `resultShape` (trailing dims
 /// aligned), or failure with a diagnostic if the shapes are not broadcastable.
