@@ -118,7 +118,7 @@ std::string cacheKey(ModuleOp module, const CodegenOptions &options, llvm::Targe
   add(std::to_string(options.optLevel) + " " + std::to_string(options.vectorize) + " " +
       std::to_string(static_cast<int>(options.matmulLowering)) + " " +
       std::to_string(options.packMatmulRhs) + " " + std::to_string(options.vectorSize) + " " +
-      std::to_string(options.jitAllocator));
+      std::to_string(options.jitAllocator) + " " + std::to_string(options.optimizeEntries));
   for (int64_t v : options.matmulTile)
     add(std::to_string(v));
   for (int64_t v : options.matmulRegisterTile)
@@ -244,6 +244,7 @@ LogicalResult emitObjects(ModuleOp lowered, llvm::TargetMachine &tm, const Codeg
   if (!llvmModule)
     return failure();
   addPackedEntries(*llvmModule, signatures);
+  markEntriesUnoptimized(*llvmModule, options);
 
   unsigned parts = codegenParts(*llvmModule);
   if (parts <= 1) {

@@ -77,9 +77,33 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CodegenOptions &o
   std::unique_ptr<llvm::TargetMachine> tm(
       target->createTargetMachine(triple, cpu, features, targetOptions, llvm::Reloc::PIC_,
                                   std::nullopt, codeGenOptLevel(options.optLevel)));
-  if (!tm)
+  if (!tm) {
     error = "cannot create a target machine for " + triple;
+    return tm;
+  }
+  // optnone functions (markEntriesUnoptimized) take FastISel instead of SelectionDAG.
+  tm->setO0WantsFastISel(true);
   return tm;
+}
+
+// Note [Unoptimized entries]
+// After grad-outline-kernels a public function is one long basic block of allocations, calls
+// into kernels and cblas_sgemm, memref descriptor plumbing and frees; its C-interface wrapper
+// unpacks one descriptor per argument (229 in the charlm training step). LLVM's SelectionDAG
+// instruction selection grows superlinearly with a block's size: on the charlm step it took
+// 1.5 s of the 2.1 s of code generation, for code that runs once per step next to ~19 ms of
+// kernels. The entries are marked optnone + noinline instead: FastISel selects them linearly,
+// the IR pipeline skips them, and no kernel code is involved (kernels have internal linkage
+// and stay at -O<optLevel>). CodegenOptions::optimizeEntries restores the old behaviour.
+void markEntriesUnoptimized(llvm::Module &module, const CodegenOptions &options) {
+  if (options.optimizeEntries || options.optLevel == 0)
+    return;
+  for (llvm::Function &fn : module) {
+    if (fn.isDeclaration() || fn.hasLocalLinkage())
+      continue;
+    fn.addFnAttr(llvm::Attribute::OptimizeNone);
+    fn.addFnAttr(llvm::Attribute::NoInline);
+  }
 }
 
 llvm::Error optimizeLLVMModule(llvm::Module &module, unsigned optLevel, llvm::TargetMachine *tm) {
@@ -164,6 +188,7 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext, const Codegen
   std::unique_ptr<llvm::Module> llvmModule = translateForTarget(*clone, llvmContext, *tm);
   if (!llvmModule)
     return failure();
+  markEntriesUnoptimized(*llvmModule, options);
   if (llvm::Error err = optimizeLLVMModule(*llvmModule, options.optLevel, tm.get())) {
     emitError(module.getLoc()) << "LLVM optimization failed: " << llvm::toString(std::move(err));
     return failure();

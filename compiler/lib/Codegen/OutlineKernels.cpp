@@ -3,7 +3,9 @@
 // Implements --grad-outline-kernels (Passes.td): every top-level loop nest
 // (scf.for) and linalg op with loops of a public function, on buffers, becomes
 // a call to a private noinline function. Uses scf::outlineSingleBlockRegion on
-// an scf.execute_region wrapped around the op.
+// an scf.execute_region wrapped around the op. A kernel identical to one
+// outlined before (same argument types, same body up to locations) is not kept:
+// its call goes to the earlier function (Note [Shared kernels]).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,8 +16,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Hashing.h"
 
 namespace grad {
 #define GEN_PASS_DEF_GRADOUTLINEKERNELS
@@ -34,6 +39,34 @@ bool isKernel(Operation *op) {
   return linalg && linalg.hasPureBufferSemantics() && linalg.getNumLoops() > 0;
 }
 
+// Note [Shared kernels]
+// A training step repeats the same loop nest many times: Adam's update of every parameter of
+// one shape, the fills of same-shaped gradients, each layer's layer_norm and gelu. Outlining
+// gives each occurrence its own function, and everything after outlining (vector and loop
+// lowering, the conversion to the LLVM dialect, LLVM's optimization and code generation) then
+// compiles the same code again: 261 kernels of which 86 differ in the charlm step. Loop
+// bounds, constants and buffers are arguments of the outlined function, so occurrences on
+// different buffers are the same function; one is kept and every occurrence calls it. Two
+// kernels are the same when their function types match and their bodies are equivalent up to
+// locations (OperationEquivalence); a structural hash buckets the candidates.
+
+/// Hash of a kernel's function type and the op names and result types of its body, in order.
+llvm::hash_code kernelHash(func::FuncOp fn) {
+  llvm::hash_code hash = hash_value(fn.getFunctionType());
+  fn.getBody().walk([&](Operation *op) {
+    hash = llvm::hash_combine(hash, op->getName(), op->getNumRegions(), op->getNumOperands());
+    for (Type type : op->getResultTypes())
+      hash = llvm::hash_combine(hash, type);
+  });
+  return hash;
+}
+
+bool sameKernel(func::FuncOp a, func::FuncOp b) {
+  return a.getFunctionType() == b.getFunctionType() &&
+         OperationEquivalence::isRegionEquivalentTo(&a.getBody(), &b.getBody(),
+                                                    OperationEquivalence::IgnoreLocations);
+}
+
 struct OutlineKernels : grad::impl::GradOutlineKernelsBase<OutlineKernels> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -43,6 +76,7 @@ struct OutlineKernels : grad::impl::GradOutlineKernelsBase<OutlineKernels> {
       if (fn.isPublic() && !fn.isExternal())
         publics.push_back(fn);
     IRRewriter rewriter(&getContext());
+    llvm::DenseMap<unsigned, SmallVector<func::FuncOp>> kernelsByHash;
     for (func::FuncOp fn : publics) {
       SmallVector<Operation *> kernels;
       for (Block &block : fn.getBody())
@@ -75,7 +109,17 @@ struct OutlineKernels : grad::impl::GradOutlineKernelsBase<OutlineKernels> {
             "llvm.linkage", LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal));
         outlined->getOperation()->setAttr("passthrough",
                                           rewriter.getArrayAttr({rewriter.getStringAttr("noinline")}));
-        symbols.insert(*outlined);
+        // An earlier identical kernel takes this call (Note [Shared kernels]).
+        SmallVector<func::FuncOp> &bucket =
+            kernelsByHash[static_cast<unsigned>(kernelHash(*outlined))];
+        auto same = llvm::find_if(bucket, [&](func::FuncOp k) { return sameKernel(k, *outlined); });
+        if (same != bucket.end()) {
+          call.setCallee(same->getSymName());
+          rewriter.eraseOp(*outlined);
+        } else {
+          symbols.insert(*outlined);
+          bucket.push_back(*outlined);
+        }
         // The execute_region now holds only the call: splice it into the parent block.
         Block &inner = region.getRegion().front();
         Operation *terminator = inner.getTerminator();

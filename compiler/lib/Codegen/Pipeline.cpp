@@ -73,6 +73,8 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cstdlib>
+
 using namespace mlir;
 
 namespace grad {
@@ -250,6 +252,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, const CodegenOptions &options)
   buildLinalgToLLVMPipeline(pm, options);
   if (options.configurePassManager)
     options.configurePassManager(pm);
+  if (const char *env = std::getenv("GRAD_TIME_PASSES"); env && *env && *env != '0')
+    pm.enableTiming();
   return pm.run(module);
 }
 

@@ -81,3 +81,53 @@ func.func @g(%x: memref<4xf32>) {
   call @helper(%x) : (memref<4xf32>) -> ()
   return
 }
+
+// -----
+
+// Note [Shared kernels]: identical loop nests on different buffers share one function (the
+// buffers and bounds are its arguments); a nest that differs in its body (mulf instead of addf)
+// or in a type (memref<8xf32>) gets its own.
+// CHECK-LABEL: func.func private @s_k0(
+// CHECK-SAME: memref<4xf32>
+// CHECK: arith.addf
+// CHECK-LABEL: func.func private @s_k2(
+// CHECK-SAME: memref<4xf32>
+// CHECK: arith.mulf
+// CHECK-LABEL: func.func private @s_k3(
+// CHECK-SAME: memref<8xf32>
+// CHECK: arith.addf
+// CHECK-NOT: func.func private
+// CHECK-LABEL: func.func @s(
+// CHECK-SAME: %[[A:[^:]+]]: memref<4xf32>, %[[B:[^:]+]]: memref<4xf32>, %[[C:[^:]+]]: memref<8xf32>
+// CHECK: call @s_k0(%[[A]],
+// CHECK-NEXT: call @s_k0(%[[B]],
+// CHECK-NEXT: call @s_k2(%[[A]],
+// CHECK-NEXT: call @s_k3(%[[C]],
+// CHECK-NEXT: return
+func.func @s(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %a[%i] : memref<4xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %a[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %b[%i] : memref<4xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %b[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %a[%i] : memref<4xf32>
+    %w = arith.mulf %v, %v : f32
+    memref.store %w, %a[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %c[%i] : memref<8xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %c[%i] : memref<8xf32>
+  }
+  return
+}

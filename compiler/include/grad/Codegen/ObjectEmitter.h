@@ -54,6 +54,13 @@ std::unique_ptr<llvm::Module> translateForTarget(mlir::ModuleOp lowered,
                                                  llvm::LLVMContext &llvmContext,
                                                  llvm::TargetMachine &tm);
 
+/// Marks every defined function of `module` with external linkage (the entries that
+/// grad-outline-kernels leaves: allocations, kernel and BLAS calls, frees; and their
+/// C-interface wrappers) optnone and noinline, unless options.optimizeEntries or
+/// options.optLevel is 0. With createTargetMachine's fast instruction selection for optnone
+/// functions, LLVM then spends next to nothing on them (Note [Unoptimized entries]).
+void markEntriesUnoptimized(llvm::Module &module, const CodegenOptions &options);
+
 /// Runs `tm`'s code generator on `module` into `os`. Returns an error message or "".
 std::string emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
                             llvm::raw_pwrite_stream &os, llvm::CodeGenFileType kind);

@@ -53,6 +53,11 @@ struct CodegenOptions {
   bool parallel = true;
   /// Smallest iteration count of an op that is split over threads.
   int64_t parallelMinWork = 32768;
+  /// Optimize the public entry functions (and their C-interface wrappers) like the kernels.
+  /// Off by default (Note [Unoptimized entries] in ObjectEmitter.cpp): after
+  /// grad-outline-kernels an entry only allocates, calls kernels and BLAS, and frees, so it is
+  /// compiled with optnone and fast instruction selection. Only at optLevel > 0.
+  bool optimizeEntries = false;
   /// Target for object emission; empty = the host CPU and its features.
   std::string targetTriple;
   std::string targetCPU;
