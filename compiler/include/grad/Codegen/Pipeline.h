@@ -62,6 +62,9 @@ struct CodegenOptions {
   std::string targetTriple;
   std::string targetCPU;
   std::string targetFeatures;
+  /// Verify the module after every lowering pass (MLIR's default) instead of once at the
+  /// end. gradc turns it on; GRAD_VERIFY_PASSES=1 turns it on everywhere.
+  bool verifyEachPass = false;
   /// Called on the pass manager before it runs (gradc uses it for
   /// --print-ir-after-all and --time-passes).
   std::function<void(mlir::PassManager &)> configurePassManager;
@@ -90,6 +93,9 @@ struct LLVMLoweringOptions {
   bool openmp = false;  ///< omp -> LLVM (the parallel CPU code)
   /// memref.alloc through the generic _mlir_memref_to_llvm_alloc (the JIT allocator).
   bool genericAllocFunctions = false;
+  /// The per-function conversions (strided metadata, affine, vector, math, arith) nested on
+  /// func.func, so that MLIR runs them on the functions in parallel (the CPU kernels).
+  bool nestOnFunctions = false;
 };
 
 /// Adds memref/affine/vector/math/arith/func/cf (+gpu host, omp) -> LLVM dialect to `pm`,
