@@ -329,6 +329,9 @@ CompiledModule::compile(ModuleOp module, const CodegenOptions &options,
     return failure();
   CodegenOptions jitOptions = options;
   jitOptions.jitAllocator = true;
+  // The signatures are static and supported (collectSignatures): one verification after the
+  // lowering instead of one per pass (CodegenOptions::verifyEachPass).
+  jitOptions.verifyEachPass = false;
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(jitOptions, error);
   if (!tm)

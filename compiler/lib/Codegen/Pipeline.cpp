@@ -272,8 +272,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, const CodegenOptions &options)
   buildGradToLinalgPipeline(pm, /*siblingReductions=*/true);
   buildLinalgToLLVMPipeline(pm, options);
   // Verifying the whole module after each of ~40 module passes cost 0.3-0.6 s of the charlm
-  // step's ~1.2 s lowering; the JIT verifies once at the end instead (gradc, grad-opt and
-  // GRAD_VERIFY_PASSES=1 after every pass).
+  // step's ~1.2 s lowering; the JIT verifies once at the end instead
+  // (CodegenOptions::verifyEachPass).
   bool verifyEach = options.verifyEachPass || envFlag("GRAD_VERIFY_PASSES");
   pm.enableVerifier(verifyEach);
   if (options.configurePassManager)

@@ -343,7 +343,6 @@ int Gradc::run() {
 int Gradc::emitNative(ModuleOp module, llvm::raw_pwrite_stream &os) {
   CodegenOptions codegen;
   codegen.optLevel = options.optLevel;
-  codegen.verifyEachPass = true;
   // The emitters lower a clone of the module, translate it to LLVM IR and run LLVM's codegen;
   // the lowering passes are timed and printed like the graph passes.
   std::optional<TimingScope> codegenTiming;
