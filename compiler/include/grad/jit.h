@@ -34,6 +34,10 @@ enum class Device {
 /// How grad::jit treats an argument shape it has not compiled for (docs/dynamic-shapes.md).
 enum class Dynamic {
   Static, ///< every new signature (shapes and dtypes) is traced and compiled again, as jax.jit
+  /// torch.compile's "automatic dynamic" (API.md). NOT BUILT YET: accepted so that code written
+  /// against the documented API compiles, but it compiles one version per signature as Static
+  /// does, and says so once on stderr when the function is created (docs/dynamic-shapes.md).
+  Auto,
 };
 
 /// Options of grad::trace and grad::jit.

@@ -281,6 +281,12 @@ JitCache::JitCache(FlatFn fn, JitOptions options) : impl_(std::make_unique<Impl>
   impl_->options.backend = JitBackend::Interpreter;
 #endif
   impl_->context = createTraceContext();
+  if (impl_->options.dynamic == Dynamic::Auto)
+    std::fprintf(stderr,
+                 "grad::jit @%s: warning: Dynamic::Auto is not implemented yet; every new "
+                 "signature is compiled separately, as with Dynamic::Static "
+                 "(docs/dynamic-shapes.md)\n",
+                 impl_->options.name.c_str());
 }
 
 JitCache::~JitCache() = default;

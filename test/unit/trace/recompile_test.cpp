@@ -180,4 +180,22 @@ TEST(Recompile, GradLogTakesAListOfChannels) {
   EXPECT_NE(err.find("compile #1 (first call"), std::string::npos) << err;
 }
 
+// Dynamic::Auto is named in API.md but not built: it must say so, and work as Static.
+TEST(RecompileAuto, AutoWarnsThatItIsNotImplementedAndCompilesPerSignature) {
+  JitOptions options = interpreted();
+  options.dynamic = Dynamic::Auto;
+  testing::internal::CaptureStderr();
+  auto f = jit(scaleAndAdd, options);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("grad::jit @f: warning: Dynamic::Auto is not implemented yet"),
+            std::string::npos)
+      << err;
+  std::vector<Tensor> a = args({8, 3}), b = args({16, 3});
+  Tensor ya = f(a), yb = f(b);
+  EXPECT_LT(max(abs(ya - (a[0] * 2.0 + a[1]))).item<float>(), 1e-6f);
+  EXPECT_LT(max(abs(yb - (b[0] * 2.0 + b[1]))).item<float>(), 1e-6f);
+  EXPECT_EQ(yb.shape(), (Shape{16, 3}));
+  EXPECT_EQ(f.num_traces(), 2u);
+}
+
 } // namespace
