@@ -107,6 +107,18 @@ def case_row_reductions():
                     f32((X * Y).sum(axis=1))]
 
 
+def case_bool_inputs():
+    # A causal-style i1 mask broadcast over batch and heads under `where` after an exp, and the
+    # row sums of the result (test/lit/lowering/bool-inputs.mlir).
+    r = rng(15)
+    x = f32(r.normal(size=(2, 3, 16, 32)))
+    y = f32(r.normal(size=(2, 3, 16, 32)))
+    m = np.tril(np.ones((16, 32), dtype=bool), k=8)
+    X, Y = up(x, y)
+    w = np.where(m, np.exp(X), Y)
+    return [x, y, m], [f32(w), f32(w.sum(axis=3))]
+
+
 def case_reduce_broadcast():
     # A whole-tensor reduction that absorbs a broadcast (sum(broadcast(x) * w) over all axes):
     # the compiled path once built an invalid vector.contract for it.

@@ -354,6 +354,67 @@ LogicalResult splitRowReduction(RewriterBase &rewriter, linalg::GenericOp op, in
   return success();
 }
 
+/// Note [Boolean inputs are read as bytes]: an i1 buffer holds one byte per element, while
+/// LLVM loads and stores vector<N x i1> as N packed bits, so an op that reads an i1 tensor
+/// cannot be vectorized as it is (it used to stay a scalar loop nest: the causal mask of a
+/// transformer's attention made its masked softmax forward and backward, exp and all, scalar).
+/// Each i1 input of an elementwise or reduction generic whose outputs are not i1 is widened
+/// once, in a small generic of its own (`arith.extui` to i8, scalar, over the mask's own
+/// shape), and the consumer reads the i8 tensor and truncates in its body; it then vectorizes
+/// (a vector<16xi8> load, a trunc to vector<16xi1>, a select). One widening per i1 value.
+void widenBoolInputs(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<linalg::GenericOp> consumers;
+  func.walk([&](linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics())
+      return;
+    auto isBool = [](Type t) {
+      auto shaped = dyn_cast<RankedTensorType>(t);
+      return shaped && shaped.getElementType().isInteger(1);
+    };
+    if (llvm::any_of(op.getDpsInits(), [&](Value v) { return isBool(v.getType()); }))
+      return;
+    if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+          auto type = dyn_cast<RankedTensorType>(input->get().getType());
+          return isBool(input->get().getType()) && type.hasStaticShape();
+        }))
+      consumers.push_back(op);
+  });
+  llvm::DenseMap<Value, Value> widened;
+  Type i8 = rewriter.getI8Type();
+  for (linalg::GenericOp op : consumers) {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      auto type = dyn_cast<RankedTensorType>(input->get().getType());
+      if (!type || !type.getElementType().isInteger(1) || !type.hasStaticShape())
+        continue;
+      Value &wide = widened[input->get()];
+      if (!wide) {
+        Location loc = input->get().getLoc();
+        rewriter.setInsertionPointAfterValue(input->get());
+        Value empty = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), i8);
+        AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
+        SmallVector<utils::IteratorType> parallel(type.getRank(), utils::IteratorType::parallel);
+        wide = rewriter
+                   .create<linalg::GenericOp>(
+                       loc, empty.getType(), input->get(), empty, ArrayRef<AffineMap>{id, id},
+                       parallel,
+                       [&](OpBuilder &b, Location l, ValueRange args) {
+                         b.create<linalg::YieldOp>(l, Value(b.create<arith::ExtUIOp>(
+                                                          l, b.getI8Type(), args[0])));
+                       })
+                   .getResult(0);
+      }
+      BlockArgument arg = op.getMatchingBlockArgument(input);
+      rewriter.modifyOpInPlace(op, [&] {
+        input->set(wide);
+        arg.setType(i8);
+      });
+      rewriter.setInsertionPointToStart(op.getBody());
+      auto narrow = rewriter.create<arith::TruncIOp>(op.getLoc(), rewriter.getI1Type(), arg);
+      rewriter.replaceAllUsesExcept(arg, narrow.getResult(), narrow);
+    }
+  }
+}
+
 struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize> {
   using GradTileAndVectorizeBase::GradTileAndVectorizeBase;
 
@@ -375,6 +436,9 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         fuseMatmulEpilogues(rewriter, func, cacheTile, skipBlasMatmuls);
     if (failed(fusedMatmuls))
       return signalPassFailure();
+
+    // Note [Boolean inputs are read as bytes].
+    widenBoolInputs(rewriter, func);
 
     // Note [Row reductions in vector registers].
     SmallVector<linalg::GenericOp> rowReductions;
@@ -453,8 +517,9 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
 
     for (Operation *op : toVectorize) {
       // LLVM packs vector<Nxi1> into bits in memory, while i1 buffers hold one
-      // byte per element (scalar i1 loads/stores): ops that read or write i1
-      // tensors stay scalar. i1 values inside fused bodies are unaffected.
+      // byte per element (scalar i1 loads/stores): ops that still read or write i1
+      // tensors (the widenings, i1 results) stay scalar. i1 values inside fused
+      // bodies are unaffected. Note [Boolean inputs are read as bytes].
       if (llvm::any_of(op->getOperandTypes(), [](Type t) {
             auto shaped = dyn_cast<ShapedType>(t);
             return shaped && shaped.getElementType().isInteger(1);
