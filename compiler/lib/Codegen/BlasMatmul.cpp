@@ -535,6 +535,8 @@ struct SplitMatmulFills : grad::impl::GradSplitMatmulFillsBase<SplitMatmulFills>
 //===----------------------------------------------------------------------===//
 
 struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
+  using GradMatmulToBlasBase::GradMatmulToBlasBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::vector<std::pair<linalg::LinalgOp, GemmPlan>> work;
@@ -599,17 +601,37 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       Value one = b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 1.0));
       Value beta = overwrite ? b.create<arith::ConstantOp>(loc, FloatAttr::get(element, 0.0)) : one;
       // One loop per batch dim of size > 1; each advances the operands by their strides.
-      for (auto [d, size] : llvm::enumerate(plan.batchSizes)) {
-        if (size == 1)
-          continue;
-        auto loop = b.create<scf::ForOp>(loc, index(0), index(size), index(1));
+      // Note [Parallel batches of small gemms]: with parallel-batch, a gemm below OpenBLAS's
+      // threading threshold runs single-threaded inside OpenBLAS, so its batch loops become one
+      // scf.forall (an OpenMP loop later) and the calls of different batch points run on
+      // different threads. Each C block is written by one call: no reduction, and the result
+      // does not depend on the thread count.
+      SmallVector<int64_t> loopDims;
+      for (auto [d, size] : llvm::enumerate(plan.batchSizes))
+        if (size > 1)
+          loopDims.push_back(d);
+      bool forall = parallelBatch && !loopDims.empty() &&
+                    plan.m * plan.n * plan.k <= parallelBatchMaxWork;
+      SmallVector<Value> ivs;
+      if (forall) {
+        SmallVector<OpFoldResult> bounds;
+        for (int64_t d : loopDims)
+          bounds.push_back(b.getIndexAttr(plan.batchSizes[d]));
+        auto loop = b.create<scf::ForallOp>(loc, bounds, ValueRange{}, std::nullopt);
         b.setInsertionPointToStart(loop.getBody());
-        Value iv = loop.getInductionVar();
+        llvm::append_range(ivs, loop.getInductionVars());
+      } else {
+        for (int64_t d : loopDims) {
+          auto loop = b.create<scf::ForOp>(loc, index(0), index(plan.batchSizes[d]), index(1));
+          b.setInsertionPointToStart(loop.getBody());
+          ivs.push_back(loop.getInductionVar());
+        }
+      }
+      for (auto [d, iv] : llvm::zip(loopDims, ivs))
         for (unsigned i = 0; i < 3; ++i)
           if (int64_t stride = plan.batchStrides[i][d])
             offsets[i] = b.create<arith::AddIOp>(loc, offsets[i],
                                                  b.create<arith::MulIOp>(loc, iv, index(stride)));
-      }
       Value pointers[3];
       for (unsigned i = 0; i < 3; ++i) {
         Value off = b.create<arith::IndexCastOp>(loc, b.getI64Type(), offsets[i]);

@@ -190,8 +190,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   pm.addNestedPass<func::FuncOp>(createGradEarlyDealloc());
 
   // Buffers -> BLAS calls, loops and 1-D vectors.
-  if (blas)
-    pm.addPass(createGradMatmulToBlas());
+  if (blas) {
+    GradMatmulToBlasOptions toBlas;
+    toBlas.parallelBatch = parallel; // Note [Parallel batches of small gemms]
+    pm.addPass(createGradMatmulToBlas(toBlas));
+  }
   // One function per loop nest from here on: smaller functions for LLVM (compile time grows
   // superlinearly with a function's size) and parallel function passes.
   pm.addPass(createGradOutlineKernels());

@@ -68,9 +68,10 @@ func.func @weight_gradient(%x: tensor<4x8x16xf32>, %g: tensor<4x8x24xf32>) -> te
 // BUF-LABEL: func.func @attention_scores
 // BUF-NOT: linalg.
 // BUF-NOT: memref.copy
-// BUF: scf.for %[[B:.*]] = %{{.*}} to %c2
+// Small gemms (8 x 8 x 16): the batch loops are one scf.forall (Note [Parallel batches of small
+// gemms]).
+// BUF: scf.forall (%[[B:.*]], %[[H:.*]]) in (2, 4)
 // BUF: arith.muli %[[B]], %c512
-// BUF: scf.for %[[H:.*]] = %{{.*}} to %c4
 // BUF: arith.muli %[[H]], %c16
 // BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c112_i32, %c8_i32, %c8_i32{{.*}}, %c16_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}})
 // BUF-NOT: linalg.
@@ -104,8 +105,7 @@ func.func @attention_scores(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>) 
 // CHECK: linalg.generic {{.*}} ins(%[[P]] : tensor<2x8x4x16xf32>)
 // CHECK: tensor.collapse_shape {{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x8x4x16xf32> into tensor<2x8x64xf32>
 // BUF-LABEL: func.func @attention_output
-// BUF: scf.for
-// BUF: scf.for
+// BUF: scf.forall ({{.*}}) in (2, 4)
 // BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c111_i32{{.*}}, %c8_i32, %c16_i32, %c8_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}}, %{{.*}}, %c64_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}})
 // The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
 // LLVM-LABEL: llvm.func internal @attention_output_k{{[0-9]+}}(

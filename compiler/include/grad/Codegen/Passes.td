@@ -173,6 +173,14 @@ def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
     (OpenBLAS); an object file that contains such calls must be linked with
     -lopenblas. Other contractions stay (loops later).
 
+    With `parallel-batch`, the batch loops of a gemm of at most
+    `parallel-batch-max-work` multiply-adds (M * N * K: below OpenBLAS's own
+    threshold for threading one call, 4 * 65536, so each call runs on its
+    caller's thread) are one scf.forall instead: after outlining,
+    scf-forall-to-parallel and convert-scf-to-openmp split the batch over the
+    OpenMP threads (attention's per-head products, 64 calls per batched
+    matmul). Larger gemms keep serial loops: OpenBLAS threads each call.
+
     Before:
       linalg.matmul_transpose_a ins(%a, %b : memref<7x5xf32>, memref<7x3xf32>)
                                 outs(%c : memref<5x3xf32>)
@@ -180,6 +188,13 @@ def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
       call @cblas_sgemm(%c101, %c112, %c111, %c5, %c3, %c7, %one, %pa, %c5, %pb, %c3,
                         %one, %pc, %c3)
   }];
+  let options = [
+    Option<"parallelBatch", "parallel-batch", "bool", /*default=*/"false",
+           "Run the batch loops of small gemms as one scf.forall (OpenMP threads)">,
+    Option<"parallelBatchMaxWork", "parallel-batch-max-work", "int64_t",
+           /*default=*/"262144",
+           "Largest M * N * K of a gemm whose batch loops are parallel">,
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect"];
