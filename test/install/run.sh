@@ -15,8 +15,9 @@ P="$SCRATCH/prefix"
 rm -rf "$SCRATCH"
 cmake --install "$BUILD_DIR" --prefix "$P" >/dev/null
 
-# Only headers under include/ (no CMakeFiles/ or cmake_install.cmake from the build tree).
-stray=$(find "$P/include" -type f ! -name '*.h' ! -name '*.inc' ! -name '*.td'; \
+# Only headers under include/ (.h, the op table grad/op_table.def, .inc, .td; no CMakeFiles/ or
+# cmake_install.cmake from the build tree).
+stray=$(find "$P/include" -type f ! -name '*.h' ! -name '*.def' ! -name '*.inc' ! -name '*.td'; \
         find "$P/include" -type d -name CMakeFiles)
 if [ -n "$stray" ]; then
   echo "install: unexpected files under include/:"; echo "$stray"; exit 1

@@ -181,47 +181,17 @@ Value create(OpBuilder &b, Location loc, Type type, ValueRange operands,
   return b.create<Op>(loc, TypeRange{type}, operands, attrs).getResult();
 }
 
-/// Dispatch for the op kinds that need only operands; `type` is computed by the caller.
+/// Dispatch for the op kinds that need only operands; `type` is computed by the caller. The
+/// unary and binary rows of grad/op_table.def, plus select, matmul and gather.
 Value createByKind(OpBuilder &b, Location loc, OpKind kind, Type type, ValueRange operands) {
   switch (kind) {
-  case OpKind::Neg:
-    return create<NegOp>(b, loc, type, operands);
-  case OpKind::Exp:
-    return create<ExpOp>(b, loc, type, operands);
-  case OpKind::Log:
-    return create<LogOp>(b, loc, type, operands);
-  case OpKind::Sqrt:
-    return create<SqrtOp>(b, loc, type, operands);
-  case OpKind::Rsqrt:
-    return create<RsqrtOp>(b, loc, type, operands);
-  case OpKind::Abs:
-    return create<AbsOp>(b, loc, type, operands);
-  case OpKind::Tanh:
-    return create<TanhOp>(b, loc, type, operands);
-  case OpKind::Sigmoid:
-    return create<SigmoidOp>(b, loc, type, operands);
-  case OpKind::Relu:
-    return create<ReluOp>(b, loc, type, operands);
-  case OpKind::Gelu:
-    return create<GeluOp>(b, loc, type, operands);
-  case OpKind::Sin:
-    return create<SinOp>(b, loc, type, operands);
-  case OpKind::Cos:
-    return create<CosOp>(b, loc, type, operands);
-  case OpKind::Add:
-    return create<AddOp>(b, loc, type, operands);
-  case OpKind::Sub:
-    return create<SubOp>(b, loc, type, operands);
-  case OpKind::Mul:
-    return create<MulOp>(b, loc, type, operands);
-  case OpKind::Div:
-    return create<DivOp>(b, loc, type, operands);
-  case OpKind::Maximum:
-    return create<MaximumOp>(b, loc, type, operands);
-  case OpKind::Minimum:
-    return create<MinimumOp>(b, loc, type, operands);
-  case OpKind::Pow:
-    return create<PowOp>(b, loc, type, operands);
+#define GRAD_UNARY_OP(Name, ...)                                                                  \
+  case OpKind::Name:                                                                             \
+    return create<Name##Op>(b, loc, type, operands);
+#define GRAD_BINARY_OP(Name, ...)                                                                 \
+  case OpKind::Name:                                                                             \
+    return create<Name##Op>(b, loc, type, operands);
+#include "grad/op_table.def"
   case OpKind::Select:
     return create<SelectOp>(b, loc, type, operands);
   case OpKind::Matmul:
@@ -232,9 +202,6 @@ Value createByKind(OpBuilder &b, Location loc, OpKind kind, Type type, ValueRang
     return {};
   }
 }
-
-bool isUnary(OpKind k) { return k >= OpKind::Neg && k <= OpKind::Cos; }
-bool isBinary(OpKind k) { return k >= OpKind::Add && k <= OpKind::Pow; }
 
 FailureOr<Value> buildUnchecked(OpBuilder &b, Location loc, OpKind kind, ValueRange operands,
                                 const OpAttrs &attrs) {
@@ -255,7 +222,7 @@ FailureOr<Value> buildUnchecked(OpBuilder &b, Location loc, OpKind kind, ValueRa
       return emitError(loc) << "'grad.constant' op: the payload is not a concrete tensor";
     return b.create<ConstantOp>(loc, *value).getResult();
   }
-  if (isUnary(kind) || isBinary(kind)) {
+  if (info.family == OpFamily::Unary || info.family == OpFamily::Binary) {
     auto type = inferElementwiseType(name, operands.getTypes(), loc);
     if (failed(type))
       return failure();
@@ -336,9 +303,10 @@ FailureOr<Value> buildUnchecked(OpBuilder &b, Location loc, OpKind kind, ValueRa
         .create<AllReduceOp>(loc, typeOf(0), operands[0],
                              b.getStringAttr(collective_op_name(attrs.collective)))
         .getResult();
-  case OpKind::Sum:
-  case OpKind::Mean:
-  case OpKind::Max: {
+  default:
+    break;
+  }
+  if (info.family == OpFamily::Reduce) {
     auto axes = dialectAxes(name, operands[0], attrs.axes, loc);
     if (failed(axes))
       return failure();
@@ -347,14 +315,14 @@ FailureOr<Value> buildUnchecked(OpBuilder &b, Location loc, OpKind kind, ValueRa
       return failure();
     SmallVector<NamedAttribute> named = {b.getNamedAttr("axes", i64s(*axes)),
                                          b.getNamedAttr("keepdim", b.getBoolAttr(attrs.keepdim))};
-    if (kind == OpKind::Sum)
-      return create<SumOp>(b, loc, *type, operands, named);
-    if (kind == OpKind::Mean)
-      return create<MeanOp>(b, loc, *type, operands, named);
-    return create<MaxOp>(b, loc, *type, operands, named);
-  }
-  default:
-    break;
+    switch (kind) {
+#define GRAD_REDUCE_OP(Name, ...)                                                                 \
+  case OpKind::Name:                                                                             \
+    return create<Name##Op>(b, loc, *type, operands, named);
+#include "grad/op_table.def"
+    default:
+      break;
+    }
   }
   return emitError(loc) << "grad dialect: no op for op-table kind '" << info.name << "'";
 }
@@ -456,13 +424,11 @@ std::optional<std::pair<OpKind, OpAttrs>> decodeGradOp(Operation *op) {
     if (!collective)
       return std::nullopt;
     attrs.collective = *collective;
-  } else if (auto sum = dyn_cast<SumOp>(op)) {
-    readReduce(sum, attrs);
-  } else if (auto mean = dyn_cast<MeanOp>(op)) {
-    readReduce(mean, attrs);
-  } else if (auto max = dyn_cast<MaxOp>(op)) {
-    readReduce(max, attrs);
   }
+#define GRAD_REDUCE_OP(Name, ...)                                                                 \
+  if (auto reduce = dyn_cast<Name##Op>(op))                                                      \
+    readReduce(reduce, attrs);
+#include "grad/op_table.def"
   return std::make_pair(*kind, std::move(attrs));
 }
 

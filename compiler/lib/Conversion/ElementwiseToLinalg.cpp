@@ -65,29 +65,41 @@ template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
   Fn fn;
 };
 
-Value neg(OpBuilder &b, Location loc, Value x) {
+/// The scalar body of a unary op whose op-table row says `Custom` (a specialization below per
+/// op); the other rows name a `math` op, applied by mathBody.
+struct Custom;
+template <typename OpTy> Value customBody(OpBuilder &b, Location loc, Value x) {
+  static_assert(sizeof(OpTy) == 0, "op_table.def says Custom: write customBody<Op> here");
+  return {};
+}
+template <typename MathOp> Value mathBody(OpBuilder &b, Location loc, Value x) {
+  return b.create<MathOp>(loc, x);
+}
+/// The body function of a unary row: its math op, or its custom body.
+template <typename OpTy, typename Lowering> constexpr auto unaryBody() {
+  if constexpr (std::is_same_v<Lowering, Custom>)
+    return &customBody<OpTy>;
+  else
+    return &mathBody<Lowering>;
+}
+
+template <> Value customBody<NegOp>(OpBuilder &b, Location loc, Value x) {
   if (isFloat(x.getType()))
     return b.create<arith::NegFOp>(loc, x);
   return b.create<arith::SubIOp>(loc, scalarConstant(b, loc, x.getType(), 0), x);
 }
-Value exp(OpBuilder &b, Location loc, Value x) { return b.create<math::ExpOp>(loc, x); }
-Value log(OpBuilder &b, Location loc, Value x) { return b.create<math::LogOp>(loc, x); }
-Value sqrt(OpBuilder &b, Location loc, Value x) { return b.create<math::SqrtOp>(loc, x); }
-Value rsqrt(OpBuilder &b, Location loc, Value x) {
+template <> Value customBody<RsqrtOp>(OpBuilder &b, Location loc, Value x) {
   // 1 / sqrt(x), as the eager kernel computes it (math.rsqrt may be approximate).
   return b.create<arith::DivFOp>(loc, scalarConstant(b, loc, x.getType(), 1),
                                  b.create<math::SqrtOp>(loc, x));
 }
-Value abs(OpBuilder &b, Location loc, Value x) {
+template <> Value customBody<AbsOp>(OpBuilder &b, Location loc, Value x) {
   if (isFloat(x.getType()))
     return b.create<math::AbsFOp>(loc, x);
   return b.create<math::AbsIOp>(loc, x);
 }
-Value tanh(OpBuilder &b, Location loc, Value x) { return b.create<math::TanhOp>(loc, x); }
-Value sin(OpBuilder &b, Location loc, Value x) { return b.create<math::SinOp>(loc, x); }
-Value cos(OpBuilder &b, Location loc, Value x) { return b.create<math::CosOp>(loc, x); }
 
-Value relu(OpBuilder &b, Location loc, Value x) {
+template <> Value customBody<ReluOp>(OpBuilder &b, Location loc, Value x) {
   // x > 0 or unordered ? x : 0: NaN propagates, as eager, torch.relu and arith.maximumf.
   Value zero = scalarConstant(b, loc, x.getType(), 0);
   Value positive = isFloat(x.getType())
@@ -96,7 +108,7 @@ Value relu(OpBuilder &b, Location loc, Value x) {
   return b.create<arith::SelectOp>(loc, positive, x, zero);
 }
 
-Value sigmoid(OpBuilder &b, Location loc, Value x) {
+template <> Value customBody<SigmoidOp>(OpBuilder &b, Location loc, Value x) {
   // e = exp(-|x|), r = 1 / (1 + e): x >= 0 ? r : e * r. Never exp of a large
   // positive number.
   Type t = x.getType();
@@ -109,7 +121,7 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return b.create<arith::SelectOp>(loc, nonNegative, r, b.create<arith::MulFOp>(loc, e, r));
 }
 
-Value gelu(OpBuilder &b, Location loc, Value x) {
+template <> Value customBody<GeluOp>(OpBuilder &b, Location loc, Value x) {
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the eager kernel's order.
   Type t = x.getType();
   // ((0.044715 * x) * x) * x, the same rounding as the eager kernel.
@@ -233,18 +245,9 @@ struct ConvertLowering : OpConversionPattern<ConvertOp> {
 
 void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<UnaryLowering<NegOp>>(ctx, neg);
-  patterns.add<UnaryLowering<ExpOp>>(ctx, exp);
-  patterns.add<UnaryLowering<LogOp>>(ctx, log);
-  patterns.add<UnaryLowering<SqrtOp>>(ctx, sqrt);
-  patterns.add<UnaryLowering<RsqrtOp>>(ctx, rsqrt);
-  patterns.add<UnaryLowering<AbsOp>>(ctx, abs);
-  patterns.add<UnaryLowering<TanhOp>>(ctx, tanh);
-  patterns.add<UnaryLowering<SigmoidOp>>(ctx, sigmoid);
-  patterns.add<UnaryLowering<ReluOp>>(ctx, relu);
-  patterns.add<UnaryLowering<GeluOp>>(ctx, gelu);
-  patterns.add<UnaryLowering<SinOp>>(ctx, sin);
-  patterns.add<UnaryLowering<CosOp>>(ctx, cos);
+#define GRAD_UNARY_OP(Name, mnemonic, Backward, saves, dtypes, ref, lowering, summary)            \
+  patterns.add<UnaryLowering<Name##Op>>(ctx, unaryBody<Name##Op, lowering>());
+#include "grad/op_table.def"
   patterns
       .add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
            BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/scalar_math.h"
 
 #include <cmath>
 #include <limits>
@@ -274,59 +275,26 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
 // Unary
 //===----------------------------------------------------------------------===//
 
-OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
-  // neg(neg x) = x exactly: negation only flips the sign bit.
-  if (auto inner = getOperand().getDefiningOp<NegOp>())
+namespace {
+/// Identities a unary op folds before evaluating constants: none, except the overloads below.
+OpFoldResult foldUnaryIdentity(Operation *) { return {}; }
+/// neg(neg x) = x exactly: negation only flips the sign bit.
+OpFoldResult foldUnaryIdentity(NegOp op) {
+  if (auto inner = op.getOperand().getDefiningOp<NegOp>())
     return inner.getOperand();
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return -x; });
+  return {};
 }
-OpFoldResult ExpOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::exp(x); });
-}
-OpFoldResult LogOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::log(x); });
-}
-OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::sqrt(x); });
-}
-OpFoldResult RsqrtOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) {
-    using T = decltype(x);
-    return T(1) / std::sqrt(x);
-  });
-}
-OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::abs(x); });
-}
-OpFoldResult TanhOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::tanh(x); });
-}
-OpFoldResult SigmoidOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) {
-    using T = decltype(x);
-    return T(1) / (T(1) + std::exp(-x));
-  });
-}
-OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
-  // relu(NaN) = NaN, as torch.relu.
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) {
-    using T = decltype(x);
-    return (x > T(0) || std::isnan(x)) ? x : T(0);
-  });
-}
-OpFoldResult GeluOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) {
-    using T = decltype(x);
-    const T k = static_cast<T>(0.7978845608028654); // sqrt(2 / pi)
-    return T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
-  });
-}
-OpFoldResult SinOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::sin(x); });
-}
-OpFoldResult CosOp::fold(FoldAdaptor adaptor) {
-  return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return std::cos(x); });
-}
+} // namespace
+
+// One fold() per unary row of grad/op_table.def: the identities above, then the row's scalar
+// reference function on constant float operands.
+#define GRAD_UNARY_OP(Name, mnemonic, Backward, saves, dtypes, ref, lowering, summary)            \
+  OpFoldResult Name##Op::fold(FoldAdaptor adaptor) {                                             \
+    if (OpFoldResult identity = foldUnaryIdentity(*this))                                        \
+      return identity;                                                                           \
+    return foldUnaryFloat(*this, adaptor.getOperand(), [](auto x) { return ref(x); });           \
+  }
+#include "grad/op_table.def"
 
 //===----------------------------------------------------------------------===//
 // Binary

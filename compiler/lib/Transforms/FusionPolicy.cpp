@@ -22,12 +22,19 @@ using namespace mlir;
 namespace grad {
 
 FusionRole getFusionRole(Operation *op) {
-  if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, AbsOp, TanhOp, SigmoidOp, ReluOp, GeluOp, SinOp,
-          CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp, CmpOp, SelectOp,
-          ConvertOp, BroadcastOp>(op))
+  // The unary, binary and reduction rows of grad/op_table.def, then the irregular ops.
+#define GRAD_UNARY_OP(Name, ...)                                                                  \
+  if (isa<Name##Op>(op))                                                                         \
     return FusionRole::Elementwise;
-  if (isa<SumOp, MeanOp, MaxOp>(op))
+#define GRAD_BINARY_OP(Name, ...)                                                                 \
+  if (isa<Name##Op>(op))                                                                         \
+    return FusionRole::Elementwise;
+#define GRAD_REDUCE_OP(Name, ...)                                                                 \
+  if (isa<Name##Op>(op))                                                                         \
     return FusionRole::Reduction;
+#include "grad/op_table.def"
+  if (isa<CmpOp, SelectOp, ConvertOp, BroadcastOp>(op))
+    return FusionRole::Elementwise;
   if (isa<MatmulOp>(op))
     return FusionRole::Matmul;
   return FusionRole::None;

@@ -15,34 +15,40 @@
 
 namespace grad {
 
-/// The primitives. Binary ops and Select take same-shape operands; Broadcast makes shapes agree.
+/// The primitives, in the order of grad/op_table.def (Note [One op table]). Binary ops and Select
+/// take same-shape operands; Broadcast makes shapes agree.
 enum class OpKind {
+#define GRAD_OP(Name, ...) Name,
+#include "grad/op_table.def"
+};
+/// Number of OpKind values.
+inline constexpr int kNumOpKinds = 0
+#define GRAD_OP(Name, ...) +1
+#include "grad/op_table.def"
+    ;
+
+/// Note [One op table]
+/// ~~~~~~~~~~~~~~~~~~~
+/// grad/op_table.def lists every primitive once: name, mnemonic, backward name, arity, saved
+/// values, family and dtype class, and for unary ops the scalar reference and the MLIR math op.
+/// Expanded by: OpKind and OpInfo (eager), the VJP declarations (autograd/vjp_rules.h), the eager
+/// shape rule of the regular families (ops/infer.h), the ODS classes of the unary, binary and
+/// reduction ops (compiler/include/grad/Dialect/GradOpTable.td.in, run through the C
+/// preprocessor at build time), the builder bridge (Bridge/OpTableBridge.cpp), the unary
+/// folders (Dialect/GradOpFolders.cpp), the unary lowerings (Conversion/ElementwiseToLinalg.cpp)
+/// and the fusion roles (Transforms/FusionPolicy.cpp). Adding a unary elementwise op is one row
+/// there plus its kernel, its VJP rule and its public function (docs/architecture.md).
+
+/// The shape-rule family of an op: the regular families (Unary, Binary, Reduce) share one rule
+/// each; the other ops have their own.
+enum class OpFamily {
   Constant,
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Rsqrt,
-  Abs,
-  Tanh,
-  Sigmoid,
-  Relu,
-  Gelu,
-  Sin,
-  Cos,
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Maximum,
-  Minimum,
-  Pow,
+  Unary,
+  Binary,
   Cmp,
   Select,
   Broadcast,
-  Sum,
-  Mean,
-  Max,
+  Reduce,
   Matmul,
   Transpose,
   Reshape,
@@ -52,8 +58,10 @@ enum class OpKind {
   Convert,
   AllReduce
 };
-/// Number of OpKind values.
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::AllReduce) + 1;
+
+/// Operand dtypes a regular family op takes (the ODS constraint Grad_FloatTensor /
+/// Grad_NumTensor); Any for the ops whose rule checks dtypes itself.
+enum class OpDTypes { Float, Num, Any };
 
 /// Reduction of AllReduce (grad::dist::ReduceOp): Mean is Sum divided by the number of processes.
 enum class CollectiveOp { Sum, Mean, Max };
@@ -118,6 +126,8 @@ struct OpInfo {
   int num_inputs;            ///< -1 = variadic (Concat)
   VjpRule vjp;               ///< nullptr = not differentiable (Constant, Cmp)
   unsigned saves = 0;        ///< kSaves* bits: forward values the VJP reads
+  OpFamily family = OpFamily::Constant; ///< shape-rule family
+  OpDTypes dtypes = OpDTypes::Any;      ///< operand dtypes of a regular family op
 };
 
 /// The table row of `kind`.

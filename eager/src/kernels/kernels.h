@@ -12,7 +12,7 @@
 
 namespace grad::kernels {
 
-/// Neg Exp Log Sqrt Rsqrt Abs Tanh Sigmoid Relu Gelu Sin Cos.
+/// The unary rows of grad/op_table.def.
 Tensor unary(OpKind kind, const Tensor& x);
 /// Add Sub Mul Div Maximum Minimum Pow on same-shape, same-dtype operands.
 Tensor binary(OpKind kind, const Tensor& a, const Tensor& b);

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "grad/scalar_math.h"
+
 namespace grad::kernels::vmath {
 namespace avx512f {
 void apply(Fn fn, const float* x, float* y, int64_t n);
@@ -49,16 +51,9 @@ template <class T> void apply_scalar(Fn fn, const T* x, T* y, int64_t n) {
   case Fn::Cos:
     return loop([](T v) { return std::cos(v); });
   case Fn::Sigmoid:
-    return loop([](T v) {
-      const T e = std::exp(v >= T(0) ? -v : v); // never exp of a large positive number
-      const T r = T(1) / (T(1) + e);
-      return v >= T(0) ? r : e * r;
-    });
+    return loop([](T v) { return scalar::sigmoid(v); });
   case Fn::Gelu: // x sigmoid(2u), as the vector kernels compute it
-    return loop([](T v) {
-      const T k = T(0.7978845608028654);
-      return v / (T(1) + std::exp(T(-2) * k * (v + T(0.044715) * v * v * v)));
-    });
+    return loop([](T v) { return scalar::gelu_tanh(v); });
   }
 }
 

@@ -71,40 +71,25 @@ Tensor broadcast_view(const Tensor& x, const OpAttrs& a) {
 
 Tensor run_kernel(OpKind kind, const std::vector<Tensor>& in, const OpAttrs& a, const Shape& shape,
                   DType dtype) {
+  switch (op_info(kind).family) {
+  case OpFamily::Unary:
+    return kernels::unary(kind, in[0]);
+  case OpFamily::Binary:
+    return kernels::binary(kind, in[0], in[1]);
+  case OpFamily::Reduce:
+    return kernels::reduce(kind, in[0], a.axes, shape);
+  default:
+    break;
+  }
   switch (kind) {
   case OpKind::Constant:
     return a.value->detach();
-  case OpKind::Neg:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Abs:
-  case OpKind::Tanh:
-  case OpKind::Sigmoid:
-  case OpKind::Relu:
-  case OpKind::Gelu:
-  case OpKind::Sin:
-  case OpKind::Cos:
-    return kernels::unary(kind, in[0]);
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-  case OpKind::Pow:
-    return kernels::binary(kind, in[0], in[1]);
   case OpKind::Cmp:
     return kernels::compare(a.predicate, in[0], in[1]);
   case OpKind::Select:
     return kernels::select(in[0], in[1], in[2]);
   case OpKind::Broadcast:
     return broadcast_view(in[0], a);
-  case OpKind::Sum:
-  case OpKind::Mean:
-  case OpKind::Max:
-    return kernels::reduce(kind, in[0], a.axes, shape);
   case OpKind::Matmul:
     return kernels::matmul(in[0], in[1], shape);
   case OpKind::Transpose: {
@@ -150,8 +135,10 @@ Tensor run_kernel(OpKind kind, const std::vector<Tensor>& in, const OpAttrs& a, 
     all_reduce_backend(out, a.collective);
     return out;
   }
+  default:
+    break;
   }
-  throw Error("apply: unknown op kind");
+  throw Error(fmt::format("apply: no kernel for {}", op_info(kind).name));
 }
 
 Tensor emit_symbolic(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attrs,
@@ -194,7 +181,7 @@ Tensor apply(OpKind kind, const std::vector<Tensor>& inputs, const OpAttrs& attr
   // tracer all see sorted non-negative axes.
   const OpAttrs* a = &attrs;
   OpAttrs normalized;
-  if ((kind == OpKind::Sum || kind == OpKind::Mean || kind == OpKind::Max) && inputs.size() == 1 &&
+  if (info.family == OpFamily::Reduce && inputs.size() == 1 &&
       !axes_are_normalized(attrs.axes, inputs[0].dim())) {
     normalized = attrs;
     normalized.axes = normalize_axes(attrs.axes, inputs[0].dim(), info.name);

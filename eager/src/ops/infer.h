@@ -42,44 +42,46 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
           name, dtype_name(ops.dtype(i)), dtype_name(ops.dtype(j)), shape_str(ops.shape(i)),
           shape_str(ops.shape(j))));
   };
+  // Regular families: one rule each, the dtype class from the op table.
+  auto require_dtypes = [&](size_t i) {
+    if (info.dtypes == OpDTypes::Float)
+      require_float(i);
+    else if (info.dtypes == OpDTypes::Num && ops.dtype(i) == DType::b8)
+      throw Error(
+          fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(i))));
+  };
+  if (info.family == OpFamily::Unary) {
+    require_dtypes(0);
+    return {ops.shape(0), ops.dtype(0)};
+  }
+  if (info.family == OpFamily::Binary) {
+    require_same(0, 1);
+    require_dtypes(0);
+    return {ops.shape(0), ops.dtype(0)};
+  }
+  if (info.family == OpFamily::Reduce) {
+    const Shape& in = ops.shape(0);
+    int64_t rank = static_cast<int64_t>(in.size());
+    std::vector<int64_t> axes = normalize_axes(attrs.axes, rank, name);
+    require_dtypes(0);
+    Shape out;
+    for (int64_t d = 0; d < rank; ++d) {
+      bool reduced = std::binary_search(axes.begin(), axes.end(), d);
+      if (reduced && kind == OpKind::Max && in[d] == 0)
+        throw Error(
+            fmt::format("max: cannot reduce the empty dim {} of shape {}", d, shape_str(in)));
+      if (!reduced)
+        out.push_back(in[d]);
+      else if (attrs.keepdim)
+        out.push_back(1);
+    }
+    return {out, ops.dtype(0)};
+  }
   switch (kind) {
   case OpKind::Constant:
     if (!attrs.value || !attrs.value->defined())
       throw Error("constant: missing value attribute");
     return {attrs.value->shape(), attrs.value->dtype()};
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Relu:
-    if (ops.dtype(0) == DType::b8)
-      throw Error(
-          fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(0))));
-    return {ops.shape(0), ops.dtype(0)};
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Tanh:
-  case OpKind::Sigmoid:
-  case OpKind::Gelu:
-  case OpKind::Sin:
-  case OpKind::Cos:
-    require_float(0);
-    return {ops.shape(0), ops.dtype(0)};
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Maximum:
-  case OpKind::Minimum:
-    require_same(0, 1);
-    if (ops.dtype(0) == DType::b8)
-      throw Error(
-          fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(0))));
-    return {ops.shape(0), ops.dtype(0)};
-  case OpKind::Div:
-  case OpKind::Pow:
-    require_same(0, 1);
-    require_float(0);
-    return {ops.shape(0), ops.dtype(0)};
   case OpKind::Cmp:
     require_same(0, 1);
     return {ops.shape(0), DType::b8};
@@ -115,29 +117,6 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
         throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}", shape_str(in),
                                 shape_str(out)));
       prev = d;
-    }
-    return {out, ops.dtype(0)};
-  }
-  case OpKind::Sum:
-  case OpKind::Mean:
-  case OpKind::Max: {
-    const Shape& in = ops.shape(0);
-    int64_t rank = static_cast<int64_t>(in.size());
-    std::vector<int64_t> axes = normalize_axes(attrs.axes, rank, name);
-    if (kind == OpKind::Mean)
-      require_float(0);
-    if (ops.dtype(0) == DType::b8)
-      throw Error(fmt::format("{}: not defined for dtype b8", name));
-    Shape out;
-    for (int64_t d = 0; d < rank; ++d) {
-      bool reduced = std::binary_search(axes.begin(), axes.end(), d);
-      if (reduced && kind == OpKind::Max && in[d] == 0)
-        throw Error(
-            fmt::format("max: cannot reduce the empty dim {} of shape {}", d, shape_str(in)));
-      if (!reduced)
-        out.push_back(in[d]);
-      else if (attrs.keepdim)
-        out.push_back(1);
     }
     return {out, ops.dtype(0)};
   }
@@ -243,8 +222,10 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
       throw Error(fmt::format("all_reduce: operand of shape {} has dtype {}; it needs f32 or f64",
                               shape_str(ops.shape(0)), dtype_name(ops.dtype(0))));
     return {ops.shape(0), ops.dtype(0)};
+  default:
+    break;
   }
-  throw Error("unknown op kind");
+  throw Error(fmt::format("{}: no shape rule", name));
 }
 
 /// infer_rule plus the one check every result shape needs: its element count fits in int64

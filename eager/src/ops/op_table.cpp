@@ -1,5 +1,5 @@
-// The op table rows (names, backward names, arity, VJP rule, saved values) and the shape/dtype
-// rule of every primitive.
+// The op table rows (expanded from grad/op_table.def: names, backward names, arity, VJP rule,
+// saved values, family) and the shape/dtype rule of every primitive.
 #include "grad/op_table.h"
 
 #include <algorithm>
@@ -15,43 +15,17 @@ namespace grad {
 namespace {
 constexpr unsigned kIn0 = kSavesInput0, kIn1 = kSavesInput1, kOut = kSavesOutput;
 
-// Order must follow OpKind.
+#define GRAD_VJP_0(mnemonic) nullptr
+#define GRAD_VJP_1(mnemonic) vjp::mnemonic
+#define GRAD_OP(Name, mnemonic, Backward, arity, saves, family, dtypes, vjp)                      \
+  {OpKind::Name,    #mnemonic,        Backward,         arity, GRAD_VJP_##vjp(mnemonic),          \
+   saves,           OpFamily::family, OpDTypes::dtypes},
+// In OpKind order: both come from the same rows.
 const OpInfo kOpTable[kNumOpKinds] = {
-    {OpKind::Constant, "constant", "", 0, nullptr, 0},
-    {OpKind::Neg, "neg", "NegBackward0", 1, vjp::neg, 0},
-    {OpKind::Exp, "exp", "ExpBackward0", 1, vjp::exp, kOut},
-    {OpKind::Log, "log", "LogBackward0", 1, vjp::log, kIn0},
-    {OpKind::Sqrt, "sqrt", "SqrtBackward0", 1, vjp::sqrt, kOut},
-    {OpKind::Rsqrt, "rsqrt", "RsqrtBackward0", 1, vjp::rsqrt, kOut},
-    {OpKind::Abs, "abs", "AbsBackward0", 1, vjp::abs, kIn0},
-    {OpKind::Tanh, "tanh", "TanhBackward0", 1, vjp::tanh, kOut},
-    {OpKind::Sigmoid, "sigmoid", "SigmoidBackward0", 1, vjp::sigmoid, kOut},
-    {OpKind::Relu, "relu", "ReluBackward0", 1, vjp::relu, kOut},
-    {OpKind::Gelu, "gelu", "GeluBackward0", 1, vjp::gelu, kIn0},
-    {OpKind::Sin, "sin", "SinBackward0", 1, vjp::sin, kIn0},
-    {OpKind::Cos, "cos", "CosBackward0", 1, vjp::cos, kIn0},
-    {OpKind::Add, "add", "AddBackward0", 2, vjp::add, 0},
-    {OpKind::Sub, "sub", "SubBackward0", 2, vjp::sub, 0},
-    {OpKind::Mul, "mul", "MulBackward0", 2, vjp::mul, kIn0 | kIn1},
-    {OpKind::Div, "div", "DivBackward0", 2, vjp::div, kIn0 | kIn1},
-    {OpKind::Maximum, "maximum", "MaximumBackward0", 2, vjp::maximum, kIn0 | kIn1},
-    {OpKind::Minimum, "minimum", "MinimumBackward0", 2, vjp::minimum, kIn0 | kIn1},
-    {OpKind::Pow, "pow", "PowBackward1", 2, vjp::pow, kIn0 | kIn1 | kOut},
-    {OpKind::Cmp, "cmp", "", 2, nullptr, 0},
-    {OpKind::Select, "select", "WhereBackward0", 3, vjp::select, kIn0},
-    {OpKind::Broadcast, "broadcast", "ExpandBackward0", 1, vjp::broadcast, 0},
-    {OpKind::Sum, "sum", "SumBackward1", 1, vjp::sum, 0},
-    {OpKind::Mean, "mean", "MeanBackward1", 1, vjp::mean, 0},
-    {OpKind::Max, "max", "AmaxBackward0", 1, vjp::max, kIn0 | kOut},
-    {OpKind::Matmul, "matmul", "MmBackward0", 2, vjp::matmul, kIn0 | kIn1},
-    {OpKind::Transpose, "transpose", "PermuteBackward0", 1, vjp::transpose, 0},
-    {OpKind::Reshape, "reshape", "ViewBackward0", 1, vjp::reshape, 0},
-    {OpKind::Slice, "slice", "SliceBackward0", 1, vjp::slice, 0},
-    {OpKind::Concat, "concat", "CatBackward0", -1, vjp::concat, 0},
-    {OpKind::Gather, "gather", "EmbeddingBackward0", 2, vjp::gather, kIn1},
-    {OpKind::Convert, "convert", "ToCopyBackward0", 1, vjp::convert, 0},
-    {OpKind::AllReduce, "all_reduce", "AllReduceBackward0", 1, vjp::all_reduce, kIn0 | kOut},
+#include "grad/op_table.def"
 };
+#undef GRAD_VJP_0
+#undef GRAD_VJP_1
 } // namespace
 
 const OpInfo& op_info(OpKind kind) { return kOpTable[static_cast<int>(kind)]; }

@@ -52,7 +52,7 @@ func.func @add_on_bool(%a: tensor<2xi1>) {
 // -----
 
 func.func @unranked(%a: tensor<*xf32>) {
-  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<*xf32>'}}
+  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer values, but got 'tensor<*xf32>'}}
   %0 = "grad.neg"(%a) : (tensor<*xf32>) -> tensor<*xf32>
   return
 }

@@ -4,7 +4,7 @@
 // RUN: grad-opt %s -split-input-file -verify-diagnostics
 
 func.func @elements(%a: tensor<9223372036854775807x2xf32>) {
-  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<9223372036854775807x2xf32>'}}
+  // expected-error @+1 {{'grad.neg' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float or 64-bit signless integer values, but got 'tensor<9223372036854775807x2xf32>'}}
   %0 = grad.neg %a : tensor<9223372036854775807x2xf32>
   return
 }

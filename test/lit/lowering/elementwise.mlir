@@ -30,6 +30,22 @@ func.func @int_ops(%a: tensor<4xi64>, %b: tensor<4xi64>) -> tensor<4xi64> {
 
 // -----
 
+// neg, abs and relu take i64 (their op-table dtype class is Num, as in eager mode).
+// CHECK-LABEL: func.func @int_unary
+// CHECK: %[[Z:.+]] = arith.constant 0 : i64
+// CHECK: arith.subi %[[Z]], %{{.+}} : i64
+// CHECK: math.absi
+// CHECK: arith.cmpi sgt
+// CHECK: arith.select
+func.func @int_unary(%a: tensor<4xi64>) -> tensor<4xi64> {
+  %0 = grad.neg %a : tensor<4xi64>
+  %1 = grad.abs %0 : tensor<4xi64>
+  %2 = grad.relu %1 : tensor<4xi64>
+  return %2 : tensor<4xi64>
+}
+
+// -----
+
 // NaN-propagating maximum/minimum and pow, as the eager kernels.
 // CHECK-LABEL: func.func @float_binary
 // CHECK: arith.divf

@@ -45,11 +45,21 @@ std::vector<Case> allCases() {
   constant.value = std::make_shared<const grad::Tensor>(
       grad::tensor(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}));
   cases.push_back({K::Constant, {}, constant});
-  for (K k : {K::Neg, K::Exp, K::Log, K::Sqrt, K::Rsqrt, K::Abs, K::Tanh, K::Sigmoid, K::Relu,
-              K::Gelu, K::Sin, K::Cos})
-    cases.push_back({k, {{s23, DType::f32}}, none});
-  for (K k : {K::Add, K::Sub, K::Mul, K::Div, K::Maximum, K::Minimum, K::Pow})
-    cases.push_back({k, {{s23, DType::f64}, {s23, DType::f64}}, none});
+  // The regular families, from the op table: every unary and binary row, in f32 or f64, and in
+  // i64 where the row's dtype class is Num (the eager rule and the ODS constraint both read it).
+  for (int i = 0; i < grad::kNumOpKinds; ++i) {
+    K k = static_cast<K>(i);
+    const grad::OpInfo &info = grad::op_info(k);
+    if (info.family == grad::OpFamily::Unary) {
+      cases.push_back({k, {{s23, DType::f32}}, none});
+      if (info.dtypes == grad::OpDTypes::Num)
+        cases.push_back({k, {{s23, DType::i64}}, none});
+    } else if (info.family == grad::OpFamily::Binary) {
+      cases.push_back({k, {{s23, DType::f64}, {s23, DType::f64}}, none});
+      if (info.dtypes == grad::OpDTypes::Num)
+        cases.push_back({k, {{s23, DType::i64}, {s23, DType::i64}}, none});
+    }
+  }
   for (grad::CmpPredicate p : {grad::CmpPredicate::lt, grad::CmpPredicate::le,
                                grad::CmpPredicate::gt, grad::CmpPredicate::ge,
                                grad::CmpPredicate::eq}) {
@@ -228,6 +238,38 @@ std::string diagnosticsOf(MLIRContext &ctx, Fn build) {
   });
   build();
   return messages;
+}
+
+// The dtype class of a unary or binary row (grad/op_table.def) drives the eager rule and the
+// generated ODS constraint: for every such row and dtype, both accept or both reject.
+TEST_F(BridgeTest, EveryRegularRowTakesTheSameDtypesInBothRules) {
+  int accepted = 0, rejected = 0;
+  for (int i = 0; i < grad::kNumOpKinds; ++i) {
+    auto kind = static_cast<grad::OpKind>(i);
+    const grad::OpInfo &info = grad::op_info(kind);
+    if (info.family != grad::OpFamily::Unary && info.family != grad::OpFamily::Binary)
+      continue;
+    for (grad::DType d : {grad::DType::f32, grad::DType::f64, grad::DType::i64, grad::DType::b8}) {
+      SCOPED_TRACE(std::string(info.name) + " " + grad::dtype_name(d));
+      std::vector<std::pair<grad::Shape, grad::DType>> in(info.num_inputs, {{2, 3}, d});
+      bool eager = true;
+      try {
+        grad::infer_result(kind, std::vector<grad::Shape>(in.size(), {2, 3}),
+                           std::vector<grad::DType>(in.size(), d), {});
+      } catch (const grad::Error &) {
+        eager = false;
+      }
+      SmallVector<Value> operands = args(in);
+      FailureOr<Value> v = failure();
+      diagnosticsOf(ctx, [&] {
+        v = grad::buildGradOp(builder, builder.getUnknownLoc(), kind, operands, {});
+      });
+      EXPECT_EQ(succeeded(v), eager);
+      (eager ? accepted : rejected)++;
+    }
+  }
+  EXPECT_GT(accepted, 0);
+  EXPECT_GT(rejected, 0);
 }
 
 TEST_F(BridgeTest, BadOperandsGiveADiagnosticAndNoOp) {

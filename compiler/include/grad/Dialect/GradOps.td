@@ -1,8 +1,10 @@
 //===- GradOps.td - ops of the grad dialect ----------------------*- tablegen -*-===//
 //
-// One op per primitive of the eager op table. Result types are inferred (InferTypeOpAdaptor)
-// wherever operands and attributes determine them; the inference lives in ShapeInference.cpp and
-// doubles as the verifier, so builders, the tracer and the verifier share one shape rule.
+// One op per primitive of the op table (grad/op_table.def). The unary, binary and reduction ops
+// are generated from its rows (GradOpTable.td); the others are written below. Result types are
+// inferred (InferTypeOpAdaptor) wherever operands and attributes determine them; the inference
+// lives in ShapeInference.cpp and doubles as the verifier, so builders, the tracer and the
+// verifier share one shape rule.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,46 +48,36 @@ def Grad_ConstantOp : Grad_Op<"constant",
 }
 
 //===----------------------------------------------------------------------===//
-// Unary elementwise ops (floating point)
+// Op classes of the regular families. Their ops are the rows of grad/op_table.def, expanded by
+// the C preprocessor into GradOpTable.td (build tree, included below with the reductions).
 //===----------------------------------------------------------------------===//
 
-class Grad_UnaryOp<string mnemonic, string summaryText, list<Trait> traits = []> :
-    Grad_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+/// A unary elementwise op; `tensorType` is the table's dtype class (Grad_FloatTensor or
+/// Grad_NumTensor).
+class Grad_UnaryOp<string mnemonic, string summaryText, Type tensorType> :
+    Grad_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = summaryText;
   let description = [{
-    Elementwise on a floating-point tensor; the result has the operand's type.
+    Elementwise; the result has the operand's type.
 
     ```mlir
     %1 = grad.}] # mnemonic # [{ %0 : tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Grad_FloatTensor:$operand);
-  let results = (outs Grad_FloatTensor:$result);
+  let arguments = (ins tensorType:$operand);
+  let results = (outs tensorType:$result);
   let assemblyFormat = "$operand attr-dict `:` type($result)";
   let hasFolder = 1;
 }
-
-def Grad_NegOp : Grad_UnaryOp<"neg", "elementwise negation">;
-def Grad_ExpOp : Grad_UnaryOp<"exp", "elementwise e^x">;
-def Grad_LogOp : Grad_UnaryOp<"log", "elementwise natural logarithm">;
-def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "elementwise square root">;
-def Grad_RsqrtOp : Grad_UnaryOp<"rsqrt", "elementwise 1 / sqrt(x)">;
-def Grad_AbsOp : Grad_UnaryOp<"abs", "elementwise absolute value">;
-def Grad_TanhOp : Grad_UnaryOp<"tanh", "elementwise hyperbolic tangent">;
-def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "elementwise 1 / (1 + e^-x)">;
-def Grad_ReluOp : Grad_UnaryOp<"relu", "elementwise max(x, 0)">;
-def Grad_GeluOp : Grad_UnaryOp<"gelu",
-    "elementwise GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))">;
-def Grad_SinOp : Grad_UnaryOp<"sin", "elementwise sine">;
-def Grad_CosOp : Grad_UnaryOp<"cos", "elementwise cosine">;
 
 //===----------------------------------------------------------------------===//
 // Binary elementwise ops (same-shape operands; broadcasting is explicit)
 //===----------------------------------------------------------------------===//
 
-class Grad_BinaryOp<string mnemonic, string summaryText, Type tensorType,
-                    list<Trait> traits = []> :
-    Grad_Op<mnemonic, !listconcat([Grad_SameOperandTypes], traits,
+/// A binary elementwise op (its rows in grad/op_table.def).
+class Grad_BinaryOp<string mnemonic, string summaryText, Type tensorType, bit commutative> :
+    Grad_Op<mnemonic, !listconcat([Grad_SameOperandTypes],
+                                  !if(commutative, [Commutative], []),
                                   [Pure, SameOperandsAndResultType])> {
   let summary = summaryText;
   let description = [{
@@ -101,17 +93,6 @@ class Grad_BinaryOp<string mnemonic, string summaryText, Type tensorType,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
   let hasFolder = 1;
 }
-
-def Grad_AddOp : Grad_BinaryOp<"add", "elementwise addition", Grad_NumTensor, [Commutative]>;
-def Grad_SubOp : Grad_BinaryOp<"sub", "elementwise subtraction", Grad_NumTensor>;
-def Grad_MulOp : Grad_BinaryOp<"mul", "elementwise multiplication", Grad_NumTensor,
-                               [Commutative]>;
-def Grad_DivOp : Grad_BinaryOp<"div", "elementwise division", Grad_FloatTensor>;
-def Grad_MaximumOp : Grad_BinaryOp<"maximum",
-    "elementwise maximum (NaN if either operand is NaN)", Grad_NumTensor, [Commutative]>;
-def Grad_MinimumOp : Grad_BinaryOp<"minimum",
-    "elementwise minimum (NaN if either operand is NaN)", Grad_NumTensor, [Commutative]>;
-def Grad_PowOp : Grad_BinaryOp<"pow", "elementwise lhs ^ rhs", Grad_FloatTensor>;
 
 //===----------------------------------------------------------------------===//
 // cmp, select
@@ -354,9 +335,8 @@ class Grad_ReduceOp<string mnemonic, string summaryText, Type tensorType> :
   let hasFolder = 1;
 }
 
-def Grad_SumOp : Grad_ReduceOp<"sum", "sum over axes", Grad_NumTensor>;
-def Grad_MeanOp : Grad_ReduceOp<"mean", "arithmetic mean over axes", Grad_FloatTensor>;
-def Grad_MaxOp : Grad_ReduceOp<"max", "maximum over axes (NaN propagates)", Grad_NumTensor>;
+/// The unary, binary and reduction ops: the rows of grad/op_table.def.
+include "grad/Dialect/GradOpTable.td"
 
 //===----------------------------------------------------------------------===//
 // matmul
