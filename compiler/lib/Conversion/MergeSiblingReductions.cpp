@@ -122,8 +122,10 @@ linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp a, linalg::Gen
   }
   rewriter.create<linalg::YieldOp>(b.getLoc(), yielded);
 
-  rewriter.replaceOp(a, merged->getResults().take_front(a->getNumResults()));
-  rewriter.replaceOp(b, merged->getResults().drop_front(a->getNumResults()));
+  // replaceOp erases `a`: read its result count first.
+  unsigned numResultsOfA = a->getNumResults();
+  rewriter.replaceOp(a, merged->getResults().take_front(numResultsOfA));
+  rewriter.replaceOp(b, merged->getResults().drop_front(numResultsOfA));
   return merged;
 }
 
