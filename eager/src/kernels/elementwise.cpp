@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -289,6 +291,20 @@ Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b) {
   });
 }
 
+/// One element converted to D. A float that has no value of the integer type (NaN, +-inf, out of
+/// range) becomes the type's minimum, the x86 "integer indefinite" that cvttsd2si returns: what
+/// PyTorch, numpy and the compiled code (arith.fptosi) give on x86, and never C++'s undefined
+/// behaviour.
+template <typename D, typename S>
+inline D convert_element(S x) {
+  if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D> && !std::is_same_v<D, bool>) {
+    constexpr S lo = static_cast<S>(std::numeric_limits<D>::min()); // -2^63: exact
+    if (!(x >= lo && x < -lo))
+      return std::numeric_limits<D>::min();
+  }
+  return static_cast<D>(x);
+}
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   count_kernel();
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
@@ -312,7 +328,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
           dst.shape(), {&dst.strides(), &src.strides()},
           [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
             for (int64_t i = 0; i < n; ++i)
-              o[off[0] + i * st[0]] = static_cast<D>(s[off[1] + i * st[1]]);
+              o[off[0] + i * st[0]] = convert_element<D>(s[off[1] + i * st[1]]);
           });
     });
   });

@@ -118,5 +118,20 @@ TEST(BadInput, ReluPropagatesNaN) {
   }
 }
 
+// A float with no int64 value (NaN, +-inf, beyond 2^63) converts to INT64_MIN, as x86's cvttsd2si
+// and so PyTorch and numpy do, instead of C++'s undefined behaviour (found by the mlir_passes
+// fuzzer: grad-fold evaluated `grad.convert` of a NaN constant through this kernel).
+TEST(BadInput, FloatToIntConversionOfUnrepresentableValues) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const int64_t lo = std::numeric_limits<int64_t>::min();
+  for (DType dt : {DType::f32, DType::f64}) {
+    Tensor x = tensor({nan, inf, -inf, 1e30, -1e30, -2.75, 3.5, -9.2233720368547758e18}, {8}).to(dt);
+    EXPECT_EQ(x.to(DType::i64).to_vector<int64_t>(),
+              (std::vector<int64_t>{lo, lo, lo, lo, lo, -2, 3, lo}))
+        << dt;
+  }
+}
+
 } // namespace
 } // namespace grad
