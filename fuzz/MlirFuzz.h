@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <string>
+
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Dialect/ResourceLimits.h"
@@ -62,7 +64,9 @@ inline ParsedInput parseBounded(const uint8_t *data, size_t size) {
   p.context->loadAllAvailableDialects();
   p.quiet = std::make_unique<mlir::ScopedDiagnosticHandler>(
       p.context.get(), [](mlir::Diagnostic &) { return mlir::success(); });
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer expects a NUL after the buffer, as every file read through llvm::MemoryBuffer
+  // (gradc, grad-opt) has; libFuzzer's data has none, so parse a NUL-terminated copy.
+  std::string text(reinterpret_cast<const char *>(data), size);
   mlir::ParserConfig config(p.context.get(), /*verifyAfterParse=*/true);
   p.module = mlir::parseSourceString<mlir::ModuleOp>(text, config, "fuzz-input");
   if (p.module &&
