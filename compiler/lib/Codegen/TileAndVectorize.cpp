@@ -386,22 +386,41 @@ void widenBoolInputs(RewriterBase &rewriter, func::FuncOp func) {
       auto type = dyn_cast<RankedTensorType>(input->get().getType());
       if (!type || !type.getElementType().isInteger(1) || !type.hasStaticShape())
         continue;
-      Value &wide = widened[input->get()];
-      if (!wide) {
-        Location loc = input->get().getLoc();
-        rewriter.setInsertionPointAfterValue(input->get());
-        Value empty = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), i8);
-        AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
-        SmallVector<utils::IteratorType> parallel(type.getRank(), utils::IteratorType::parallel);
-        wide = rewriter
-                   .create<linalg::GenericOp>(
-                       loc, empty.getType(), input->get(), empty, ArrayRef<AffineMap>{id, id},
-                       parallel,
-                       [&](OpBuilder &b, Location l, ValueRange args) {
-                         b.create<linalg::YieldOp>(l, Value(b.create<arith::ExtUIOp>(
-                                                          l, b.getI8Type(), args[0])));
-                       })
-                   .getResult(0);
+      // A slice of a mask (the operand of an op inside grad-parallelize's forall) is taken
+      // from the widened mask instead: the whole mask is widened once, outside the loops.
+      auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+      Value source = slice ? slice.getSource() : input->get();
+      auto sourceType = cast<RankedTensorType>(source.getType());
+      if (!sourceType.hasStaticShape()) {
+        slice = nullptr;
+        source = input->get();
+        sourceType = type;
+      }
+      Value &wideSource = widened[source];
+      if (!wideSource) {
+        Location loc = source.getLoc();
+        rewriter.setInsertionPointAfterValue(source);
+        Value empty = rewriter.create<tensor::EmptyOp>(loc, sourceType.getShape(), i8);
+        AffineMap id = rewriter.getMultiDimIdentityMap(sourceType.getRank());
+        SmallVector<utils::IteratorType> parallel(sourceType.getRank(),
+                                                  utils::IteratorType::parallel);
+        wideSource = rewriter
+                         .create<linalg::GenericOp>(
+                             loc, empty.getType(), source, empty, ArrayRef<AffineMap>{id, id},
+                             parallel,
+                             [&](OpBuilder &b, Location l, ValueRange args) {
+                               b.create<linalg::YieldOp>(l, Value(b.create<arith::ExtUIOp>(
+                                                                l, b.getI8Type(), args[0])));
+                             })
+                         .getResult(0);
+      }
+      Value wide = wideSource;
+      if (slice) {
+        rewriter.setInsertionPoint(slice);
+        auto sliceType = RankedTensorType::get(slice.getType().getShape(), i8);
+        wide = rewriter.create<tensor::ExtractSliceOp>(
+            slice.getLoc(), sliceType, wideSource, slice.getMixedOffsets(),
+            slice.getMixedSizes(), slice.getMixedStrides());
       }
       BlockArgument arg = op.getMatchingBlockArgument(input);
       rewriter.modifyOpInPlace(op, [&] {
