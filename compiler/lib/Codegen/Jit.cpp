@@ -324,7 +324,8 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> createLLJIT() {
 FailureOr<std::unique_ptr<CompiledModule>>
 CompiledModule::compile(ModuleOp module, const CodegenOptions &options,
                         const std::string &cacheDir) {
-  FailureOr<std::vector<FunctionSignature>> signatures = collectSignatures(module);
+  FailureOr<std::vector<FunctionSignature>> signatures =
+      collectSignatures(module, /*allowDynamic=*/true);
   if (failed(signatures))
     return failure();
   CodegenOptions jitOptions = options;
@@ -440,7 +441,9 @@ void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data, c
 } // namespace
 
 LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const void *> inputs,
-                                     llvm::ArrayRef<void *> outputs, std::string *error) const {
+                                     llvm::ArrayRef<void *> outputs, std::string *error,
+                                     const std::vector<Shape> *inputShapes,
+                                     const std::vector<Shape> *outputShapes) const {
   auto fail = [&](std::string message) {
     if (error)
       *error = std::move(message);
@@ -463,13 +466,20 @@ LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const vo
   llvm::SmallVector<int64_t, 128> storage;
   storage.reserve(words);
   llvm::SmallVector<size_t, 16> offsets;
+  auto dynamic = [](const TensorSignature &t) { return llvm::is_contained(t.shape, kDynamicSize); };
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (dynamic(sig->inputs[i]) && !inputShapes)
+      return fail("function '" + fn.str() + "' has dynamic dims: runRaw needs the input shapes");
     offsets.push_back(storage.size());
-    appendDescriptor(storage, inputs[i], sig->inputs[i].shape);
+    appendDescriptor(storage, inputs[i],
+                     dynamic(sig->inputs[i]) ? (*inputShapes)[i] : sig->inputs[i].shape);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
+    if (dynamic(sig->outputs[i]) && !outputShapes)
+      return fail("function '" + fn.str() + "' has dynamic dims: runRaw needs the output shapes");
     offsets.push_back(storage.size());
-    appendDescriptor(storage, outputs[i], sig->outputs[i].shape);
+    appendDescriptor(storage, outputs[i],
+                     dynamic(sig->outputs[i]) ? (*outputShapes)[i] : sig->outputs[i].shape);
   }
   // The packed entry takes a pointer to each argument; each argument is a pointer to a
   // descriptor.

@@ -28,10 +28,12 @@ std::string checkArguments(llvm::StringRef fn, const FunctionSignature &sig,
     if (!t.defined())
       return "function '" + fn.str() + "': argument #" + std::to_string(i) +
              " is an undefined tensor";
-    if (t.dtype() != want.dtype || t.shape() != want.shape)
+    bool shapeMatches = t.shape().size() == want.shape.size();
+    for (size_t d = 0; shapeMatches && d < want.shape.size(); ++d)
+      shapeMatches = want.shape[d] == kDynamicSize || want.shape[d] == t.shape()[d];
+    if (t.dtype() != want.dtype || !shapeMatches)
       return "function '" + fn.str() + "': argument #" + std::to_string(i) + " has " +
-             dtype_name(t.dtype()) + shape_str(t.shape()) + ", expected " +
-             dtype_name(want.dtype) + shape_str(want.shape);
+             dtype_name(t.dtype()) + shape_str(t.shape()) + ", expected " + signatureStr(want);
   }
   return "";
 }
@@ -65,6 +67,20 @@ FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
   const FunctionSignature *sig = checkedSignature(signatures_, fn, "compiled module", inputs, error);
   if (!sig)
     return failure();
+  // `?` dims: the sizes that must agree, and the output sizes (Note [Dynamic dims in compiled
+  // code]). Static signatures have no checks and their outputs' shapes.
+  std::vector<Shape> inputShapes, outputShapes;
+  bool dynamic = !sig->checks.empty() ||
+                 llvm::any_of(sig->inputs, [](const TensorSignature &t) {
+                   return llvm::is_contained(t.shape, kDynamicSize);
+                 });
+  if (dynamic) {
+    for (const Tensor &t : inputs)
+      inputShapes.push_back(t.shape());
+    std::string message = grad::outputShapes(fn, *sig, inputShapes, outputShapes);
+    if (!message.empty())
+      return fail(message);
+  }
   try {
     std::vector<Tensor> contiguous;
     std::vector<const void *> in;
@@ -87,11 +103,12 @@ FailureOr<std::vector<Tensor>> CompiledModule::run(llvm::StringRef fn,
                         " but shares its buffer with argument #" + std::to_string(k));
         outputs.push_back(contiguous[donor]);
       } else {
-        outputs.push_back(empty(o.shape, o.dtype));
+        outputs.push_back(empty(dynamic ? outputShapes[j] : o.shape, o.dtype));
       }
       out.push_back(outputs.back().data_ptr());
     }
-    if (failed(runRaw(fn, in, out, error)))
+    if (failed(runRaw(fn, in, out, error, dynamic ? &inputShapes : nullptr,
+                      dynamic ? &outputShapes : nullptr)))
       return failure();
     return outputs;
   } catch (const std::exception &e) {

@@ -1,6 +1,7 @@
 //===- Signature.cpp - entry point signatures of compiled functions -------===//
 //
-// Reads the tensor signature of each public function before lowering.
+// Reads the tensor signature of each public function before lowering, and for functions with
+// `?` dims the sizes that must agree at run time (Note [Dynamic dims in compiled code]).
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,29 +9,370 @@
 
 #include "grad/Bridge/OpTableBridge.h" // dtypeFromElementType, defined once, in GradBridge
 
+#include "grad/Dialect/GradDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
 
 using namespace mlir;
 
 namespace grad {
 
 static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type, StringRef what,
-                                                  unsigned index) {
+                                                  unsigned index, bool allowDynamic) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   FailureOr<DType> dtype = failure();
   if (tensor)
     dtype = dtypeFromElementType(tensor.getElementType());
-  if (!tensor || !tensor.hasStaticShape() || failed(dtype)) {
+  if (!tensor || (!allowDynamic && !tensor.hasStaticShape()) || failed(dtype)) {
     func.emitError() << "cannot compile function '" << func.getSymName() << "': " << what << " #"
                      << index << " has type " << type
-                     << "; entry points take statically shaped tensors of f32, f64, i64 or i1";
+                     << "; entry points take statically shaped tensors of f32, f64, i64 or i1"
+                     << (tensor && succeeded(dtype) ? " (dynamic dims: grad::jit and grad-run only)"
+                                                    : "");
     return failure();
   }
-  return TensorSignature{*dtype, Shape(tensor.getShape().begin(), tensor.getShape().end())};
+  Shape shape;
+  for (int64_t d : tensor.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? kDynamicSize : d);
+  return TensorSignature{*dtype, shape, {}};
 }
 
-FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
+// Note [Dynamic dims in compiled code]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// An entry point with `?` dims is compiled once for all sizes: the code reads each size from the
+// memref descriptors (tensor.dim). It assumes that sizes the types leave open but the ops need
+// equal are equal (an add's two `?x3` operands, a matmul's inner dims, a dynamic operand dim
+// broadcast into a result dim); a mismatch would read out of bounds. So before lowering, every
+// size of the function is traced to a constant or to an input dim (a union-find over input
+// dims), each pair that must agree is recorded as a ShapeCheck naming the op, and each dynamic
+// output dim as the input dim it equals. The caller (CompiledModule::run) evaluates the checks
+// on the actual input shapes before it calls the code, fails with the op's name and both sizes,
+// and sizes the outputs from the DimRefs. A size that cannot be traced (an op this analysis
+// does not know producing a `?` dim) refuses the function at compile time.
+//
+// One difference from the reference interpreter: a dynamic operand dim broadcast into a result
+// dim must have the result's size; the interpreter also expands a run-time size of 1 (the
+// compiled code reads the operand with the result's index).
+
+namespace {
+
+/// Union-find over the sizes of one function: node 2k is input dim k (numbered in order),
+/// constants get their own nodes. A class holding a constant has it as its root.
+class DimAnalysis {
+public:
+  DimAnalysis(func::FuncOp func, FunctionSignature &sig) : func(func), sig(sig) {}
+
+  LogicalResult run();
+
+private:
+  int64_t inputNode(int64_t input, int64_t dim) {
+    auto key = std::make_pair(input, dim);
+    auto [it, inserted] = inputNodes.try_emplace(key, parent.size());
+    if (inserted) {
+      parent.push_back(it->second);
+      refs.push_back(DimRef{input, dim, 0});
+    }
+    return it->second;
+  }
+  int64_t constantNode(int64_t size) {
+    auto [it, inserted] = constantNodes.try_emplace(size, parent.size());
+    if (inserted) {
+      parent.push_back(it->second);
+      refs.push_back(DimRef{-1, -1, size});
+    }
+    return it->second;
+  }
+  int64_t find(int64_t n) {
+    while (parent[n] != n)
+      n = parent[n] = parent[parent[n]];
+    return n;
+  }
+  bool isConstant(int64_t n) { return refs[find(n)].input < 0; }
+
+  /// Sizes `a` and `b` must agree: records a check unless they are known equal.
+  void unify(int64_t a, int64_t b, Operation *op, const std::string &aName,
+             const std::string &bName) {
+    if (a < 0 || b < 0)
+      return;
+    int64_t ra = find(a), rb = find(b);
+    if (ra == rb)
+      return;
+    if (isConstant(ra) && isConstant(rb))
+      return; // Two different static sizes: the verifier rejected it already.
+    sig.checks.push_back(ShapeCheck{refs[b], refs[a], describe(op) + ": " + bName + " vs " + aName});
+    if (isConstant(rb))
+      std::swap(ra, rb);
+    parent[rb] = ra; // a constant stays the root
+  }
+
+  static std::string describe(Operation *op) {
+    std::string s = "'" + op->getName().getStringRef().str() + "' op";
+    if (auto loc = op->getLoc()->findInstanceOf<FileLineColLoc>())
+      s += " at " + loc.getFilename().str() + ":" + std::to_string(loc.getLine()) + ":" +
+           std::to_string(loc.getColumn());
+    return s;
+  }
+
+  /// The nodes of each dim of `v` (static dims: constants).
+  SmallVector<int64_t> dims(Value v) {
+    auto it = values.find(v);
+    if (it != values.end())
+      return it->second;
+    SmallVector<int64_t> d;
+    auto type = cast<RankedTensorType>(v.getType());
+    for (int64_t s : type.getShape())
+      d.push_back(ShapedType::isDynamic(s) ? -1 : constantNode(s));
+    return d;
+  }
+  void set(Value v, SmallVector<int64_t> nodes) {
+    auto type = cast<RankedTensorType>(v.getType());
+    for (auto [d, s] : llvm::enumerate(type.getShape()))
+      if (!ShapedType::isDynamic(s))
+        nodes[d] = constantNode(s); // a static result dim is that size
+    values[v] = std::move(nodes);
+  }
+  LogicalResult visit(Block &block);
+  LogicalResult visit(Operation *op);
+  LogicalResult unknown(Operation *op) {
+    return op->emitOpError() << "has dynamic dims that compiled code cannot size yet (function '"
+                             << func.getSymName()
+                             << "'; docs/dynamic-shapes.md lists the ops that take `?` dims)";
+  }
+
+  func::FuncOp func;
+  FunctionSignature &sig;
+  std::vector<int64_t> parent;
+  std::vector<DimRef> refs;
+  std::map<std::pair<int64_t, int64_t>, int64_t> inputNodes;
+  std::map<int64_t, int64_t> constantNodes;
+  llvm::DenseMap<Value, SmallVector<int64_t>> values;
+  llvm::DenseMap<Value, int64_t> indices; // index values: tensor.dim, arith.constant
+};
+
+std::string operandName(unsigned i, int64_t d) {
+  return "operand #" + std::to_string(i) + " dim " + std::to_string(d);
+}
+
+LogicalResult DimAnalysis::visit(Operation *op) {
+  auto tensorOperands = [&] {
+    SmallVector<unsigned> r;
+    for (auto [i, v] : llvm::enumerate(op->getOperands()))
+      if (isa<RankedTensorType>(v.getType()))
+        r.push_back(i);
+    return r;
+  };
+  auto anyDynamic = [&] {
+    for (TypeRange types : {TypeRange(op->getOperandTypes()), TypeRange(op->getResultTypes())})
+      for (Type t : types)
+        if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape())
+          return true;
+    return false;
+  };
+  // Index values the broadcasts' `sizes` read.
+  if (auto dim = dyn_cast<tensor::DimOp>(op)) {
+    std::optional<int64_t> d = dim.getConstantIndex();
+    if (!d || !isa<RankedTensorType>(dim.getSource().getType()))
+      return unknown(op);
+    int64_t node = dims(dim.getSource())[*d];
+    indices[dim.getResult()] = node;
+    return success();
+  }
+  if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
+    indices[constant.getResult()] = constantNode(constant.value());
+    return success();
+  }
+  if (auto fusion = dyn_cast<grad::FusionOp>(op)) {
+    Block &body = fusion.getBody().front();
+    for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs()))
+      values[arg] = dims(input);
+    if (failed(visit(body)))
+      return failure();
+    for (auto [result, v] : llvm::zip(fusion.getResults(), fusion.getYield().getValues()))
+      set(result, dims(v));
+    return success();
+  }
+  if (op->getNumResults() == 0 || isa<func::ReturnOp, grad::YieldOp>(op))
+    return success();
+
+  if (auto bcast = dyn_cast<grad::BroadcastOp>(op)) {
+    auto type = cast<RankedTensorType>(bcast.getType());
+    SmallVector<int64_t> result(type.getRank(), -1);
+    auto sizes = bcast.getSizes();
+    unsigned next = 0;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d) && !sizes.empty()) {
+        auto it = indices.find(sizes[next++]);
+        if (it == indices.end())
+          return unknown(op);
+        result[d] = it->second;
+      }
+    SmallVector<int64_t> in = dims(bcast.getOperand());
+    auto inType = cast<RankedTensorType>(bcast.getOperand().getType());
+    for (auto [i, d] : llvm::enumerate(bcast.getDims())) {
+      if (!inType.isDynamicDim(i))
+        continue; // static: 1 (repeated) or the result's size, checked by the verifier
+      if (result[d] < 0 && type.isDynamicDim(d)) {
+        result[d] = in[i];
+        continue;
+      }
+      int64_t target = type.isDynamicDim(d) ? result[d] : constantNode(type.getDimSize(d));
+      unify(target, in[i], op, "result dim " + std::to_string(d), operandName(0, i));
+    }
+    set(bcast.getResult(), result);
+    return success();
+  }
+  if (auto mm = dyn_cast<grad::MatmulOp>(op)) {
+    SmallVector<int64_t> a = dims(mm.getLhs()), b = dims(mm.getRhs());
+    int64_t rank = a.size();
+    SmallVector<int64_t> result;
+    for (int64_t d = 0; d + 2 < rank; ++d) {
+      unify(a[d], b[d], op, operandName(0, d), operandName(1, d));
+      result.push_back(a[d]);
+    }
+    unify(a[rank - 1], b[rank - 2], op, operandName(0, rank - 1), operandName(1, rank - 2));
+    result.push_back(a[rank - 2]);
+    result.push_back(b[rank - 1]);
+    set(mm.getResult(), result);
+    return success();
+  }
+  if (auto tr = dyn_cast<grad::TransposeOp>(op)) {
+    SmallVector<int64_t> in = dims(tr.getOperand()), result;
+    for (int64_t p : tr.getPerm())
+      result.push_back(in[p]);
+    set(tr.getResult(), result);
+    return success();
+  }
+  if (auto gather = dyn_cast<grad::GatherOp>(op)) {
+    SmallVector<int64_t> result = dims(gather.getIndices());
+    SmallVector<int64_t> table = dims(gather.getTable());
+    result.append(table.begin() + 1, table.end());
+    set(gather.getResult(), result);
+    return success();
+  }
+  if (isa<grad::SumOp, grad::MeanOp, grad::MaxOp>(op)) {
+    SmallVector<int64_t> in = dims(op->getOperand(0));
+    auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    bool keep = type.getRank() == static_cast<int64_t>(in.size());
+    SmallVector<int64_t> result;
+    for (auto [d, node] : llvm::enumerate(in)) {
+      if (!llvm::is_contained(axes, static_cast<int64_t>(d)))
+        result.push_back(node);
+      else if (keep)
+        result.push_back(constantNode(1));
+    }
+    if (result.size() != static_cast<size_t>(type.getRank()))
+      return unknown(op);
+    set(op->getResult(0), result);
+    return success();
+  }
+  // Elementwise ops (unary, binary, cmp, select, convert): operands and results of one shape.
+  if (isa<grad::GradDialect>(op->getDialect()) &&
+      (op->hasTrait<mlir::OpTrait::Elementwise>() ||
+       isa<grad::CmpOp, grad::SelectOp, grad::ConvertOp>(op) ||
+       llvm::isa<grad::NegOp, grad::ExpOp, grad::LogOp, grad::SqrtOp, grad::RsqrtOp, grad::AbsOp,
+                 grad::TanhOp, grad::SigmoidOp, grad::ReluOp, grad::GeluOp, grad::SinOp,
+                 grad::CosOp, grad::AddOp, grad::SubOp, grad::MulOp, grad::DivOp,
+                 grad::MaximumOp, grad::MinimumOp, grad::PowOp>(op))) {
+    SmallVector<unsigned> operands = tensorOperands();
+    if (operands.empty())
+      return unknown(op);
+    SmallVector<int64_t> first = dims(op->getOperand(operands[0]));
+    for (unsigned i : llvm::drop_begin(operands)) {
+      SmallVector<int64_t> other = dims(op->getOperand(i));
+      if (other.size() != first.size())
+        return unknown(op);
+      for (size_t d = 0; d < first.size(); ++d)
+        unify(first[d], other[d], op, operandName(operands[0], d), operandName(i, d));
+    }
+    for (Value r : op->getResults())
+      set(r, first);
+    return success();
+  }
+  if (anyDynamic())
+    return unknown(op);
+  return success(); // static results: dims() reads their types
+}
+
+LogicalResult DimAnalysis::visit(Block &block) {
+  for (Operation &op : block)
+    if (failed(visit(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult DimAnalysis::run() {
+  Block &entry = func.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    SmallVector<int64_t> nodes;
+    for (auto [d, s] : llvm::enumerate(type.getShape()))
+      nodes.push_back(ShapedType::isDynamic(s) ? inputNode(i, d) : constantNode(s));
+    values[arg] = nodes;
+  }
+  if (failed(visit(entry)))
+    return failure();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  for (auto [j, v] : llvm::enumerate(ret.getOperands())) {
+    TensorSignature &out = sig.outputs[j];
+    if (llvm::none_of(out.shape, [](int64_t s) { return s == kDynamicSize; }))
+      continue;
+    for (int64_t node : dims(v))
+      out.dims.push_back(node < 0 ? DimRef{-1, -1, -1} : refs[find(node)]);
+    if (llvm::any_of(out.dims, [](const DimRef &r) { return r.input < 0 && r.size < 0; }))
+      return func.emitError() << "cannot compile function '" << func.getSymName()
+                              << "': the size of a dynamic dim of result #" << j
+                              << " is not known from the arguments' sizes";
+  }
+  return success();
+}
+
+} // namespace
+
+std::string signatureStr(const TensorSignature &t) {
+  std::string s = std::string(dtype_name(t.dtype)) + "[";
+  for (size_t d = 0; d < t.shape.size(); ++d)
+    s += std::string(d ? "," : "") + (t.shape[d] == kDynamicSize ? std::string("?") : std::to_string(t.shape[d]));
+  return s + "]";
+}
+
+std::string outputShapes(llvm::StringRef fn, const FunctionSignature &sig,
+                         const std::vector<Shape> &inputShapes, std::vector<Shape> &outputs) {
+  auto size = [&](const DimRef &r) { return r.input < 0 ? r.size : inputShapes[r.input][r.dim]; };
+  for (const ShapeCheck &check : sig.checks) {
+    int64_t a = size(check.lhs), b = size(check.rhs);
+    if (a == b)
+      continue;
+    std::string what = check.what;
+    size_t vs = what.find(" vs ");
+    std::string message = "function '" + fn.str() + "': " + what.substr(0, vs == std::string::npos ? what.size() : vs);
+    if (vs != std::string::npos)
+      message += " has size " + std::to_string(a) + " but " + what.substr(vs + 4) + " has size " +
+                 std::to_string(b);
+    else
+      message += ": sizes " + std::to_string(a) + " and " + std::to_string(b) + " differ";
+    message += " at run time (they must agree)";
+    return message;
+  }
+  outputs.clear();
+  for (const TensorSignature &out : sig.outputs) {
+    Shape shape = out.shape;
+    for (size_t d = 0; d < shape.size() && d < out.dims.size(); ++d)
+      if (shape[d] == kDynamicSize)
+        shape[d] = size(out.dims[d]);
+    outputs.push_back(std::move(shape));
+  }
+  return "";
+}
+
+
+FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module, bool allowDynamic) {
   std::vector<FunctionSignature> result;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
@@ -39,13 +381,13 @@ FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
     sig.name = func.getSymName().str();
     FunctionType type = func.getFunctionType();
     for (auto [i, t] : llvm::enumerate(type.getInputs())) {
-      FailureOr<TensorSignature> ts = tensorSignature(func, t, "argument", i);
+      FailureOr<TensorSignature> ts = tensorSignature(func, t, "argument", i, allowDynamic);
       if (failed(ts))
         return failure();
       sig.inputs.push_back(*ts);
     }
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
-      FailureOr<TensorSignature> ts = tensorSignature(func, t, "result", i);
+      FailureOr<TensorSignature> ts = tensorSignature(func, t, "result", i, allowDynamic);
       if (failed(ts))
         return failure();
       sig.outputs.push_back(*ts);
@@ -58,6 +400,7 @@ FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
         if (p.size() % 2 != 0 || i < 0 || j < 0 || size_t(i) >= sig.inputs.size() ||
             size_t(j) >= sig.outputs.size() || sig.outputAliases[j] >= 0 ||
             llvm::is_contained(sig.outputAliases, i) || sig.inputs[i].dtype != sig.outputs[j].dtype ||
+            llvm::is_contained(sig.inputs[i].shape, kDynamicSize) ||
             sig.inputs[i].shape != sig.outputs[j].shape) {
           func.emitError() << "cannot compile function '" << func.getSymName() << "': "
                            << kDonateAttrName << " = " << pairs
@@ -68,6 +411,13 @@ FailureOr<std::vector<FunctionSignature>> collectSignatures(ModuleOp module) {
         sig.outputAliases[j] = i;
       }
     }
+    bool dynamic = llvm::any_of(type.getInputs(), [](Type t) {
+      return !cast<RankedTensorType>(t).hasStaticShape();
+    }) || llvm::any_of(type.getResults(), [](Type t) {
+      return !cast<RankedTensorType>(t).hasStaticShape();
+    });
+    if (dynamic && failed(DimAnalysis(func, sig).run()))
+      return failure();
     result.push_back(std::move(sig));
   }
   return result;

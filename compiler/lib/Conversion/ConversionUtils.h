@@ -18,8 +18,17 @@ namespace grad {
 using ScalarBodyFn =
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
+/// tensor.empty of `type`; each dynamic dim d gets the size `size(d)` (an `index` value, e.g. a
+/// tensor.dim of an operand). Static types need no `size`.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+                        llvm::function_ref<mlir::Value(int64_t)> size = nullptr);
+
+/// `tensor.dim %value, d`.
+mlir::Value dimOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, int64_t d);
+
 /// tensor.empty + an all-parallel linalg.generic with identity maps whose body
-/// yields `body(inputs...)`.
+/// yields `body(inputs...)`. Dynamic dims take their sizes from inputs[0] (all inputs have the
+/// result's shape).
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange inputs,
                              ScalarBodyFn body);

@@ -23,9 +23,23 @@ using namespace mlir;
 
 namespace grad {
 
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  llvm::function_ref<Value(int64_t)> size) {
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(size(d));
+  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType(), dynamicSizes);
+}
+
+Value dimOf(OpBuilder &b, Location loc, Value value, int64_t d) {
+  return b.create<tensor::DimOp>(loc, value, d);
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
                        ScalarBodyFn body) {
-  Value init = b.create<tensor::EmptyOp>(loc, resultType.getShape(), resultType.getElementType());
+  Value init = emptyTensor(b, loc, resultType,
+                           [&](int64_t d) { return dimOf(b, loc, inputs.front(), d); });
   unsigned rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 #include <limits>
 
@@ -63,10 +64,29 @@ Value reshapeTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) 
   return b.create<tensor::CollapseShapeOp>(loc, type, flat, all);
 }
 
-/// tensor.empty of `type` filled with `value`.
-Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
-  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+/// tensor.empty of `type` filled with `value`; dynamic dims sized by `size` (emptyTensor).
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value,
+             llvm::function_ref<Value(int64_t)> size = nullptr) {
+  Value empty = emptyTensor(b, loc, type, size);
   return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
+}
+
+/// `value` (a reduction's result over the kept dims) with the unit dims of `type` inserted
+/// (keepdim): one tensor.expand_shape whose groups each hold one kept dim and the unit dims
+/// around it, so a dynamic kept dim needs no size (each group has at most one dynamic dim).
+Value expandUnitDims(OpBuilder &b, Location loc, Value value, RankedTensorType type,
+                     const llvm::SmallBitVector &reduced) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source == type)
+    return value;
+  SmallVector<ReassociationIndices> groups(source.getRank());
+  int64_t kept = 0;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!reduced.test(d) && d != 0 && !groups[kept].empty())
+      ++kept;
+    groups[std::min<int64_t>(kept, source.getRank() - 1)].push_back(d);
+  }
+  return b.create<tensor::ExpandShapeOp>(loc, type, value, groups);
 }
 
 //===----------------------------------------------------------------------===//
@@ -106,14 +126,23 @@ struct BroadcastLowering : OpConversionPattern<BroadcastOp> {
     // Operand dim i reads result index dims[i], or 0 when it is a size-1 dim
     // being repeated.
     SmallVector<AffineExpr> exprs;
+    // A dynamic operand dim is read with the result's index: at run time it has the result
+    // dim's size (the entry's shape checks, Note [Dynamic dims in compiled code]).
+    SmallVector<Value> operandDimOf(resultType.getRank());
     for (auto [i, d] : llvm::enumerate(op.getDims())) {
       bool repeated = operandType.getDimSize(i) == 1 && resultType.getDimSize(d) != 1;
       exprs.push_back(repeated ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(d, ctx));
+      if (operandType.isDynamicDim(i))
+        operandDimOf[d] = dimOf(rewriter, op.getLoc(), adaptor.getOperand(), i);
     }
     unsigned rank = resultType.getRank();
     AffineMap inputMap = AffineMap::get(rank, 0, exprs, ctx);
-    Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), resultType.getShape(),
-                                                  resultType.getElementType());
+    // Dynamic result dims: the `sizes` operands in order, else the operand dim mapped there.
+    ValueRange sizes = adaptor.getSizes();
+    unsigned nextSize = 0;
+    Value init = emptyTensor(rewriter, op.getLoc(), resultType, [&](int64_t d) {
+      return sizes.empty() ? operandDimOf[d] : sizes[nextSize++];
+    });
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         op.getLoc(), resultType, adaptor.getOperand(), init,
@@ -141,8 +170,10 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    Value init =
-        rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
+    ArrayRef<int64_t> perm = op.getPerm();
+    Value init = emptyTensor(rewriter, op.getLoc(), type, [&](int64_t d) {
+      return dimOf(rewriter, op.getLoc(), adaptor.getOperand(), perm[d]);
+    });
     auto transpose =
         rewriter.create<linalg::TransposeOp>(op.getLoc(), adaptor.getOperand(), init, op.getPerm());
     rewriter.replaceOp(op, transpose.getResult());
@@ -205,10 +236,20 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     for (int64_t d = 0; d < n; ++d)
       indexExprs.push_back(getAffineDimExpr(d, ctx));
     AffineMap indexMap = AffineMap::get(rank, 0, indexExprs, ctx);
-    Value init = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
     Value table = adaptor.getTable();
+    Value init = emptyTensor(rewriter, loc, type, [&](int64_t d) {
+      return d < n ? dimOf(rewriter, loc, adaptor.getIndices(), d)
+                   : dimOf(rewriter, loc, table, d - n + 1);
+    });
     Type element = type.getElementType();
-    int64_t rows = tableType.getDimSize(0);
+    // The last valid row: a constant, or from the table's run-time size.
+    Value lastRow;
+    if (tableType.isDynamicDim(0))
+      lastRow = rewriter.create<arith::SubIOp>(
+          loc,
+          rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(),
+                                              dimOf(rewriter, loc, table, 0)),
+          rewriter.create<arith::ConstantIntOp>(loc, 1, 64));
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, type, adaptor.getIndices(), init,
@@ -216,7 +257,8 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = args[0];
           Value zero = b.create<arith::ConstantIntOp>(l, 0, 64);
-          Value last = b.create<arith::ConstantIntOp>(l, rows - 1, 64);
+          Value last = lastRow ? lastRow
+                               : b.create<arith::ConstantIntOp>(l, tableType.getDimSize(0) - 1, 64);
           Value inRange = b.create<arith::AndIOp>(
               l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, row, zero),
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, row, last));
@@ -266,6 +308,10 @@ template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPa
       }
     }
     auto accType = RankedTensorType::get(kept, element);
+    SmallVector<int64_t> keptDims;
+    for (unsigned d = 0; d < rank; ++d)
+      if (!reduced.test(d))
+        keptDims.push_back(d);
     double initValue = 0;
     if (Kind == ReduceKind::Max)
       initValue = isFloat ? -std::numeric_limits<double>::infinity()
@@ -274,7 +320,8 @@ template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPa
                      ? scalarConstant(b, loc, element, initValue)
                      : Value(b.create<arith::ConstantIntOp>(
                            loc, std::numeric_limits<int64_t>::min(), 64));
-    Value acc = filled(b, loc, accType, init);
+    Value acc = filled(b, loc, accType, init,
+                       [&](int64_t d) { return dimOf(b, loc, value, keptDims[d]); });
     auto generic = b.create<linalg::GenericOp>(
         loc, accType, value, acc,
         ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, outExprs, ctx)},
@@ -313,9 +360,12 @@ template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPa
     // (a row reduction that vectorizes, with the elementwise producers fused into it), then the
     // other dims of that much smaller result.
     int64_t count = 1;
+    bool dynamicCount = false;
     for (unsigned d = 0; d < rank; ++d)
-      if (reduced.test(d))
-        count *= operandType.getDimSize(d);
+      if (reduced.test(d)) {
+        dynamicCount |= operandType.isDynamicDim(d);
+        count *= operandType.isDynamicDim(d) ? 1 : operandType.getDimSize(d);
+      }
     Value result;
     if (rank > 1 && reduced.test(rank - 1) && reduced.count() > 1) {
       llvm::SmallBitVector inner(rank), outer(rank - 1);
@@ -334,12 +384,27 @@ template <typename OpTy, ReduceKind Kind> struct ReduceLowering : OpConversionPa
       // kernel computes it.
       double scale = element.isF32() ? double(1.0f / static_cast<float>(count))
                                      : 1.0 / static_cast<double>(count);
+      // A count of dynamic dims is computed at run time the same way: 1 / (T)count in T.
+      Value dynamicScale;
+      if (dynamicCount) {
+        Value n = rewriter.create<arith::ConstantIndexOp>(loc, count);
+        for (unsigned d = 0; d < rank; ++d)
+          if (reduced.test(d) && operandType.isDynamicDim(d))
+            n = rewriter.create<arith::MulIOp>(loc, n, dimOf(rewriter, loc, adaptor.getOperand(), d));
+        Value n64 = rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), n);
+        dynamicScale = rewriter.create<arith::DivFOp>(
+            loc, scalarConstant(rewriter, loc, element, 1),
+            rewriter.create<arith::SIToFPOp>(loc, element, n64));
+      }
       result = buildElementwise(
           rewriter, loc, accType, result, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return b.create<arith::MulFOp>(l, args[0], scalarConstant(b, l, element, scale));
+            return b.create<arith::MulFOp>(
+                l, args[0], dynamicScale ? dynamicScale : scalarConstant(b, l, element, scale));
           });
     }
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, result, resultType));
+    rewriter.replaceOp(op, resultType.hasStaticShape()
+                               ? reshapeTo(rewriter, loc, result, resultType)
+                               : expandUnitDims(rewriter, loc, result, resultType, reduced));
     return success();
   }
 };
@@ -361,8 +426,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Type element = type.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
     int64_t rank = type.getRank();
+    Value lhs0 = adaptor.getLhs(), rhs0 = adaptor.getRhs();
     if (rank == 2) {
-      Value acc = filled(rewriter, loc, type, zero);
+      Value acc = filled(rewriter, loc, type, zero, [&](int64_t d) {
+        return d == 0 ? dimOf(rewriter, loc, lhs0, 0) : dimOf(rewriter, loc, rhs0, 1);
+      });
       rewriter.replaceOp(op, rewriter
                                  .create<linalg::MatmulOp>(
                                      loc, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, acc)
@@ -373,9 +441,14 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       return op.emitOpError() << "cannot lower a matmul producing " << type;
     int64_t batch = 1;
     for (int64_t d = 0; d < rank - 2; ++d)
-      batch *= type.getDimSize(d);
+      batch = type.isDynamicDim(d) || ShapedType::isDynamic(batch) ? ShapedType::kDynamic
+                                                                   : batch * type.getDimSize(d);
     auto as3d = [&](Value v, RankedTensorType t) -> Value {
-      auto flat = RankedTensorType::get({batch, t.getDimSize(rank - 2), t.getDimSize(rank - 1)},
+      int64_t tBatch = 1;
+      for (int64_t d = 0; d < rank - 2; ++d)
+        tBatch = t.isDynamicDim(d) || ShapedType::isDynamic(tBatch) ? ShapedType::kDynamic
+                                                                     : tBatch * t.getDimSize(d);
+      auto flat = RankedTensorType::get({tBatch, t.getDimSize(rank - 2), t.getDimSize(rank - 1)},
                                         t.getElementType());
       if (rank == 3)
         return v;
@@ -389,7 +462,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Value lhs = as3d(adaptor.getLhs(), lhsType), rhs = as3d(adaptor.getRhs(), rhsType);
     auto type3d = RankedTensorType::get(
         {batch, type.getDimSize(rank - 2), type.getDimSize(rank - 1)}, element);
-    Value acc = filled(rewriter, loc, type3d, zero);
+    Value acc = filled(rewriter, loc, type3d, zero, [&](int64_t d) {
+      return d == 2 ? dimOf(rewriter, loc, rhs, 2) : dimOf(rewriter, loc, lhs, d);
+    });
     Value result =
         rewriter.create<linalg::BatchMatmulOp>(loc, ValueRange{lhs, rhs}, acc).getResult(0);
     if (rank != 3) {
@@ -398,7 +473,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         groups[0].push_back(d);
       groups[1].push_back(rank - 2);
       groups[2].push_back(rank - 1);
-      result = rewriter.create<tensor::ExpandShapeOp>(loc, type, result, groups);
+      SmallVector<OpFoldResult> outputShape;
+      for (int64_t d = 0; d < rank; ++d)
+        outputShape.push_back(!type.isDynamicDim(d) ? OpFoldResult(rewriter.getIndexAttr(type.getDimSize(d)))
+                              : d == rank - 1       ? OpFoldResult(dimOf(rewriter, loc, rhs0, d))
+                                                    : OpFoldResult(dimOf(rewriter, loc, lhs0, d)));
+      result = rewriter.create<tensor::ExpandShapeOp>(loc, type, result, groups, outputShape);
     }
     rewriter.replaceOp(op, result);
     return success();

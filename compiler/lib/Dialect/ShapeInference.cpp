@@ -75,8 +75,8 @@ LogicalResult checkStaticShapes(Operation *root, StringRef consumer) {
   };
   auto report = [&](Operation *op, Type type) {
     return op->emitOpError() << "has dynamic dims (" << type << "); " << consumer
-                             << " needs static shapes (dynamic dims run on the reference "
-                                "interpreter only so far; docs/dynamic-shapes.md)";
+                             << " needs static shapes (dynamic dims: the reference "
+                                "interpreter, grad-run and grad::jit; docs/dynamic-shapes.md)";
   };
   LogicalResult result = success();
   root->walk([&](Operation *op) {

@@ -21,6 +21,7 @@
 #include "grad/Codegen/ObjectEmitter.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"
+#include "grad/Dialect/ShapeInference.h"
 #include "grad/Driver/DotEmitter.h"
 #include "grad/Driver/HeaderEmitter.h"
 #include "grad/Transforms/Passes.h"
@@ -274,6 +275,12 @@ int Gradc::run() {
                          << options.gradFunc;
     return kGradcInputError;
   }
+
+  // Code for `?` dims needs the run-time size checks that grad::jit and grad-run do before a
+  // call (Note [Dynamic dims in compiled code]); the AOT wrapper and header do not have them yet.
+  bool emitsCode = options.emit != EmitKind::Mlir && options.emit != EmitKind::Dot;
+  if (emitsCode && failed(checkStaticShapes(*module, "gradc (object code)")))
+    return kGradcInputError;
 
   if (failed(runGraphPasses(*module, options, [&](PassManager &pm) {
         configurePassManager(pm, rootTiming ? &*rootTiming : nullptr, "graph passes");

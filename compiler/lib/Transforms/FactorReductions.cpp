@@ -264,8 +264,20 @@ bool factorReduction(ReduceOp reduce) {
 
 struct FactorReductions : impl::GradFactorReductionsPassBase<FactorReductions> {
   void runOnOperation() override {
-    if (failed(checkStaticShapes(getOperation(), "--grad-factor-reductions")))
-      return signalPassFailure();
+    // Functions with `?` dims are left as they are: restricting a factor to the reduced shape
+    // would need run-time sizes (reshape and broadcast `sizes`); the reductions are correct
+    // unfactored.
+    bool dynamic = false;
+    getOperation().walk([&](Operation *op) {
+      for (Type t : op->getResultTypes())
+        if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape())
+          dynamic = true;
+    });
+    for (Type t : getOperation().getArgumentTypes())
+      if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape())
+        dynamic = true;
+    if (dynamic)
+      return;
     SmallVector<Operation *> reductions;
     getOperation().walk([&](Operation *op) {
       if (isa<SumOp, MeanOp>(op) && !op->getParentOfType<FusionOp>())

@@ -561,8 +561,6 @@ public:
 
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
-    if (failed(checkStaticShapes(fn, "--grad-fuse")))
-      return signalPassFailure();
     int64_t before = countKernels(fn);
     for (Block &block : fn.getBody()) {
       BlockFuser fuser(block);

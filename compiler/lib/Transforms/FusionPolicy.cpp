@@ -22,6 +22,9 @@ using namespace mlir;
 namespace grad {
 
 FusionRole getFusionRole(Operation *op) {
+  // A broadcast with `sizes` (into `?` dims) reads index values: grad.fusion takes tensors only.
+  if (auto broadcast = dyn_cast<BroadcastOp>(op); broadcast && !broadcast.getSizes().empty())
+    return FusionRole::None;
   // The unary, binary and reduction rows of grad/op_table.def, then the irregular ops.
 #define GRAD_UNARY_OP(Name, ...)                                                                  \
   if (isa<Name##Op>(op))                                                                         \
@@ -45,7 +48,10 @@ bool isSplatConstant(Operation *op) {
   return constant && constant.getValue().isSplat();
 }
 
-bool isClonableProducer(Operation *op) { return isa<BroadcastOp>(op) || isSplatConstant(op); }
+bool isClonableProducer(Operation *op) {
+  auto broadcast = dyn_cast<BroadcastOp>(op);
+  return (broadcast && broadcast.getSizes().empty()) || isSplatConstant(op);
+}
 
 bool isKernel(Operation *op) {
   if (!isa_and_nonnull<GradDialect>(op->getDialect()))

@@ -9,9 +9,12 @@
 // RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t/r1 %t/o1 | FileCheck %s
 // CHECK: all 1 outputs match
 //
-// Compiling it is refused with a diagnostic (no dynamic code generation yet).
-// RUN: not grad-run %s --fn=mlp --input=%t/r7/in0.npy --input=%t/r7/in1.npy --input=%t/r7/in2.npy --input=%t/r7/in3.npy 2>&1 | FileCheck %s --check-prefix=COMPILED
-// COMPILED: dynamic-mlp.mlir:16:1: error: cannot compile function 'mlp': argument #0 has type 'tensor<?x3xf32>'; entry points take statically shaped tensors
+// The compiled code (one compile for all batch sizes, sizes read at run time), at both sizes,
+// after the graph passes (fusion) too.
+// RUN: grad-run %s --fn=mlp --input=%t/r7/in0.npy --input=%t/r7/in1.npy --input=%t/r7/in2.npy --input=%t/r7/in3.npy --output-dir=%t/c7 --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t/r7 %t/c7 | FileCheck %s
+// RUN: grad-opt %s --grad-fuse | grad-run - --fn=mlp --input=%t/r1/in0.npy --input=%t/r1/in1.npy --input=%t/r1/in2.npy --input=%t/r1/in3.npy --output-dir=%t/c1 --quiet
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t/r1 %t/c1 | FileCheck %s
 
 func.func @mlp(%x: tensor<?x3xf32>, %w1: tensor<3x5xf32>, %b1: tensor<5xf32>,
                %w2: tensor<5x2xf32>) -> tensor<?x2xf32> {

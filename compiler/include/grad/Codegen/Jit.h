@@ -68,9 +68,13 @@ public:
 
   /// Runs `fn` on contiguous row-major buffers laid out as its signature says
   /// (b8 = one byte per element). `outputs` are written. Fails with `error`
-  /// set when `fn` is unknown or the buffer counts do not match.
+  /// set when `fn` is unknown or the buffer counts do not match. A signature with `?` dims
+  /// needs the actual shapes (`inputShapes`, and `outputShapes` from grad::outputShapes, whose
+  /// checks must have passed); static signatures ignore them.
   mlir::LogicalResult runRaw(llvm::StringRef fn, llvm::ArrayRef<const void *> inputs,
-                             llvm::ArrayRef<void *> outputs, std::string *error = nullptr) const;
+                             llvm::ArrayRef<void *> outputs, std::string *error = nullptr,
+                             const std::vector<Shape> *inputShapes = nullptr,
+                             const std::vector<Shape> *outputShapes = nullptr) const;
 
   /// Runs `fn` on `inputs`, checking their count, dtypes and shapes against
   /// the signature, and returns freshly allocated outputs. On bad input fails

@@ -1,6 +1,6 @@
 //===- Signature.h - entry point signatures of compiled functions -*- C++ -*-===//
 //
-// The tensor signature (dtype + static shape of each input and output) of the
+// The tensor signature (dtype + shape of each input and output, `?` dims included) of the
 // public functions of a grad module, read before lowering erases it. The JIT
 // checks calls against it; gradc's C header is written from it.
 //
@@ -19,10 +19,34 @@
 
 namespace grad {
 
+/// A dim of a `?`-shaped entry point in `shape`s below (MLIR's `?`); printed as `?`.
+inline constexpr int64_t kDynamicSize = -1;
+
+/// A size known when an entry point runs: `size` if `input` < 0, else the size of dim `dim` of
+/// input `input`.
+struct DimRef {
+  int64_t input = -1;
+  int64_t dim = -1;
+  int64_t size = 0;
+};
+
 /// One input or output of an entry point: a contiguous row-major buffer.
 struct TensorSignature {
   DType dtype = DType::f32;
+  /// kDynamicSize for a dynamic dim (an input of any size there; an output sized by `dims`).
   Shape shape;
+  /// Outputs with dynamic dims: where each dim's size comes from (empty when static).
+  std::vector<DimRef> dims;
+};
+
+/// Two sizes of a `?`-shaped entry point that must agree when it runs (an elementwise op's
+/// operands, a matmul's inner dims, ...): checked before the code runs, which assumes them
+/// (Note [Dynamic dims in compiled code] in Signature.cpp). `what` names the op, its location
+/// and the operand dims compared ("'grad.add' op at f.mlir:3:8: operand #1 dim 0 vs operand #0
+/// dim 0").
+struct ShapeCheck {
+  DimRef lhs, rhs;
+  std::string what;
 };
 
 /// A public function `name`: `_mlir_ciface_<name>(inputs..., outputs...)`.
@@ -34,7 +58,19 @@ struct FunctionSignature {
   /// function attribute kDonateAttrName), or -1. The caller passes that input's buffer as the
   /// output's out-param too (Note [Buffer donation] in IsolateResults.cpp).
   std::vector<int64_t> outputAliases;
+  /// Sizes that must agree at run time (empty unless some input has a `?` dim).
+  std::vector<ShapeCheck> checks;
 };
+
+/// `f32[?,3]`.
+std::string signatureStr(const TensorSignature &t);
+
+/// The output shapes of entry `sig` for inputs of shapes `inputShapes` (already checked by
+/// checkArguments): runs sig.checks and sizes the dynamic output dims. Returns "" or the message
+/// of the first failed check ("function 'f': 'grad.add' op at f.mlir:3:8: operand #1 dim 0 has
+/// size 3 but operand #0 dim 0 has size 2").
+std::string outputShapes(llvm::StringRef fn, const FunctionSignature &sig,
+                         const std::vector<Shape> &inputShapes, std::vector<Shape> &outputs);
 
 /// Function attribute `grad.donate = array<i64: i0, j0, i1, j1, ...>`: argument i's buffer
 /// is donated to result j (JitOptions::donate; Note [Buffer donation]).
@@ -60,8 +96,11 @@ mlir::FailureOr<DType> dtypeFromElementType(mlir::Type type);
 
 /// Signatures of all public, defined functions of `module`, in order. Emits a
 /// diagnostic on the function and fails when an argument or result is not a
-/// statically shaped tensor of f32/f64/i64/i1.
-mlir::FailureOr<std::vector<FunctionSignature>> collectSignatures(mlir::ModuleOp module);
+/// ranked tensor of f32/f64/i64/i1, statically shaped unless `allowDynamic` (the CPU JIT):
+/// then `?` dims are analyzed into ShapeChecks and output DimRefs, and a function whose dynamic
+/// sizes cannot be traced to its inputs is refused with a diagnostic.
+mlir::FailureOr<std::vector<FunctionSignature>> collectSignatures(mlir::ModuleOp module,
+                                                                  bool allowDynamic = false);
 
 } // namespace grad
 
