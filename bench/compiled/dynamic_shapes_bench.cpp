@@ -121,6 +121,12 @@ int main(int argc, char **argv) {
   JitOptions limited;
   limited.dynamic = Dynamic::Static; // cache_limit 8: every epoch recompiles every size
   results.push_back(trainJit("Static, cache_limit 8", limited, batches));
+  JitOptions autoDynamic;
+  autoDynamic.dynamic = Dynamic::Auto;
+  results.push_back(trainJit("Auto", autoDynamic, batches));
+  JitOptions marked;
+  marked.dynamic_dims = {{0, 0}, {1, 0}}; // the batch dim of the inputs and the labels
+  results.push_back(trainJit("dynamic_dims (marks)", marked, batches));
 
   std::printf("%-24s %9s %12s %11s %9s %14s %12s\n", "policy", "compiles", "compile ms",
               "total ms", "ms/step", "ms/step w/o c.", "max |dloss|");

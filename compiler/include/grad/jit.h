@@ -34,9 +34,12 @@ enum class Device {
 /// How grad::jit treats an argument shape it has not compiled for (docs/dynamic-shapes.md).
 enum class Dynamic {
   Static, ///< every new signature (shapes and dtypes) is traced and compiled again, as jax.jit
-  /// torch.compile's "automatic dynamic" (API.md). NOT BUILT YET: accepted so that code written
-  /// against the documented API compiles, but it compiles one version per signature as Static
-  /// does, and says so once on stderr when the function is created (docs/dynamic-shapes.md).
+  /// torch.compile's "automatic dynamic" (API.md): the first call compiles static code; when an
+  /// argument dim is seen with a second size, the function is compiled once more with that dim
+  /// `?` (sizes read at run time), and later sizes reuse that code. When the two traces are not
+  /// one function of the size (a size-dependent constant, another graph), the new signature
+  /// compiles static and the CompileEvent says why (docs/dynamic-shapes.md). CPU native and
+  /// interpreter backends; CUDA compiles per signature.
   Auto,
 };
 
@@ -71,6 +74,11 @@ struct JitOptions {
   std::vector<int> donate;
   /// What a new argument shape costs (docs/dynamic-shapes.md).
   Dynamic dynamic = Dynamic::Static;
+  /// Explicit dynamic dims, (argument, dim) pairs: compiled as `?` from the first call on (the
+  /// function is traced at the call's sizes and at those dims' sizes + 1, and the two traces
+  /// generalized as Dynamic::Auto does), under either policy. E.g. the batch dim of the inputs
+  /// and labels of a training step: {.dynamic_dims = {{2, 0}, {3, 0}}}.
+  std::vector<std::pair<int, int>> dynamic_dims;
   /// Most signatures one jitted function keeps compiled (like torch.compile's recompile_limit,
   /// 8 by default). A new signature beyond it evicts the least recently used one, and a warning
   /// naming the function and the limit is printed once on stderr: a loop whose shapes never
@@ -124,6 +132,11 @@ struct CompileEvent {
   std::vector<SignatureChange> changes; ///< what differs from compared_to (empty: first compile)
   double compile_ms = 0;  ///< wall-clock time of the trace and compile
   std::string evicted;    ///< the signature evicted for it (JitOptions::cache_limit), or ""
+  /// The argument dims this compile made `?` (Dynamic::Auto or JitOptions::dynamic_dims), each
+  /// a Size change with the sizes of the two traces; empty for static code.
+  std::vector<SignatureChange> made_dynamic;
+  /// Why this compile is static although the policy asked for dynamic dims ("" otherwise).
+  std::string static_reason;
 };
 
 /// "input #0 dim 0: 8 -> 16", "input #1 dtype f32 -> f64", "input #2 rank 2 -> 3",

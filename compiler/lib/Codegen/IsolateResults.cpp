@@ -83,7 +83,11 @@ struct IsolateResults : grad::impl::GradIsolateResultsBase<IsolateResults> {
         bool fresh = v.getDefiningOp<memref::AllocOp>() && seen.insert(v).second;
         if (fresh)
           continue;
-        Value copy = b.create<memref::AllocOp>(loc, type);
+        SmallVector<Value> sizes; // `?` dims: the size of the returned buffer
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            sizes.push_back(b.create<memref::DimOp>(loc, v, d));
+        Value copy = b.create<memref::AllocOp>(loc, type, sizes);
         b.create<memref::CopyOp>(loc, v, copy);
         operand.set(copy);
       }

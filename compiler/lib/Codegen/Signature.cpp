@@ -241,6 +241,21 @@ LogicalResult DimAnalysis::visit(Operation *op) {
     set(mm.getResult(), result);
     return success();
   }
+  if (auto reshape = dyn_cast<grad::ReshapeOp>(op)) {
+    // Dims that are not static 1s keep their sizes, in order (the verifier).
+    auto inType = cast<RankedTensorType>(reshape.getOperand().getType());
+    auto type = cast<RankedTensorType>(reshape.getType());
+    SmallVector<int64_t> in = dims(reshape.getOperand()), kept, result;
+    for (int64_t d = 0; d < inType.getRank(); ++d)
+      if (inType.getDimSize(d) != 1)
+        kept.push_back(in[d]);
+    size_t next = 0;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      result.push_back(type.getDimSize(d) == 1 || next >= kept.size() ? constantNode(1)
+                                                                      : kept[next++]);
+    set(reshape.getResult(), result);
+    return success();
+  }
   if (auto tr = dyn_cast<grad::TransposeOp>(op)) {
     SmallVector<int64_t> in = dims(tr.getOperand()), result;
     for (int64_t p : tr.getPerm())

@@ -71,6 +71,34 @@ Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value,
   return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
 }
 
+/// Reassociation of the dims of `full` into one group per dim not in `unit`, each with the unit
+/// dims around it (leading unit dims join the first group, the others the group before them).
+SmallVector<ReassociationIndices> unitDimGroups(RankedTensorType full,
+                                                const llvm::SmallBitVector &unit) {
+  int64_t kept = full.getRank() - unit.count();
+  SmallVector<ReassociationIndices> groups(std::max<int64_t>(kept, 1));
+  int64_t g = 0;
+  bool hasKept = false;
+  for (int64_t d = 0; d < full.getRank(); ++d) {
+    if (!unit.test(d)) {
+      if (hasKept)
+        ++g;
+      hasKept = true;
+    }
+    groups[std::min<int64_t>(g, groups.size() - 1)].push_back(d);
+  }
+  return groups;
+}
+
+/// The static size-1 dims of `type`.
+llvm::SmallBitVector staticUnitDims(RankedTensorType type) {
+  llvm::SmallBitVector unit(type.getRank());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.getDimSize(d) == 1)
+      unit.set(d);
+  return unit;
+}
+
 /// `value` (a reduction's result over the kept dims) with the unit dims of `type` inserted
 /// (keepdim): one tensor.expand_shape whose groups each hold one kept dim and the unit dims
 /// around it, so a dynamic kept dim needs no size (each group has at most one dynamic dim).
@@ -79,14 +107,7 @@ Value expandUnitDims(OpBuilder &b, Location loc, Value value, RankedTensorType t
   auto source = cast<RankedTensorType>(value.getType());
   if (source == type)
     return value;
-  SmallVector<ReassociationIndices> groups(source.getRank());
-  int64_t kept = 0;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    if (!reduced.test(d) && d != 0 && !groups[kept].empty())
-      ++kept;
-    groups[std::min<int64_t>(kept, source.getRank() - 1)].push_back(d);
-  }
-  return b.create<tensor::ExpandShapeOp>(loc, type, value, groups);
+  return b.create<tensor::ExpandShapeOp>(loc, type, value, unitDimGroups(type, reduced));
 }
 
 //===----------------------------------------------------------------------===//
@@ -159,8 +180,29 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getOperand(),
-                                     cast<RankedTensorType>(op.getType())));
+    auto type = cast<RankedTensorType>(op.getType());
+    auto operandType = cast<RankedTensorType>(op.getOperand().getType());
+    if (type.hasStaticShape() && operandType.hasStaticShape()) {
+      rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getOperand(), type));
+      return success();
+    }
+    // `?` dims stay in place (the verifier): remove the operand's size-1 dims, insert the
+    // result's; each group holds one dim that is not a static 1, so no sizes are needed.
+    Location loc = op.getLoc();
+    Value value = adaptor.getOperand();
+    llvm::SmallBitVector inUnit = staticUnitDims(operandType), outUnit = staticUnitDims(type);
+    SmallVector<int64_t> squeezed;
+    for (int64_t d = 0; d < operandType.getRank(); ++d)
+      if (!inUnit.test(d))
+        squeezed.push_back(operandType.getDimSize(d));
+    auto squeezedType = RankedTensorType::get(squeezed, type.getElementType());
+    if (inUnit.any())
+      value = rewriter.create<tensor::CollapseShapeOp>(loc, squeezedType, value,
+                                                       unitDimGroups(operandType, inUnit));
+    if (outUnit.any())
+      value = rewriter.create<tensor::ExpandShapeOp>(loc, type, value,
+                                                     unitDimGroups(type, outUnit));
+    rewriter.replaceOp(op, value);
     return success();
   }
 };

@@ -48,7 +48,7 @@ FailureOr<RankedTensorType> staticOperand(StringRef opName, StringRef what, Type
     (void)emitOptionalError(loc, "'", opName, "' op ", what, " ", type,
                             " has dynamic dims, which this op does not take yet (dynamic dims: "
                             "elementwise ops, broadcast, matmul, reductions, transpose, gather, "
-                            "convert)");
+                            "convert, reshape of size-1 dims)");
     return failure();
   }
   return ranked;
@@ -219,6 +219,24 @@ FailureOr<SmallVector<int64_t>> numpyBroadcastDims(ArrayRef<int64_t> operandShap
 
 FailureOr<RankedTensorType> inferReshapeType(Type operand, ArrayRef<int64_t> resultShape,
                                              std::optional<Location> loc) {
+  auto ranked = rankedOperand("grad.reshape", "operand", operand, loc);
+  if (failed(ranked))
+    return failure();
+  if (!ranked->hasStaticShape() || llvm::any_of(resultShape, ShapedType::isDynamic)) {
+    // Dynamic dims stay in place: the reshape only inserts or removes dims of static size 1.
+    auto squeeze = [](ArrayRef<int64_t> shape) {
+      SmallVector<int64_t> kept;
+      for (int64_t d : shape)
+        if (d != 1)
+          kept.push_back(d);
+      return kept;
+    };
+    if (squeeze(ranked->getShape()) != squeeze(resultShape))
+      return emitOptionalError(loc, "'grad.reshape' op with dynamic dims only inserts or removes "
+                                    "dims of size 1 (the other dims stay in order): operand ",
+                               *ranked, ", result shape ", fmt(resultShape));
+    return RankedTensorType::get(resultShape, ranked->getElementType());
+  }
   auto in = staticOperand("grad.reshape", "operand", operand, loc);
   if (failed(in))
     return failure();

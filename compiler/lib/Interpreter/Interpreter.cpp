@@ -135,6 +135,22 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
         return fail("size " + std::to_string(size) + " of a dynamic result dim is negative");
     numInputs = 1;
   }
+  if (isa<ReshapeOp>(op)) {
+    // `?` result dims (Note [Dynamic dims]): the run-time sizes of the operand dims that are not
+    // static 1s, in order (the reshape only inserts or removes size-1 dims).
+    Shape &shape = decoded->second.shape;
+    auto operandType = cast<RankedTensorType>(op->getOperand(0).getType());
+    size_t next = 0;
+    for (int64_t &size : shape) {
+      if (size == 1)
+        continue;
+      while (next < operandType.getShape().size() && operandType.getDimSize(next) == 1)
+        ++next;
+      if (ShapedType::isDynamic(size) && next < operands[0].shape().size())
+        size = operands[0].shape()[next];
+      ++next;
+    }
+  }
   Tensor result;
   try {
     NoGradGuard noGrad;

@@ -20,7 +20,12 @@ std::string formatSignature(const Signature &signature) {
     if (i)
       text += ", ";
     text += dtype_name(signature[i].first);
-    text += shape_str(signature[i].second);
+    text += "[";
+    for (size_t d = 0; d < signature[i].second.size(); ++d) {
+      int64_t size = signature[i].second[d];
+      text += (d ? "," : "") + (size < 0 ? std::string("?") : std::to_string(size));
+    }
+    text += "]";
   }
   return text;
 }
@@ -114,6 +119,14 @@ std::string format_compile_event(const CompileEvent &e) {
   char ms[48];
   std::snprintf(ms, sizeof ms, " took %.1f ms", e.compile_ms);
   line += ms;
+  if (!e.made_dynamic.empty()) {
+    line += "; dynamic: ";
+    for (size_t i = 0; i < e.made_dynamic.size(); ++i)
+      line += (i ? ", " : "") + std::string("input #") + std::to_string(e.made_dynamic[i].input) +
+              " dim " + std::to_string(e.made_dynamic[i].dim);
+  }
+  if (!e.static_reason.empty())
+    line += "; static: " + e.static_reason;
   if (!e.evicted.empty())
     line += "; evicted " + e.evicted + " (cache_limit)";
   return line;

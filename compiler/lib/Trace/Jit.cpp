@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompileEvents.h"
+#include "Generalize.h"
 
 #include "grad/Trace/Executable.h"
 #include "grad/Trace/Tracer.h"
@@ -44,7 +45,34 @@ struct CompiledEntry {
   /// The compile number (CompileEvent::number) and the last call that used the entry.
   size_t number = 0;
   uint64_t lastUse = 0;
+  /// Dynamic::Auto: the traced module before the graph passes, the reference a later signature
+  /// is compared with (Note [Generalizing two traces]).
+  OwningOpRef<ModuleOp> traced;
 };
+
+/// Whether `key` fits `pattern` (a signature whose dynamic dims are -1).
+bool matchesPattern(const Signature &pattern, const Signature &key) {
+  if (pattern.size() != key.size())
+    return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (pattern[i].first != key[i].first || pattern[i].second.size() != key[i].second.size())
+      return false;
+    for (size_t d = 0; d < key[i].second.size(); ++d)
+      if (pattern[i].second[d] >= 0 && pattern[i].second[d] != key[i].second[d])
+        return false;
+  }
+  return true;
+}
+
+/// Same arguments, dtypes and ranks: only sizes differ.
+bool sameStructure(const Signature &a, const Signature &b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].first != b[i].first || a[i].second.size() != b[i].second.size())
+      return false;
+  return true;
+}
 
 /// Pairs each donated argument (increasing index) with the first output not yet paired that has
 /// its type. Throws grad::Error for an index out of range or listed twice, or an argument no
@@ -146,6 +174,8 @@ struct JitCache::Impl {
   JitOptions options;
   std::unique_ptr<MLIRContext> context;
   std::map<Signature, CompiledEntry> entries;
+  /// Code with `?` dims, keyed by pattern (-1: dynamic), newest last.
+  std::vector<std::pair<Signature, CompiledEntry>> dynamicEntries;
   size_t numTraces = 0;
   CompileStats stats;
   std::vector<CompileEvent> events;
@@ -174,6 +204,11 @@ struct JitCache::Impl {
       it->second.lastUse = calls;
       return it->second;
     }
+    for (auto &[pattern, compiled] : llvm::reverse(dynamicEntries))
+      if (matchesPattern(pattern, key)) {
+        compiled.lastUse = calls;
+        return compiled;
+      }
     ++numTraces;
     CompileStats s;
     auto t0 = std::chrono::steady_clock::now();
@@ -185,12 +220,15 @@ struct JitCache::Impl {
     auto t1 = std::chrono::steady_clock::now();
     optimizeTracedModule(*entry.module, options.optimize);
     s.graph_passes = secondsSince(t1);
+    std::vector<DynamicDim> madeDynamic;
+    std::string staticReason = generalize(entry, key, args, madeDynamic);
     if (!options.donate.empty()) {
       auto func = entry.module->lookupSymbol<func::FuncOp>(options.name);
       entry.donated = pairDonations(func, options.donate, args);
       // The native CPU code writes donated outputs into their arguments' buffers (Note [Buffer
       // donation]); the other backends' outputs are copied there by completeDonations.
-      if (options.device == Device::CPU && options.backend == JitBackend::Native) {
+      if (options.device == Device::CPU && options.backend == JitBackend::Native &&
+          madeDynamic.empty()) {
         std::vector<int64_t> flat;
         for (auto [i, j] : entry.donated) {
           flat.push_back(static_cast<int64_t>(i));
@@ -216,14 +254,90 @@ struct JitCache::Impl {
       std::fprintf(stderr, "grad::jit @%s: %s\n", options.name.c_str(),
                    format_compile_stats(s).c_str());
     CompileEvent event = describeCompile(key, s.total);
-    if (options.cache_limit > 0 && entries.size() >= options.cache_limit)
+    event.static_reason = staticReason;
+    Signature pattern = key;
+    for (const DynamicDim &d : madeDynamic) {
+      SignatureChange c;
+      c.kind = SignatureChange::Kind::Size;
+      c.input = static_cast<int>(d.input);
+      c.dim = static_cast<int>(d.dim);
+      c.old_size = d.old_size;
+      c.new_size = d.new_size;
+      event.made_dynamic.push_back(c);
+      pattern[d.input].second[d.dim] = -1;
+    }
+    if (madeDynamic.empty() && options.cache_limit > 0 && entries.size() >= options.cache_limit)
       event.evicted = evictLeastRecentlyUsed();
     entry.number = event.number;
     entry.lastUse = calls;
     if (logChannelEnabled("recompiles"))
       std::fprintf(stderr, "%s\n", format_compile_event(event).c_str());
     events.push_back(std::move(event));
+    if (!madeDynamic.empty()) {
+      dynamicEntries.emplace_back(std::move(pattern), std::move(entry));
+      return dynamicEntries.back().second;
+    }
     return entries.emplace(std::move(key), std::move(entry)).first->second;
+  }
+
+  /// Dynamic::Auto and JitOptions::dynamic_dims: replaces entry.module (just traced for `key`) by
+  /// its generalization with `?` dims when there is a reference trace to compare with
+  /// (Note [Generalizing two traces]), and keeps a static trace as a later reference. Returns
+  /// why the code stays static when dynamic dims were asked for ("" otherwise).
+  std::string generalize(CompiledEntry &entry, const Signature &key,
+                         const std::vector<Tensor> &args, std::vector<DynamicDim> &made) {
+    bool marks = !options.dynamic_dims.empty();
+    if ((options.dynamic != Dynamic::Auto && !marks) || options.device != Device::CPU)
+      return "";
+    OwningOpRef<ModuleOp> markedTrace;
+    func::FuncOp reference;
+    if (marks) {
+      // The same function at other sizes of the marked dims.
+      std::vector<Tensor> other;
+      for (const Tensor &a : args)
+        other.push_back(a);
+      for (auto [i, d] : options.dynamic_dims) {
+        if (i < 0 || static_cast<size_t>(i) >= args.size() || d < 0 ||
+            d >= static_cast<int>(args[i].dim()))
+          throw Error("jit @" + options.name + ": JitOptions::dynamic_dims names argument #" +
+                      std::to_string(i) + " dim " + std::to_string(d) + ", which " +
+                      formatSignature(key) + " does not have");
+        Shape shape = other[i].shape();
+        shape[d] += 1;
+        other[i] = zeros(shape, other[i].dtype());
+      }
+      markedTrace = ModuleOp::create(UnknownLoc::get(context.get()));
+      std::vector<size_t> structure;
+      try {
+        traceFunction(*markedTrace, options.name, fn, other, structure);
+        optimizeTracedModule(*markedTrace, options.optimize);
+      } catch (const Error &e) {
+        return std::string("tracing at other sizes of the marked dims failed: ") + e.what();
+      }
+      reference = markedTrace->lookupSymbol<func::FuncOp>(options.name);
+    } else {
+      // Auto: the most recently used static entry of the same arguments, dtypes and ranks.
+      CompiledEntry *best = nullptr;
+      for (auto &[signature, compiled] : entries)
+        if (compiled.traced && sameStructure(signature, key) &&
+            (!best || compiled.lastUse > best->lastUse))
+          best = &compiled;
+      if (best)
+        reference = best->traced->lookupSymbol<func::FuncOp>(options.name);
+    }
+    std::string why;
+    if (reference) {
+      OwningOpRef<ModuleOp> candidate = entry.module->clone();
+      why = generalizeTrace(candidate->lookupSymbol<func::FuncOp>(options.name), reference, made);
+      if (why.empty()) {
+        entry.module = std::move(candidate);
+        return "";
+      }
+      made.clear();
+    }
+    if (!marks)
+      entry.traced = entry.module->clone(); // the reference of the next signature
+    return why;
   }
 
   /// The event of a compile for `key`: the reason is the difference from the compiled
@@ -281,12 +395,6 @@ JitCache::JitCache(FlatFn fn, JitOptions options) : impl_(std::make_unique<Impl>
   impl_->options.backend = JitBackend::Interpreter;
 #endif
   impl_->context = createTraceContext();
-  if (impl_->options.dynamic == Dynamic::Auto)
-    std::fprintf(stderr,
-                 "grad::jit @%s: warning: Dynamic::Auto is not implemented yet; every new "
-                 "signature is compiled separately, as with Dynamic::Static "
-                 "(docs/dynamic-shapes.md)\n",
-                 impl_->options.name.c_str());
 }
 
 JitCache::~JitCache() = default;
@@ -346,7 +454,7 @@ size_t JitCache::num_traces() const {
 }
 size_t JitCache::cache_size() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->entries.size();
+  return impl_->entries.size() + impl_->dynamicEntries.size();
 }
 std::vector<CompileEvent> JitCache::compile_events() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);

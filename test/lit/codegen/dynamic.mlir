@@ -67,3 +67,19 @@ func.func @ops(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b
         tensor<?x1xf32>, tensor<f32>, tensor<1x4xf32>, tensor<?x4xf32>, tensor<4x?xf32>,
         tensor<?x4xf32>, tensor<?x2x5xf32>, tensor<?x4xi64>
 }
+
+// A reshape of a `?` tensor inserts or removes size-1 dims only (the labels [n] -> [n, 1] of a
+// cross-entropy): compiled at 5 rows against the interpreter.
+// RUN: grad-run %s --fn=rs --input=%t/x5.npy --output-dir=%t/rc --quiet
+// RUN: grad-run %s --fn=rs --input=%t/x5.npy --output-dir=%t/ri --quiet --interpret
+// RUN: %python_numpy %S/Inputs/dynamic_inputs.py %t --as-ref %t/ri
+// RUN: %python_numpy %grad_src/test/tools/compare_npy.py %t/ri %t/rc | FileCheck %s --check-prefix=RS
+// RS: output 0: float32[5, 1, 4] ok
+// RS: output 1: float32[5] ok
+// RS: all 2 outputs match
+func.func @rs(%x: tensor<?x4xf32>) -> (tensor<?x1x4xf32>, tensor<?xf32>) {
+  %r = grad.reshape %x : tensor<?x4xf32> -> tensor<?x1x4xf32>
+  %s = grad.sum %r {axes = array<i64: 2>, keepdim = true} : tensor<?x1x4xf32> -> tensor<?x1x1xf32>
+  %f = grad.reshape %s : tensor<?x1x1xf32> -> tensor<?xf32>
+  return %r, %f : tensor<?x1x4xf32>, tensor<?xf32>
+}

@@ -2,6 +2,7 @@
 // elementwise math, reductions, and calling-convention errors, against plain C++ loops.
 #include "grad/Codegen/Jit.h"
 #include "grad/Codegen/ObjectEmitter.h"
+#include "grad/ops.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -184,7 +185,7 @@ TEST(CodegenLinalg, BadCallsAreErrors) {
   EXPECT_NE(error.find("takes 2 inputs and 1 outputs, got 1 and 1"), std::string::npos) << error;
 }
 
-TEST(CodegenLinalg, DynamicShapesAreRejectedWithADiagnostic) {
+TEST(CodegenLinalg, DynamicPassThroughRunsAtAnySizeAndUnsizableDimsAreRejected) {
   mlir::DialectRegistry registry;
   grad::registerCodegenDialects(registry);
   mlir::MLIRContext context(registry);
@@ -193,11 +194,30 @@ TEST(CodegenLinalg, DynamicShapesAreRejectedWithADiagnostic) {
     diagnostic = d.str();
     return mlir::success();
   });
+  // A `?` argument returned as it is: one compile, each call's size (the output is a copy).
   auto module = mlir::parseSourceString<mlir::ModuleOp>(
       "func.func @f(%x: tensor<?xf32>) -> tensor<?xf32> { return %x : tensor<?xf32> }", &context);
   ASSERT_TRUE(module);
-  EXPECT_TRUE(failed(grad::CompiledModule::compile(*module)));
-  EXPECT_NE(diagnostic.find("argument #0 has type 'tensor<?xf32>'"), std::string::npos)
+  auto compiled = grad::CompiledModule::compile(*module);
+  ASSERT_TRUE(succeeded(compiled)) << diagnostic;
+  for (int64_t n : {3, 5}) {
+    grad::Tensor x = grad::randn({n}, 7);
+    auto out = (*compiled)->run("f", {x});
+    ASSERT_TRUE(succeeded(out));
+    EXPECT_EQ((*out)[0].shape(), (grad::Shape{n}));
+    EXPECT_EQ(grad::max(grad::abs((*out)[0] - x)).item<float>(), 0.0f);
+  }
+  // Sizes must come from the tensor arguments: an `index` argument is refused with a diagnostic.
+  auto bad = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    func.func @g(%x: tensor<f32>, %i: index) -> tensor<?xf32> {
+      %0 = grad.broadcast %x sizes(%i) {dims = array<i64>} : tensor<f32> -> tensor<?xf32>
+      return %0 : tensor<?xf32>
+    })mlir",
+                                                     &context);
+  ASSERT_TRUE(bad);
+  EXPECT_TRUE(failed(grad::CompiledModule::compile(*bad)));
+  EXPECT_NE(diagnostic.find("cannot compile function 'g': argument #1 has type 'index'"),
+            std::string::npos)
       << diagnostic;
 }
 

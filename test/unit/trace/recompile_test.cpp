@@ -5,6 +5,7 @@
 #include "grad/jit.h"
 
 #include "grad/ops.h"
+#include "grad/transforms.h"
 
 #include <gtest/gtest.h>
 
@@ -181,21 +182,104 @@ TEST(Recompile, GradLogTakesAListOfChannels) {
 }
 
 // Dynamic::Auto is named in API.md but not built: it must say so, and work as Static.
-TEST(RecompileAuto, AutoWarnsThatItIsNotImplementedAndCompilesPerSignature) {
+TEST(RecompileAuto, SecondSizeCompilesOnceWithTheDimDynamicAndLaterSizesReuseIt) {
+  for (JitBackend backend : {JitBackend::Interpreter, JitBackend::Native}) {
+    JitOptions options = interpreted();
+    options.backend = backend;
+    options.dynamic = Dynamic::Auto;
+    auto f = jit(scaleAndAdd, options);
+    for (int64_t n : {8, 16, 5, 1, 33}) {
+      std::vector<Tensor> a = args({n, 3});
+      Tensor y = f(a);
+      EXPECT_EQ(y.shape(), (Shape{n, 3}));
+      EXPECT_LT(max(abs(y - (a[0] * 2.0 + a[1]))).item<float>(), 1e-6f);
+    }
+    EXPECT_EQ(f.num_traces(), 2u);
+    std::vector<CompileEvent> events = f.compile_events();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_TRUE(events[0].made_dynamic.empty()); // the first call compiles static code
+    ASSERT_EQ(events[1].made_dynamic.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(events[1].made_dynamic[i].input, i);
+      EXPECT_EQ(events[1].made_dynamic[i].dim, 0);
+      EXPECT_EQ(events[1].made_dynamic[i].old_size, 8);
+      EXPECT_EQ(events[1].made_dynamic[i].new_size, 16);
+    }
+    EXPECT_EQ(events[1].static_reason, "");
+    std::string line = format_compile_event(events[1]);
+    EXPECT_NE(line.find("; dynamic: input #0 dim 0, input #1 dim 0"), std::string::npos) << line;
+    // Another dtype is another function: static again.
+    f(args({8, 3}, DType::f64));
+    EXPECT_EQ(f.num_traces(), 3u);
+  }
+}
+
+TEST(RecompileAuto, MeanOverTheDynamicDimAndItsGradientMatchEager) {
+  // A mean over the batch (a count in the gradient: eager's g / n) and an iota-like constant.
+  auto loss = [](const std::vector<Tensor> &a) { return mean(matmul(a[0], a[1]) * sum(a[0], {1}, true)); };
   JitOptions options = interpreted();
+  options.backend = JitBackend::Native;
   options.dynamic = Dynamic::Auto;
-  testing::internal::CaptureStderr();
+  auto step = jit(value_and_grad(loss, {1}), options);
+  for (int64_t n : {4, 9, 2, 17}) {
+    std::vector<Tensor> a = {randn({n, 5}, n), randn({5, 1}, 3)};
+    auto [l, g] = step(a);
+    auto [le, ge] = value_and_grad(loss, {1})(a);
+    EXPECT_NEAR(l.item<float>(), le.item<float>(), 1e-5f);
+    EXPECT_LT(max(abs(g[0] - ge[0])).item<float>(), 1e-4f);
+  }
+  EXPECT_EQ(step.num_traces(), 2u);
+  EXPECT_EQ(step.compile_events()[1].static_reason, "");
+}
+
+TEST(RecompileAuto, ASizeDependentConstantKeepsTheStaticPolicyAndSaysWhy) {
+  // n * n is no count of one dim: the traces are not one function of n.
+  auto f = jit([](const std::vector<Tensor> &a) {
+                 double n = static_cast<double>(a[0].shape()[0]);
+                 return a[0] * (n * n);
+               },
+               [] {
+                 JitOptions o = interpreted();
+                 o.dynamic = Dynamic::Auto;
+                 return o;
+               }());
+  Tensor y = f({ones({3, 2})});
+  y = f({ones({4, 2})});
+  EXPECT_EQ(y.sum().item<float>(), 16.0f * 8);
+  std::vector<CompileEvent> events = f.compile_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[1].made_dynamic.empty());
+  EXPECT_NE(events[1].static_reason.find("a constant"), std::string::npos)
+      << events[1].static_reason;
+  EXPECT_NE(format_compile_event(events[1]).find("; static: a constant"), std::string::npos);
+}
+
+TEST(RecompileMarks, MarkedDimsAreDynamicFromTheFirstCall) {
+  JitOptions options = interpreted();
+  options.backend = JitBackend::Native;
+  options.dynamic_dims = {{0, 0}, {1, 0}};
   auto f = jit(scaleAndAdd, options);
-  std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("grad::jit @f: warning: Dynamic::Auto is not implemented yet"),
-            std::string::npos)
-      << err;
-  std::vector<Tensor> a = args({8, 3}), b = args({16, 3});
-  Tensor ya = f(a), yb = f(b);
-  EXPECT_LT(max(abs(ya - (a[0] * 2.0 + a[1]))).item<float>(), 1e-6f);
-  EXPECT_LT(max(abs(yb - (b[0] * 2.0 + b[1]))).item<float>(), 1e-6f);
-  EXPECT_EQ(yb.shape(), (Shape{16, 3}));
-  EXPECT_EQ(f.num_traces(), 2u);
+  for (int64_t n : {8, 3, 40}) {
+    std::vector<Tensor> a = args({n, 3});
+    EXPECT_LT(max(abs(f(a) - (a[0] * 2.0 + a[1]))).item<float>(), 1e-6f);
+  }
+  EXPECT_EQ(f.num_traces(), 1u);
+  ASSERT_EQ(f.compile_events().size(), 1u);
+  EXPECT_EQ(f.compile_events()[0].made_dynamic.size(), 2u);
+  // Sizes that must agree are checked before the code runs: an error naming the op and sizes.
+  try {
+    f({randn({4, 3}, 1), randn({5, 3}, 2)});
+    FAIL() << "expected a size mismatch";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("has size 5 but operand #0 dim 0 has size 4"),
+              std::string::npos)
+        << e.what();
+  }
+  // A mark naming a dim the arguments do not have.
+  JitOptions bad = interpreted();
+  bad.dynamic_dims = {{0, 2}};
+  auto g = jit(scaleAndAdd, bad);
+  EXPECT_THROW(g(args({8, 3})), Error);
 }
 
 } // namespace

@@ -1,0 +1,398 @@
+//===- Generalize.cpp - two traces at different sizes -> one with `?` dims -===//
+//
+// Dynamic dims for grad::jit (Note [Generalizing two traces]).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Generalize.h"
+
+#include "grad/Dialect/GradDialect.h"
+#include "grad/Trace/Tracer.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+#include <map>
+
+using namespace mlir;
+
+namespace grad::detail {
+
+// Note [Generalizing two traces]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// Symbolic tensors carry concrete sizes, so a trace is specialized to its argument shapes. To get
+// code for a dim of any size, the function is traced at two sizes (grad::jit's Dynamic::Auto:
+// the compiled signature and the new one; explicit marks: the call's sizes and other sizes) and
+// the two optimized graphs are compared op for op: the same ops in the same order, the same
+// operands and attributes. Then every value's dims whose sizes differ between the traces are
+// `?`, and the rest stay static. What needs more than a type change:
+//  - a splat constant whose shape changed: a scalar constant broadcast with `sizes`;
+//  - a scalar constant whose value is c * n or c / n for a dim of sizes n (a mean's count in its
+//    gradient, eager's `g / count`): c * (the sum of n ones), computed at run time, exact;
+//  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
+//    tensor.dim of the argument dim that had the same two sizes.
+// Anything else that differs (another op, another attribute, another constant) keeps the static
+// policy, with the reason in the compile event; so does a generalized function that does not
+// verify (an op whose `?` form is not supported, e.g. grad.reshape).
+
+namespace {
+
+struct DimPair {
+  int64_t oldSize, newSize;
+};
+
+class Generalizer {
+public:
+  Generalizer(func::FuncOp fresh, func::FuncOp reference) : fresh(fresh), reference(reference) {}
+
+  std::string run(std::vector<DynamicDim> &dynamicDims);
+
+private:
+  /// The `index` value of argument `input`'s dim `dim`, made once at the function's entry.
+  Value argDim(int64_t input, int64_t dim) {
+    auto key = std::make_pair(input, dim);
+    auto it = argDims.find(key);
+    if (it != argDims.end())
+      return it->second;
+    Block &entry = fresh.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    Location loc = fresh.getLoc();
+    Value c = b.create<arith::ConstantIndexOp>(loc, dim);
+    Value v = b.create<tensor::DimOp>(loc, entry.getArgument(input), c);
+    argDims[key] = v;
+    return v;
+  }
+
+  /// The argument dim that had sizes `pair` in the two traces (the first such), or failure.
+  FailureOr<std::pair<int64_t, int64_t>> argDimWith(DimPair pair) {
+    for (const DynamicDim &d : dims)
+      if (d.old_size == pair.oldSize && d.new_size == pair.newSize)
+        return std::make_pair(static_cast<int64_t>(d.input), static_cast<int64_t>(d.dim));
+    return failure();
+  }
+
+  std::string replaceConstant(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType);
+  std::string addBroadcastSizes(grad::BroadcastOp op, RankedTensorType oldType);
+
+  func::FuncOp fresh, reference;
+  std::vector<DynamicDim> dims;
+  std::map<std::pair<int64_t, int64_t>, Value> argDims;
+  /// The fresh trace's sizes of the values whose types became `?`.
+  llvm::DenseMap<Value, SmallVector<int64_t>> originalSizes;
+};
+
+/// `ref`'s and `cur`'s shapes merged: `?` where they differ.
+RankedTensorType merge(RankedTensorType cur, RankedTensorType ref) {
+  SmallVector<int64_t> shape(cur.getShape());
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (cur.getDimSize(d) != ref.getDimSize(d))
+      shape[d] = ShapedType::kDynamic;
+  return RankedTensorType::get(shape, cur.getElementType());
+}
+
+std::optional<double> splatValue(grad::ConstantOp op) {
+  auto attr = dyn_cast<DenseElementsAttr>(op.getValue());
+  if (!attr || !attr.isSplat())
+    return std::nullopt;
+  Type element = attr.getElementType();
+  if (isa<FloatType>(element))
+    return attr.getSplatValue<APFloat>().convertToDouble();
+  if (element.isSignlessInteger(64))
+    return static_cast<double>(attr.getSplatValue<APInt>().getSExtValue());
+  return std::nullopt;
+}
+
+/// `attr` without the dims set in `drop`, if its elements do not change along them (an iota
+/// along a static dim repeated along the batch dim), else null.
+DenseElementsAttr sliceAlong(DenseElementsAttr attr, ArrayRef<bool> drop) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<int64_t> kept;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (!drop[d])
+      kept.push_back(shape[d]);
+  int64_t keptCount = 1;
+  for (int64_t k : kept)
+    keptCount *= k;
+  SmallVector<Attribute> values(attr.getValues<Attribute>());
+  SmallVector<Attribute> slice(keptCount);
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t rest = static_cast<int64_t>(i), p = 0, stride = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      int64_t c = rest % shape[d];
+      rest /= shape[d];
+      if (!drop[d]) {
+        p += c * stride;
+        stride *= shape[d];
+      }
+    }
+    if (!slice[p])
+      slice[p] = values[i];
+    else if (slice[p] != values[i])
+      return nullptr;
+  }
+  return DenseElementsAttr::get(RankedTensorType::get(kept, type.getElementType()), slice);
+}
+
+std::string describe(Operation *op) { return "'" + op->getName().getStringRef().str() + "'"; }
+
+} // namespace
+
+std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
+                                         RankedTensorType newType) {
+  std::optional<double> va = splatValue(a), vb = splatValue(b);
+  auto attrA = dyn_cast<DenseElementsAttr>(a.getValue());
+  auto attrB = dyn_cast<DenseElementsAttr>(b.getValue());
+  if ((!va || !vb) && attrA && attrB && newType.getRank() > 0 && !newType.hasStaticShape() &&
+      newType.getNumElements() < (int64_t(1) << 20)) {
+    // Repeated along the dims that change size: the slice, broadcast at run time.
+    SmallVector<bool> drop;
+    SmallVector<int64_t> keptDims;
+    for (int64_t d = 0; d < newType.getRank(); ++d) {
+      drop.push_back(newType.isDynamicDim(d));
+      if (!newType.isDynamicDim(d))
+        keptDims.push_back(d);
+    }
+    DenseElementsAttr sa = sliceAlong(attrA, drop), sb = sliceAlong(attrB, drop);
+    if (sa && sa == sb) {
+      OpBuilder builder(a);
+      Value slice = builder.create<grad::ConstantOp>(a.getLoc(), sa);
+      SmallVector<Value> sizes;
+      auto oldType = cast<RankedTensorType>(b.getType());
+      auto curType = cast<RankedTensorType>(a.getType());
+      for (int64_t d = 0; d < newType.getRank(); ++d)
+        if (newType.isDynamicDim(d)) {
+          auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
+          if (failed(src))
+            return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
+          sizes.push_back(argDim(src->first, src->second));
+        }
+      Value value = builder.create<grad::BroadcastOp>(a.getLoc(), newType, slice, sizes,
+                                                      builder.getDenseI64ArrayAttr(keptDims));
+      a.getResult().replaceAllUsesWith(value);
+      a.erase();
+      return "";
+    }
+  }
+  if (!va || !vb) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << b.getValue() << " and " << a.getValue();
+    if (text.size() > 160)
+      text = text.substr(0, 157) + "...";
+    return "a constant differs between the traces (" + text + ")";
+  }
+  OpBuilder builder(a);
+  Location loc = a.getLoc();
+  Type element = newType.getElementType();
+  auto scalarType = RankedTensorType::get({}, element);
+  auto scalar = [&](double v) -> Value {
+    Attribute attr = isa<FloatType>(element) ? Attribute(builder.getFloatAttr(element, v))
+                                             : Attribute(builder.getIntegerAttr(element, int64_t(v)));
+    return builder.create<grad::ConstantOp>(loc, DenseElementsAttr::get(scalarType, attr));
+  };
+  Value value;
+  if (*va == *vb) {
+    value = scalar(*va);
+  } else {
+    // c * n or c / n for one dynamic argument dim of sizes (n_old, n_new).
+    // The constants were rounded to the element type: c is an integer, the match is to a few
+    // ulps of f32.
+    auto near = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::abs(y); };
+    for (const DynamicDim &d : dims) {
+      double nOld = double(d.old_size), nNew = double(d.new_size);
+      double cTimes = std::round(*vb / nOld), cOver = std::round(*vb * nOld);
+      bool times = cTimes != 0 && near(*vb, cTimes * nOld) && near(*va, cTimes * nNew);
+      bool over = cOver != 0 && near(*vb, cOver / nOld) && near(*va, cOver / nNew);
+      if (!isa<FloatType>(element) || (!times && !over))
+        continue;
+      // n as a float tensor: the sum of n ones (exact below 2^24 in f32).
+      Value one = scalar(1.0);
+      auto vecType = RankedTensorType::get({ShapedType::kDynamic}, element);
+      Value ones = builder.create<grad::BroadcastOp>(loc, vecType, one, ValueRange{argDim(d.input, d.dim)},
+                                                     builder.getDenseI64ArrayAttr({}));
+      Value n = builder.create<grad::SumOp>(loc, scalarType, ones,
+                                            builder.getDenseI64ArrayAttr({0}), false);
+      double c = times ? cTimes : cOver;
+      if (times)
+        value = c == 1 ? n : Value(builder.create<grad::MulOp>(loc, scalar(c), n));
+      else
+        value = builder.create<grad::DivOp>(loc, scalar(c), n);
+      break;
+    }
+    if (!value)
+      return "a constant (" + describe(a) + ") takes the values " + std::to_string(*vb) + " and " +
+             std::to_string(*va) + " at the two sizes, not a count of a dynamic dim";
+  }
+  if (newType.getRank() > 0) {
+    SmallVector<Value> sizes;
+    auto oldType = cast<RankedTensorType>(b.getType());
+    auto curType = cast<RankedTensorType>(a.getType());
+    for (int64_t d = 0; d < newType.getRank(); ++d)
+      if (newType.isDynamicDim(d)) {
+        auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
+        if (failed(src))
+          return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
+        sizes.push_back(argDim(src->first, src->second));
+      }
+    value = builder.create<grad::BroadcastOp>(loc, newType, value, sizes,
+                                              builder.getDenseI64ArrayAttr({}));
+  }
+  a.getResult().replaceAllUsesWith(value);
+  a.erase();
+  return "";
+}
+
+std::string Generalizer::addBroadcastSizes(grad::BroadcastOp op, RankedTensorType oldType) {
+  auto type = cast<RankedTensorType>(op.getType());
+  auto operandType = cast<RankedTensorType>(op.getOperand().getType());
+  bool needsSizes = false;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    bool given = false;
+    for (auto [i, r] : llvm::enumerate(op.getDims()))
+      given |= r == d && operandType.isDynamicDim(i);
+    needsSizes |= !given;
+  }
+  if (!needsSizes || !op.getSizes().empty())
+    return "";
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d)) {
+      // oldType: the reference trace's; the fresh trace's size was replaced by `?` already, so
+      // the pair is looked up through the recorded original sizes.
+      auto it = originalSizes.find(op.getResult());
+      auto src = argDimWith({oldType.getDimSize(d), it->second[d]});
+      if (failed(src))
+        return "a broadcast's result dim " + std::to_string(d) +
+               " changes size with no argument dim of the same sizes";
+      sizes.push_back(argDim(src->first, src->second));
+    }
+  op.getSizesMutable().assign(sizes);
+  return "";
+}
+
+std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
+  if (fresh.getNumArguments() != reference.getNumArguments())
+    return "the traces have different argument counts";
+  SmallVector<Operation *> opsA, opsB;
+  fresh.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op != fresh)
+      opsA.push_back(op);
+  });
+  reference.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op != reference)
+      opsB.push_back(op);
+  });
+  if (opsA.size() != opsB.size())
+    return "the traces have different graphs (" + std::to_string(opsB.size()) + " and " +
+           std::to_string(opsA.size()) + " ops)";
+  IRMapping map; // fresh value -> reference value
+  SmallVector<std::pair<Value, Value>> values;
+  auto addValues = [&](ValueRange a, ValueRange b) {
+    for (auto [va, vb] : llvm::zip(a, b)) {
+      map.map(va, vb);
+      values.push_back({va, vb});
+    }
+  };
+  addValues(fresh.getArguments(), reference.getArguments());
+  SmallVector<std::pair<grad::ConstantOp, grad::ConstantOp>> constants;
+  for (auto [a, b] : llvm::zip(opsA, opsB)) {
+    if (a->getName() != b->getName() || a->getNumOperands() != b->getNumOperands() ||
+        a->getNumResults() != b->getNumResults() || a->getNumRegions() != b->getNumRegions())
+      return "the traces have different graphs (" + describe(b) + " and " + describe(a) + ")";
+    for (auto [oa, ob] : llvm::zip(a->getOperands(), b->getOperands()))
+      if (map.lookupOrNull(oa) != ob)
+        return "the traces have different graphs (the operands of " + describe(a) + ")";
+    for (auto [ra, rb] : llvm::zip(a->getRegions(), b->getRegions())) {
+      if (ra.getBlocks().size() != rb.getBlocks().size())
+        return "the traces have different graphs (the regions of " + describe(a) + ")";
+      for (auto [ba, bb] : llvm::zip(ra, rb))
+        addValues(ba.getArguments(), bb.getArguments());
+    }
+    addValues(a->getResults(), b->getResults());
+    auto ca = dyn_cast<grad::ConstantOp>(a);
+    if (ca && (ca.getValue() != cast<grad::ConstantOp>(b).getValue())) {
+      constants.push_back({ca, cast<grad::ConstantOp>(b)});
+      continue;
+    }
+    if (a->getAttrDictionary() != b->getAttrDictionary())
+      return "the attributes of " + describe(a) + " differ between the traces";
+  }
+  // The argument dims that differ.
+  for (auto [i, types] : llvm::enumerate(
+           llvm::zip(fresh.getArgumentTypes(), reference.getArgumentTypes()))) {
+    auto a = dyn_cast<RankedTensorType>(std::get<0>(types));
+    auto b = dyn_cast<RankedTensorType>(std::get<1>(types));
+    if (!a || !b || a.getRank() != b.getRank() || a.getElementType() != b.getElementType())
+      return "argument #" + std::to_string(i) + " has another rank or dtype";
+    for (int64_t d = 0; d < a.getRank(); ++d)
+      if (a.getDimSize(d) != b.getDimSize(d))
+        dims.push_back(DynamicDim{static_cast<size_t>(i), static_cast<size_t>(d),
+                                  b.getDimSize(d), a.getDimSize(d)});
+  }
+  if (dims.empty())
+    return "no argument dim differs";
+  // New types. Constants keep theirs until they are replaced.
+  llvm::DenseMap<Operation *, RankedTensorType> constantTypes;
+  for (auto [va, vb] : values) {
+    auto a = dyn_cast<RankedTensorType>(va.getType());
+    auto b = dyn_cast<RankedTensorType>(vb.getType());
+    if (!a || !b)
+      continue;
+    if (a.getRank() != b.getRank() || a.getElementType() != b.getElementType())
+      return "a value has another rank or dtype in the two traces";
+    RankedTensorType merged = merge(a, b);
+    if (merged == a)
+      continue;
+    if (auto c = va.getDefiningOp<grad::ConstantOp>()) {
+      constantTypes[c] = merged;
+      if (!llvm::is_contained(llvm::make_first_range(constants), c))
+        constants.push_back({c, cast<grad::ConstantOp>(vb.getDefiningOp())});
+      continue;
+    }
+    originalSizes[va] = SmallVector<int64_t>(a.getShape());
+    va.setType(merged);
+  }
+  for (auto [a, b] : constants) {
+    auto it = constantTypes.find(a);
+    RankedTensorType type = it != constantTypes.end() ? it->second
+                                                      : cast<RankedTensorType>(a.getType());
+    std::string why = replaceConstant(a, b, type);
+    if (!why.empty())
+      return why;
+  }
+  SmallVector<std::pair<grad::BroadcastOp, RankedTensorType>> broadcasts;
+  fresh.walk([&](grad::BroadcastOp op) {
+    if (originalSizes.count(op.getResult()))
+      broadcasts.push_back({op, cast<RankedTensorType>(map.lookup(op.getResult()).getType())});
+  });
+  for (auto [op, oldType] : broadcasts) {
+    std::string why = addBroadcastSizes(op, oldType);
+    if (!why.empty())
+      return why;
+  }
+  auto ret = cast<func::ReturnOp>(fresh.getBody().front().getTerminator());
+  fresh.setType(FunctionType::get(fresh.getContext(), fresh.getBody().front().getArgumentTypes(),
+                                  ret.getOperandTypes()));
+  bool ok = false;
+  std::string diags = collectDiagnostics(
+      fresh.getContext(), [&]() -> LogicalResult { return verify(fresh); }, ok);
+  if (!ok)
+    return "the function with `?` dims does not verify: " + diags;
+  dynamicDims = dims;
+  return "";
+}
+
+std::string generalizeTrace(func::FuncOp fresh, func::FuncOp reference,
+                            std::vector<DynamicDim> &dynamicDims) {
+  return Generalizer(fresh, reference).run(dynamicDims);
+}
+
+} // namespace grad::detail
