@@ -72,6 +72,16 @@ struct MatrixLayout {
 /// leading dimension is then the smallest BLAS accepts (lda >= max(1, columns as stored)).
 std::optional<MatrixLayout> matrixLayout(int64_t rows, int64_t cols, int64_t rowStride,
                                          int64_t colStride) {
+  // A `?` extent (known at run time only): the layout must not depend on it. A row-major
+  // matrix with a `?` row count has a static leading dimension (its row stride); one with a `?`
+  // column count cannot be checked against its leading dimension here.
+  if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(cols)) {
+    if (colStride == 1 && !ShapedType::isDynamic(cols) && rowStride >= std::max<int64_t>(1, cols))
+      return MatrixLayout{false, rowStride};
+    if (rowStride == 1 && !ShapedType::isDynamic(rows) && colStride >= std::max<int64_t>(1, rows))
+      return MatrixLayout{true, colStride};
+    return std::nullopt;
+  }
   if (colStride == 1 || cols == 1) {
     int64_t ld = rows == 1 ? std::max<int64_t>(1, cols) : rowStride;
     if (ld >= std::max<int64_t>(1, cols))
@@ -87,12 +97,15 @@ std::optional<MatrixLayout> matrixLayout(int64_t rows, int64_t cols, int64_t row
 
 /// One contraction as a gemm per batch point: C[b] (M x N) += op(A[b]) op(B[b]).
 struct GemmPlan {
+  /// kDynamic when known at run time only (read from `sizeSource`).
   int64_t m, n, k;
   /// A is M x K, B is K x N, C is M x N; c.trans: C is stored column-major (computed as C^T).
   MatrixLayout a, b, c;
   /// The batch loops' sizes and, per operand (A, B, C), its stride along each (0: not indexed).
   SmallVector<int64_t> batchSizes;
   SmallVector<int64_t> batchStrides[3];
+  /// Where M, N and K can be read at run time: (operand, dim) of C, C and A.
+  std::pair<unsigned, unsigned> sizeSource[3];
 };
 
 /// Strides of a shaped type in elements: a memref's own (nullopt unless static), a static
@@ -107,8 +120,11 @@ std::optional<SmallVector<int64_t>> staticStrides(ShapedType type) {
     return strides;
   }
   SmallVector<int64_t> strides(type.getRank(), 1);
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+  for (int64_t d = type.getRank() - 2; d >= 0; --d) {
+    if (type.isDynamicDim(d + 1))
+      return std::nullopt; // only the outermost dim may be `?` for static strides
     strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  }
   return strides;
 }
 
@@ -127,7 +143,7 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
   SmallVector<SmallVector<int64_t>> strides;
   for (auto [map, type] : llvm::zip(maps, types)) {
     auto shaped = dyn_cast<ShapedType>(type);
-    if (!shaped || shaped.getElementType() != element || !shaped.hasStaticShape() ||
+    if (!shaped || shaped.getElementType() != element ||
         map.getNumDims() != numLoops ||
         static_cast<int64_t>(map.getNumResults()) != shaped.getRank() ||
         !map.isProjectedPermutation())
@@ -137,13 +153,14 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
       return std::nullopt;
     strides.push_back(*s);
     for (unsigned p = 0; p < map.getNumResults(); ++p) {
-      int64_t &range = ranges[map.getDimPosition(p)];
-      if (!ShapedType::isDynamic(range) && range != shaped.getDimSize(p))
+      int64_t &range = ranges[map.getDimPosition(p)], size = shaped.getDimSize(p);
+      if (!ShapedType::isDynamic(range) && !ShapedType::isDynamic(size) && range != size)
         return std::nullopt;
-      range = shaped.getDimSize(p);
+      if (ShapedType::isDynamic(range))
+        range = size; // a static size wins over a `?` one (checked equal before the call)
     }
   }
-  if (llvm::any_of(ranges, [](int64_t r) { return ShapedType::isDynamic(r) || r <= 0; }))
+  if (llvm::any_of(ranges, [](int64_t r) { return r == 0; }))
     return std::nullopt;
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(maps);
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1 ||
@@ -162,12 +179,17 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
   std::optional<MatrixLayout> a = layout(0, m, k), b = layout(1, k, n), c = layout(2, m, n);
   if (!a || !b || !c)
     return std::nullopt;
-  GemmPlan plan{ranges[m], ranges[n], ranges[k], *a, *b, *c, {}, {}};
+  GemmPlan plan{ranges[m], ranges[n], ranges[k], *a, *b, *c, {}, {}, {}};
+  plan.sizeSource[0] = {2, *maps[2].getResultPosition(getAffineDimExpr(m, ctx))};
+  plan.sizeSource[1] = {2, *maps[2].getResultPosition(getAffineDimExpr(n, ctx))};
+  plan.sizeSource[2] = {0, *maps[0].getResultPosition(getAffineDimExpr(k, ctx))};
   int64_t limit = std::numeric_limits<int32_t>::max();
   if (plan.m > limit || plan.n > limit || plan.k > limit || a->ld > limit || b->ld > limit ||
       c->ld > limit)
     return std::nullopt;
   for (unsigned d : dims->batch) {
+    if (ShapedType::isDynamic(ranges[d]))
+      return std::nullopt; // `?` batch loops: not yet
     plan.batchSizes.push_back(ranges[d]);
     for (unsigned i = 0; i < 3; ++i)
       plan.batchStrides[i].push_back(stride(i, d));
@@ -610,7 +632,9 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       for (auto [d, size] : llvm::enumerate(plan.batchSizes))
         if (size > 1)
           loopDims.push_back(d);
-      bool forall = parallelBatch && !loopDims.empty() &&
+      bool dynamicSizes = ShapedType::isDynamic(plan.m) || ShapedType::isDynamic(plan.n) ||
+                          ShapedType::isDynamic(plan.k);
+      bool forall = parallelBatch && !loopDims.empty() && !dynamicSizes &&
                     plan.m * plan.n * plan.k <= parallelBatchMaxWork;
       SmallVector<Value> ivs;
       if (forall) {
@@ -643,9 +667,18 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       MatrixLayout first = swap ? plan.b : plan.a, second = swap ? plan.a : plan.b;
       bool t1 = swap ? !first.trans : first.trans, t2 = swap ? !second.trans : second.trans;
       Value p1 = pointers[swap ? 1 : 0], p2 = pointers[swap ? 0 : 1];
-      int64_t rows = swap ? plan.n : plan.m, cols = swap ? plan.m : plan.n;
-      SmallVector<Value> args = {cst(kRowMajor), flag(t1), flag(t2),    cst(rows),     cst(cols),
-                                 cst(plan.k),    one,      p1,          cst(first.ld), p2,
+      // M, N, K: constants, or (`?`) the operand's size at run time as an int.
+      auto extent = [&](int64_t size, unsigned which) -> Value {
+        if (!ShapedType::isDynamic(size))
+          return cst(size);
+        auto [operand, dim] = plan.sizeSource[which];
+        Value v = b.create<memref::DimOp>(loc, operands[operand], dim);
+        return b.create<arith::IndexCastOp>(loc, b.getI32Type(), v);
+      };
+      Value m = extent(plan.m, 0), n = extent(plan.n, 1), k = extent(plan.k, 2);
+      Value rows = swap ? n : m, cols = swap ? m : n;
+      SmallVector<Value> args = {cst(kRowMajor), flag(t1), flag(t2),    rows,          cols,
+                                 k,              one,      p1,          cst(first.ld), p2,
                                  cst(second.ld), beta,     pointers[2], cst(plan.c.ld)};
       b.create<func::CallOp>(loc, callee, args);
       op->erase();

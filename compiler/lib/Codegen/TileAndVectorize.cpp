@@ -474,7 +474,14 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     SmallVector<Operation *> toVectorize;
     for (linalg::LinalgOp op : work) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic) || hasEmptyLoop(op))
+      // `?` loops (dynamic dims): ops other than matmuls are tiled to 1 along every outer loop
+      // anyway, so a static innermost loop still gives static vector tiles; matmuls and ops with
+      // a `?` innermost loop stay scalar loops.
+      bool dynamicOuter = !ranges.empty() && !ShapedType::isDynamic(ranges.back()) &&
+                          llvm::any_of(ranges, ShapedType::isDynamic);
+      if ((llvm::any_of(ranges, ShapedType::isDynamic) && !dynamicOuter) || hasEmptyLoop(op))
+        continue;
+      if (dynamicOuter && isMatmulLike(op))
         continue;
       if (skipBlasMatmuls && grad::isBlasMatmulCandidate(op))
         continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
