@@ -232,6 +232,43 @@ TEST(RecompileAuto, MeanOverTheDynamicDimAndItsGradientMatchEager) {
   EXPECT_EQ(step.compile_events()[1].static_reason, "");
 }
 
+TEST(RecompileAuto, MlpTrainingStepOverBatchSizes8To64CompilesTwiceWithEagerLosses) {
+  // The loop: value_and_grad of an MLP's cross-entropy (labels [n] -> one-hot, a mean
+  // over the batch) with SGD on the host, over varying batch sizes, native code.
+  auto loss = [](const std::vector<Tensor> &a) {
+    Tensor h = relu(matmul(a[0], a[2]) + a[3]);
+    return cross_entropy(matmul(h, a[4]) + a[5], a[1]);
+  };
+  JitOptions options = interpreted();
+  options.backend = JitBackend::Native;
+  options.dynamic = Dynamic::Auto;
+  auto step = jit(value_and_grad(loss, {2, 3, 4, 5}), options);
+  auto eagerStep = value_and_grad(loss, {2, 3, 4, 5});
+  std::vector<Tensor> params = {randn({16, 32}, 11) * 0.1, zeros({32}), randn({32, 10}, 12) * 0.1,
+                                zeros({10})};
+  for (int64_t n : {8, 64, 13, 1, 37, 8, 50}) {
+    std::vector<int64_t> labels(n);
+    for (int64_t i = 0; i < n; ++i)
+      labels[i] = (i * 7 + n) % 10;
+    std::vector<Tensor> args = {randn({n, 16}, 100 + n), tensor(labels, {n})};
+    args.insert(args.end(), params.begin(), params.end());
+    auto [l, g] = step(args);
+    auto [le, ge] = eagerStep(args);
+    EXPECT_NEAR(l.item<float>(), le.item<float>(), 2e-6f) << "batch " << n;
+    for (size_t i = 0; i < g.size(); ++i)
+      EXPECT_LT(max(abs(g[i] - ge[i])).item<float>(), 1e-5f) << "batch " << n << " grad " << i;
+    for (size_t i = 0; i < params.size(); ++i)
+      params[i] = params[i] - g[i] * 0.05;
+  }
+  EXPECT_EQ(step.num_traces(), 2u);
+  std::vector<CompileEvent> events = step.compile_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].static_reason, "");
+  ASSERT_EQ(events[1].made_dynamic.size(), 2u); // the batch dim of the inputs and the labels
+  EXPECT_EQ(events[1].made_dynamic[0].input, 0);
+  EXPECT_EQ(events[1].made_dynamic[1].input, 1);
+}
+
 TEST(RecompileAuto, ASizeDependentConstantKeepsTheStaticPolicyAndSaysWhy) {
   // n * n is no count of one dim: the traces are not one function of n.
   auto f = jit([](const std::vector<Tensor> &a) {
