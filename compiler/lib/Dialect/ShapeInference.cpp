@@ -18,11 +18,16 @@ using namespace mlir;
 namespace grad {
 namespace {
 
-/// `[1, 2, 3]`, for diagnostics.
+/// `[1, 2, 3]` (`?` for a dynamic size), for diagnostics.
 std::string fmt(ArrayRef<int64_t> values) {
   std::string s = "[";
   llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(values, os);
+  llvm::interleaveComma(values, os, [&](int64_t v) {
+    if (ShapedType::isDynamic(v))
+      os << "?";
+    else
+      os << v;
+  });
   os << "]";
   return s;
 }
