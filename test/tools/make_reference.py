@@ -10,6 +10,7 @@ with numpy in float64 (then cast to the result dtype), independently of grad's k
 lit test checks grad-run against a second implementation. Run with /usr/bin/python3 (Debian's
 numpy); lit substitutes it as %python_numpy.
 """
+import math
 import os
 import sys
 
@@ -64,6 +65,14 @@ def case_elementwise_f64():
     out0 = np.log(x) * np.exp(y) - x / (y * y + 1.0)
     out1 = np.tanh(-y) + np.power(x, y)
     return [x, y], [out0, out1]
+
+
+def case_erf_f64():
+    # erf from Python's math module (numpy has none), exact gelu from it.
+    r = rng(21)
+    x = r.uniform(-4.0, 4.0, (3, 7))
+    erf = np.vectorize(math.erf)
+    return [x], [erf(x), 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))]
 
 
 def case_int64():

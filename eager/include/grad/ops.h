@@ -29,6 +29,8 @@ Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
+/// The error function, 2/sqrt(pi) * integral of exp(-t^2) from 0 to x.
+Tensor erf(const Tensor& x);
 
 // ---- elementwise binary (numpy broadcasting) --------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b);

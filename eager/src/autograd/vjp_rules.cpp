@@ -72,6 +72,11 @@ std::vector<Tensor> sin(const VjpContext& ctx, const Tensor& g) {
 std::vector<Tensor> cos(const VjpContext& ctx, const Tensor& g) {
   return {-(g * grad::sin(in(ctx, 0)))};
 }
+std::vector<Tensor> erf(const VjpContext& ctx, const Tensor& g) {
+  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+  const Tensor& x = in(ctx, 0);
+  return {g * (grad::exp(-(x * x)) * 1.1283791670955126)};
+}
 
 // ---- binary (same-shape operands) -------------------------------------------------------------
 std::vector<Tensor> add(const VjpContext& ctx, const Tensor& g) { return {g, g}; }

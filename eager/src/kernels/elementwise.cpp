@@ -120,6 +120,8 @@ template <class T> Tensor unary_float(OpKind kind, const Tensor& x) {
     return map_math<T>(x, vmath::Fn::Sin);
   case OpKind::Cos:
     return map_math<T>(x, vmath::Fn::Cos);
+  case OpKind::Erf:
+    return map_math<T>(x, vmath::Fn::Erf);
   default:
     break;
   }

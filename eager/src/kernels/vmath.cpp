@@ -50,6 +50,8 @@ template <class T> void apply_scalar(Fn fn, const T* x, T* y, int64_t n) {
     return loop([](T v) { return std::sin(v); });
   case Fn::Cos:
     return loop([](T v) { return std::cos(v); });
+  case Fn::Erf:
+    return loop([](T v) { return std::erf(v); });
   case Fn::Sigmoid:
     return loop([](T v) { return scalar::sigmoid(v); });
   case Fn::Gelu: // x sigmoid(2u), as the vector kernels compute it

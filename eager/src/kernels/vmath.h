@@ -8,7 +8,7 @@
 
 namespace grad::kernels::vmath {
 
-enum class Fn { Exp, Log, Tanh, Sigmoid, Gelu, Sin, Cos };
+enum class Fn { Exp, Log, Tanh, Sigmoid, Gelu, Sin, Cos, Erf };
 
 /// y[i] = fn(x[i]) for 0 <= i < n. Every element goes through the same vector code (a tail
 /// shorter than one vector is padded), so a value's result does not depend on where in the

@@ -74,6 +74,7 @@ Tensor relu(const Tensor& x) { return apply(OpKind::Relu, {x}); }
 Tensor gelu(const Tensor& x) { return apply(OpKind::Gelu, {x}); }
 Tensor sin(const Tensor& x) { return apply(OpKind::Sin, {x}); }
 Tensor cos(const Tensor& x) { return apply(OpKind::Cos, {x}); }
+Tensor erf(const Tensor& x) { return apply(OpKind::Erf, {x}); }
 
 Tensor add(const Tensor& a, const Tensor& b) { return binary(OpKind::Add, a, b); }
 Tensor sub(const Tensor& a, const Tensor& b) { return binary(OpKind::Sub, a, b); }

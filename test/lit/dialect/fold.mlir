@@ -115,6 +115,23 @@ func.func @unary_transcendental() -> (tensor<2xf64>, tensor<1xf64>, tensor<1xf64
 
 // -----
 
+// erf folds with its op-table row's scalar reference (std::erf) at points where the value is
+// exact: erf(+-0) = +-0, erf(-inf) = -1, erf(inf) = 1. A splat folds too.
+// CHECK-LABEL: func.func @erf
+// CHECK-DAG: %[[C:.+]] = grad.constant dense<[0.000000e+00, -0.000000e+00, -1.000000e+00, 1.000000e+00]> : tensor<4xf64>
+// CHECK-DAG: %[[S:.+]] = grad.constant dense<-1.000000e+00> : tensor<2x3xf32>
+// CHECK-NOT: grad.erf
+// CHECK: return %[[C]], %[[S]]
+func.func @erf() -> (tensor<4xf64>, tensor<2x3xf32>) {
+  %c = grad.constant dense<[0.0, -0.0, 0xFFF0000000000000, 0x7FF0000000000000]> : tensor<4xf64>
+  %0 = grad.erf %c : tensor<4xf64>
+  %s = grad.constant dense<0xFF800000> : tensor<2x3xf32>
+  %1 = grad.erf %s : tensor<2x3xf32>
+  return %0, %1 : tensor<4xf64>, tensor<2x3xf32>
+}
+
+// -----
+
 // a = [1, 2, 3], b = [2, 2, 2]; and -0.0 == +0.0, NaN < 1 is false.
 // CHECK-LABEL: func.func @cmp
 // CHECK-DAG: %[[LT:.+]] = grad.constant dense<[true, false, false]> : tensor<3xi1>

@@ -35,6 +35,14 @@ func.func @unary_on_integer(%a: tensor<2xi64>) {
 
 // -----
 
+func.func @erf_on_integer(%a: tensor<2xi64>) {
+  // expected-error @+1 {{'grad.erf' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
+  %0 = grad.erf %a : tensor<2xi64>
+  return
+}
+
+// -----
+
 func.func @div_on_integer(%a: tensor<2xi64>) {
   // expected-error @+1 {{'grad.div' op operand #0 must be ranked tensor (static element count and byte size below 2^63) of 32-bit float or 64-bit float values, but got 'tensor<2xi64>'}}
   %0 = grad.div %a, %a : tensor<2xi64>

@@ -45,7 +45,10 @@ func.func @unary(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %10 = grad.sin %9 : tensor<2x3xf32>
   // CHECK: grad.cos %{{.*}} : tensor<2x3xf32>
   %11 = grad.cos %10 : tensor<2x3xf32>
-  return %11 : tensor<2x3xf32>
+  // CHECK: grad.erf %{{.*}} : tensor<2x3xf32>
+  // GENERIC: "grad.erf"(%{{.*}}) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %12 = grad.erf %11 : tensor<2x3xf32>
+  return %12 : tensor<2x3xf32>
 }
 
 // CHECK-LABEL: func.func @binary

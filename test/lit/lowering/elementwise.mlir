@@ -170,3 +170,17 @@ func.func @convert(%m: tensor<4xi1>) -> (tensor<4xi64>, tensor<4xi1>, tensor<4xf
   %3 = grad.convert %0 : tensor<4xf32> -> tensor<4xf64>
   return %1, %2, %3 : tensor<4xi64>, tensor<4xi1>, tensor<4xf64>
 }
+
+// -----
+
+// erf: its op-table row names math.erf, applied per element.
+// CHECK-LABEL: func.func @erf
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[IN:.+]]: f64, %{{.+}}: f64):
+// CHECK-NEXT: %[[E:.+]] = math.erf %[[IN]] : f64
+// CHECK-NEXT: linalg.yield %[[E]] : f64
+// CHECK-NOT: grad.
+func.func @erf(%a: tensor<2x3xf64>) -> tensor<2x3xf64> {
+  %0 = grad.erf %a : tensor<2x3xf64>
+  return %0 : tensor<2x3xf64>
+}

@@ -111,7 +111,8 @@ TEST_P(JitVsInterpreter, SameResults) {
 
 const Case kCases[] = {
     {"unary", R"mlir(
-func.func @unary(%x: tensor<5x33xFT>) -> (tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>) {
+func.func @unary(%x: tensor<5x33xFT>)
+    -> (tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>) {
   %0 = grad.neg %x : tensor<5x33xFT>
   %1 = grad.exp %0 : tensor<5x33xFT>
   %2 = grad.tanh %x : tensor<5x33xFT>
@@ -125,7 +126,9 @@ func.func @unary(%x: tensor<5x33xFT>) -> (tensor<5x33xFT>, tensor<5x33xFT>, tens
   %b = grad.add %3, %4 : tensor<5x33xFT>
   %c = grad.add %6, %7 : tensor<5x33xFT>
   %d = grad.mul %c, %8 : tensor<5x33xFT>
-  return %a, %b, %d : tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>
+  %9 = grad.erf %x : tensor<5x33xFT>
+  %e = grad.add %5, %9 : tensor<5x33xFT>
+  return %a, %b, %d, %e : tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>, tensor<5x33xFT>
 })mlir"},
     {"positive_unary_and_pow", R"mlir(
 func.func @pos(%x: tensor<4x20xFT>, %y: tensor<4x20xFT>) -> (tensor<4x20xFT>, tensor<4x20xFT>) {

@@ -42,6 +42,25 @@ TEST(Forward, UnaryClosedForms) {
   expect_near(rsqrt(p).to_vector<double>(), {2.0, 1.0, 0.5});
 }
 
+// erf against std::erf over enough elements for whole SIMD vectors plus a tail, in f64 and f32.
+TEST(Forward, Erf) {
+  std::vector<double> xs;
+  for (int i = 0; i < 37; ++i)
+    xs.push_back(-6.0 + 12.0 * i / 36.0 + 1e-3 * i);
+  xs.push_back(0.0);
+  xs.push_back(-0.0);
+  xs.push_back(1e-8);
+  std::vector<double> want_erf;
+  for (double v : xs)
+    want_erf.push_back(std::erf(v));
+  Tensor x = tensor(xs);
+  expect_near(erf(x).to_vector<double>(), want_erf, 4e-16);
+  std::vector<float> xf(xs.begin(), xs.end());
+  std::vector<float> got = erf(tensor(xf)).to_vector<float>();
+  for (size_t i = 0; i < xs.size(); ++i)
+    EXPECT_NEAR(got[i], std::erf(xf[i]), 2e-7f) << "element " << i;
+}
+
 TEST(Forward, SigmoidIsStableForLargeInputs) {
   std::vector<float> s = sigmoid(tensor({-1000.f, -100.f, 100.f, 1000.f})).to_vector<float>();
   EXPECT_EQ(s[0], 0.f);

@@ -20,6 +20,7 @@ TEST(Gradcheck, UnaryOps) {
   EXPECT_TRUE(gradcheck([](const V& v) { return tanh(v[0]); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return sigmoid(v[0]); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return gelu(v[0]); }, {x}));
+  EXPECT_TRUE(gradcheck([](const V& v) { return erf(v[0]); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return sin(v[0]); }, {x}));
   EXPECT_TRUE(gradcheck([](const V& v) { return cos(v[0]); }, {x}));
   // abs and relu: away from the kink at 0 (randn values are not within 1e-6 of 0 here).
@@ -187,6 +188,7 @@ TEST(Gradcheck, SecondOrderThroughVjpRules) {
       {"tanh", [](const V& v) { return tanh(v[0]); }},
       {"sigmoid", [](const V& v) { return sigmoid(v[0]); }},
       {"gelu", [](const V& v) { return gelu(v[0]); }},
+      {"erf", [](const V& v) { return erf(v[0]) * v[0]; }},
       {"sin", [](const V& v) { return sin(v[0]) * cos(v[0]); }},
       {"sqrt/rsqrt", [](const V& v) { return sqrt(v[0] * v[0] + 1.0) * rsqrt(v[0] * v[0] + 2.0); }},
       {"div/pow", [](const V& v) { return pow(v[0] * v[0] + 1.0, 1.5) / (v[0] + 3.0); }},

@@ -141,9 +141,14 @@ private:
   }
 
   void step() {
-    static const OpKind unary[] = {OpKind::Neg,   OpKind::Exp,  OpKind::Log,  OpKind::Sqrt,
-                                   OpKind::Rsqrt, OpKind::Abs,  OpKind::Tanh, OpKind::Sigmoid,
-                                   OpKind::Relu,  OpKind::Gelu, OpKind::Sin,  OpKind::Cos};
+    // Every unary row of the op table (grad/op_table.def), so that a new op is fuzzed at once.
+    static const std::vector<OpKind> unary = [] {
+      std::vector<OpKind> kinds;
+      for (int k = 0; k < grad::kNumOpKinds; ++k)
+        if (grad::op_info(static_cast<OpKind>(k)).family == grad::OpFamily::Unary)
+          kinds.push_back(static_cast<OpKind>(k));
+      return kinds;
+    }();
     // The first five also take i64 operands.
     static const OpKind binary[] = {OpKind::Add,     OpKind::Sub, OpKind::Mul, OpKind::Maximum,
                                     OpKind::Minimum, OpKind::Div, OpKind::Pow};
@@ -156,7 +161,7 @@ private:
     switch (uniform(0, 11)) {
     case 0:
     case 1:
-      pool.push_back(build(unary[uniform(0, 11)], {pickFloat()}));
+      pool.push_back(build(unary[uniform(0, static_cast<int>(unary.size()) - 1)], {pickFloat()}));
       return;
     case 2:
     case 3:
