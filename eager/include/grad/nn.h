@@ -153,11 +153,17 @@ public:
   std::string name() const override { return "ReLU"; }
 };
 
-/// GELU, tanh approximation (grad::gelu).
+/// GELU: the tanh approximation by default (grad::gelu), or with approximate = "none" the exact
+/// form 0.5 x (1 + erf(x / sqrt(2))) that is PyTorch's default. Other values are a grad::Error.
 class GELU : public Module {
 public:
+  explicit GELU(std::string approximate = "tanh");
   Tensor forward(const Tensor& input) override;
   std::string name() const override { return "GELU"; }
+  const std::string& approximate() const { return approximate_; }
+
+private:
+  std::string approximate_;
 };
 
 class Tanh : public Module {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "grad/dtype.h"
@@ -27,6 +28,10 @@ Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 /// Tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 Tensor gelu(const Tensor& x);
+/// GELU with PyTorch's `approximate` argument: "tanh" is gelu(x); "none" is the exact form
+/// 0.5 x (1 + erf(x / sqrt(2))) (PyTorch's default), a composite of erf, mul and add whose
+/// grad_fn is MulBackward0. Any other value is a grad::Error.
+Tensor gelu(const Tensor& x, std::string_view approximate);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 /// The error function, 2/sqrt(pi) * integral of exp(-t^2) from 0 to x.

@@ -72,6 +72,24 @@ Tensor tanh(const Tensor& x) { return apply(OpKind::Tanh, {x}); }
 Tensor sigmoid(const Tensor& x) { return apply(OpKind::Sigmoid, {x}); }
 Tensor relu(const Tensor& x) { return apply(OpKind::Relu, {x}); }
 Tensor gelu(const Tensor& x) { return apply(OpKind::Gelu, {x}); }
+Tensor gelu(const Tensor& x, std::string_view approximate) {
+  if (approximate == "tanh")
+    return gelu(x);
+  if (approximate != "none")
+    throw Error(fmt::format("gelu: approximate must be \"none\" or \"tanh\", got \"{}\" (input "
+                            "shape {})",
+                            approximate, x.defined() ? shape_str(x.shape()) : "undefined"));
+  // Note [Exact gelu is a composite]
+  // ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+  // Exact gelu is written with erf, the primitive, instead of being an op of its own: it needs
+  // no kernel, VJP, dialect op, folder or lowering of its own, and its gradient is the chain rule
+  // through erf's, so it cannot drift from its forward. Compiled, grad-fuse puts its five
+  // elementwise ops into one kernel, as it would a primitive. grad.gelu keeps the tanh form that
+  // API.md fixes. The costs: eagerly five kernels instead of one (bench_gelu_exact measures it),
+  // and grad_fn is MulBackward0 where PyTorch says GeluBackward0, as for our other composites
+  // (docs/op-reference.md).
+  return x * 0.5 * (erf(x * 0.7071067811865476) + 1.0);
+}
 Tensor sin(const Tensor& x) { return apply(OpKind::Sin, {x}); }
 Tensor cos(const Tensor& x) { return apply(OpKind::Cos, {x}); }
 Tensor erf(const Tensor& x) { return apply(OpKind::Erf, {x}); }

@@ -51,6 +51,18 @@ func.func @unary(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   return %12 : tensor<2x3xf32>
 }
 
+// neg, abs and relu take i64 (dtype class Num in grad/op_table.def), as in eager mode.
+// CHECK-LABEL: func.func @unary_i64
+// CHECK: grad.neg %{{.*}} : tensor<4xi64>
+// CHECK: grad.abs %{{.*}} : tensor<4xi64>
+// CHECK: grad.relu %{{.*}} : tensor<4xi64>
+func.func @unary_i64(%a: tensor<4xi64>) -> tensor<4xi64> {
+  %0 = grad.neg %a : tensor<4xi64>
+  %1 = grad.abs %0 : tensor<4xi64>
+  %2 = grad.relu %1 : tensor<4xi64>
+  return %2 : tensor<4xi64>
+}
+
 // CHECK-LABEL: func.func @binary
 // CHECK-SAME: (%[[A:.+]]: tensor<4xf64>, %[[B:.+]]: tensor<4xf64>, %[[I:.+]]: tensor<4xi64>)
 func.func @binary(%a: tensor<4xf64>, %b: tensor<4xf64>, %i: tensor<4xi64>)

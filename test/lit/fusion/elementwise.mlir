@@ -85,3 +85,25 @@ func.func @boundaries(%x: tensor<2x3xf32>) -> tensor<6xf32> {
   %a = grad.abs %r : tensor<6xf32>
   return %a : tensor<6xf32>
 }
+
+// -----
+
+// Exact gelu as grad::gelu(x, "none") traces it (a composite over grad.erf): one region, one
+// kernel.
+// CHECK-LABEL: func.func @gelu_exact
+// CHECK: %[[F:.+]] = grad.fusion
+// CHECK: grad.erf
+// CHECK: grad.yield
+// CHECK-NOT: grad.mul
+// CHECK: return %[[F]]
+func.func @gelu_exact(%x: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %half = grad.constant dense<0.5> : tensor<64x128xf32>
+  %one = grad.constant dense<1.0> : tensor<64x128xf32>
+  %r = grad.constant dense<0.707106769> : tensor<64x128xf32>
+  %hx = grad.mul %x, %half : tensor<64x128xf32>
+  %s = grad.mul %x, %r : tensor<64x128xf32>
+  %es = grad.erf %s : tensor<64x128xf32>
+  %p = grad.add %es, %one : tensor<64x128xf32>
+  %g = grad.mul %hx, %p : tensor<64x128xf32>
+  return %g : tensor<64x128xf32>
+}

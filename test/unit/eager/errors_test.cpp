@@ -73,6 +73,8 @@ TEST(Errors, NnOps) {
       },
       {"cross_entropy", "label 3", "3 classes"});
   expect_error([] { layer_norm(zeros({2, 3}), {4}); }, {"layer_norm", "[4]", "[2,3]"});
+  expect_error([] { gelu(zeros({2, 3}), "exact"); }, {"gelu", "\"exact\"", "none", "[2,3]"});
+  expect_error([] { nn::GELU("erf"); }, {"nn::GELU", "\"erf\"", "tanh"});
   // erf takes floats only: the op table's dtype class, in the eager rule.
   expect_error([] { erf(zeros({4}, DType::i64)); }, {"erf", "floating", "i64", "[4]"});
 }

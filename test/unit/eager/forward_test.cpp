@@ -42,23 +42,33 @@ TEST(Forward, UnaryClosedForms) {
   expect_near(rsqrt(p).to_vector<double>(), {2.0, 1.0, 0.5});
 }
 
-// erf against std::erf over enough elements for whole SIMD vectors plus a tail, in f64 and f32.
-TEST(Forward, Erf) {
+// erf against std::erf over enough elements for whole SIMD vectors plus a tail, in f64 and f32;
+// exact gelu against 0.5 x (1 + erf(x / sqrt 2)) and PyTorch's gelu(approximate="none") values.
+TEST(Forward, ErfAndExactGelu) {
   std::vector<double> xs;
   for (int i = 0; i < 37; ++i)
     xs.push_back(-6.0 + 12.0 * i / 36.0 + 1e-3 * i);
   xs.push_back(0.0);
   xs.push_back(-0.0);
   xs.push_back(1e-8);
-  std::vector<double> want_erf;
-  for (double v : xs)
+  std::vector<double> want_erf, want_gelu;
+  for (double v : xs) {
     want_erf.push_back(std::erf(v));
+    want_gelu.push_back(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+  }
   Tensor x = tensor(xs);
   expect_near(erf(x).to_vector<double>(), want_erf, 4e-16);
+  expect_near(gelu(x, "none").to_vector<double>(), want_gelu, 4e-15);
   std::vector<float> xf(xs.begin(), xs.end());
   std::vector<float> got = erf(tensor(xf)).to_vector<float>();
   for (size_t i = 0; i < xs.size(); ++i)
     EXPECT_NEAR(got[i], std::erf(xf[i]), 2e-7f) << "element " << i;
+  // 0.5 x (1 + erf(x / sqrt 2)) from Python's math.erf at -1, 0.5, 2 (what PyTorch's default
+  // gelu computes); the tanh form differs from it.
+  expect_near(gelu(tensor({-1.0, 0.5, 2.0}), "none").to_vector<double>(),
+              {-0.15865525393145707, 0.34573123063700656, 1.9544997361036416}, 1e-15);
+  EXPECT_GT(std::abs(gelu(tensor({-1.0}), "tanh").item<double>() + 0.15865525393145707), 1e-4);
+  EXPECT_EQ(gelu(tensor({0.5}), "tanh").item<double>(), gelu(tensor({0.5})).item<double>());
 }
 
 TEST(Forward, SigmoidIsStableForLargeInputs) {

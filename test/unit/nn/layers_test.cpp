@@ -78,6 +78,8 @@ TEST(Activations, MatchStdMath) {
   auto tanh = nn::Tanh().forward(x).to_vector<double>();
   auto sig = nn::Sigmoid().forward(x).to_vector<double>();
   auto gelu = nn::GELU().forward(x).to_vector<double>();
+  auto gelu_exact = nn::GELU("none").forward(x).to_vector<double>();
+  EXPECT_EQ(nn::GELU().approximate(), "tanh");
   for (size_t i = 0; i < xs.size(); ++i) {
     double v = xs[i];
     EXPECT_DOUBLE_EQ(relu[i], v > 0 ? v : 0.0);
@@ -85,6 +87,7 @@ TEST(Activations, MatchStdMath) {
     EXPECT_NEAR(sig[i], 1.0 / (1.0 + std::exp(-v)), 1e-15);
     const double k = std::sqrt(2.0 / M_PI);
     EXPECT_NEAR(gelu[i], 0.5 * v * (1.0 + std::tanh(k * (v + 0.044715 * v * v * v))), 1e-14);
+    EXPECT_NEAR(gelu_exact[i], 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))), 1e-14);
   }
 }
 

@@ -82,6 +82,7 @@ std::vector<OpCase> allCases() {
   c.push_back(makeCase("sigmoid", [](V x) { return sigmoid(x[0]); }, {rnd(s, 8)}));
   c.push_back(makeCase("relu", [](V x) { return relu(x[0]); }, {awayFromZero(s, 9)}));
   c.push_back(makeCase("gelu", [](V x) { return gelu(x[0]); }, {rnd(s, 10)}));
+  c.push_back(makeCase("gelu_exact", [](V x) { return gelu(x[0], "none"); }, {rnd(s, 58)}));
   c.push_back(makeCase("erf", [](V x) { return erf(x[0]); }, {rnd(s, 59)}));
   c.push_back(makeCase("sin", [](V x) { return sin(x[0]); }, {rnd(s, 11)}));
   c.push_back(makeCase("cos", [](V x) { return cos(x[0]); }, {rnd(s, 12)}));
