@@ -76,6 +76,18 @@ public:
   void buildRegisterTiledContraction(const linalg::ContractionDimensions &dims);
 
 private:
+  /// The launch both contraction kernels start with: blocks of 16 x 16 threads, each block
+  /// computing a `tileRows` x `tileCols` tile of the output (grid x over N, y over M, z over the
+  /// batch), and two workgroup buffers for the A tile (`tileRows` x 16 k) and the B tile
+  /// (16 k x `tileCols`).
+  struct ContractionLaunch {
+    gpu::LaunchOp kernel;
+    OpOperand *lhs, *rhs; ///< lhs is the operand indexed by M (the tile's row operand)
+    Value lhsShared, rhsShared, tx, ty;
+    SmallVector<int64_t> batchExtents;
+  };
+  ContractionLaunch launchContraction(const linalg::ContractionDimensions &dims, int64_t tileRows,
+                                      int64_t tileCols);
   Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
   gpu::LaunchOp launch(int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
                        TypeRange workgroup = {});
@@ -317,24 +329,33 @@ void KernelBuilder::buildSerialReduction() {
   finish(kernel);
 }
 
-void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) {
-  unsigned m = dims.m[0], n = dims.n[0], k = dims.k[0];
-  SmallVector<int64_t> batchExtents;
+KernelBuilder::ContractionLaunch
+KernelBuilder::launchContraction(const linalg::ContractionDimensions &dims, int64_t tileRows,
+                                 int64_t tileCols) {
+  ContractionLaunch c;
   for (unsigned d : dims.batch)
-    batchExtents.push_back(ranges[d]);
-  // The operand indexed by M is the tile's row operand.
-  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
-  if (!op.getMatchingIndexingMap(lhs).isFunctionOfDim(m))
-    std::swap(lhs, rhs);
+    c.batchExtents.push_back(ranges[d]);
+  c.lhs = op.getDpsInputOperand(0);
+  c.rhs = op.getDpsInputOperand(1);
+  if (!op.getMatchingIndexingMap(c.lhs).isFunctionOfDim(dims.m[0]))
+    std::swap(c.lhs, c.rhs);
   auto elementType = [](OpOperand *o) { return getElementTypeOrSelf(o->get().getType()); };
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  Type lhsTile = MemRefType::get({kTile, kTile}, elementType(lhs), AffineMap(), workgroup);
-  Type rhsTile = MemRefType::get({kTile, kTile}, elementType(rhs), AffineMap(), workgroup);
-  gpu::LaunchOp kernel = launch(ceilDiv(ranges[n], kTile), ceilDiv(ranges[m], kTile),
-                                product(batchExtents), kTile, kTile, {lhsTile, rhsTile});
-  Value lhsShared = kernel.getWorkgroupAttributions()[0];
-  Value rhsShared = kernel.getWorkgroupAttributions()[1];
-  Value tx = kernel.getThreadIds().x, ty = kernel.getThreadIds().y;
+  Type lhsTile = MemRefType::get({tileRows, kTile}, elementType(c.lhs), AffineMap(), workgroup);
+  Type rhsTile = MemRefType::get({kTile, tileCols}, elementType(c.rhs), AffineMap(), workgroup);
+  c.kernel = launch(ceilDiv(ranges[dims.n[0]], tileCols), ceilDiv(ranges[dims.m[0]], tileRows),
+                    product(c.batchExtents), kTile, kTile, {lhsTile, rhsTile});
+  c.lhsShared = c.kernel.getWorkgroupAttributions()[0];
+  c.rhsShared = c.kernel.getWorkgroupAttributions()[1];
+  c.tx = c.kernel.getThreadIds().x;
+  c.ty = c.kernel.getThreadIds().y;
+  return c;
+}
+
+void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) {
+  unsigned m = dims.m[0], n = dims.n[0], k = dims.k[0];
+  auto [kernel, lhs, rhs, lhsShared, rhsShared, tx, ty, batchExtents] =
+      launchContraction(dims, kTile, kTile);
   Value tile = index(kTile), zero = index(0);
   Value row =
       b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, kernel.getBlockIds().y, tile), ty);
@@ -387,22 +408,9 @@ void KernelBuilder::buildContraction(const linalg::ContractionDimensions &dims) 
 
 void KernelBuilder::buildRegisterTiledContraction(const linalg::ContractionDimensions &dims) {
   unsigned m = dims.m[0], n = dims.n[0], k = dims.k[0];
-  SmallVector<int64_t> batchExtents;
-  for (unsigned d : dims.batch)
-    batchExtents.push_back(ranges[d]);
-  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
-  if (!op.getMatchingIndexingMap(lhs).isFunctionOfDim(m))
-    std::swap(lhs, rhs);
-  auto elementType = [](OpOperand *o) { return getElementTypeOrSelf(o->get().getType()); };
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   // The A tile is 64 rows x 16 k, the B tile 16 k x 64 columns.
-  Type lhsTile = MemRefType::get({kBigTile, kTile}, elementType(lhs), AffineMap(), workgroup);
-  Type rhsTile = MemRefType::get({kTile, kBigTile}, elementType(rhs), AffineMap(), workgroup);
-  gpu::LaunchOp kernel = launch(ceilDiv(ranges[n], kBigTile), ceilDiv(ranges[m], kBigTile),
-                                product(batchExtents), kTile, kTile, {lhsTile, rhsTile});
-  Value lhsShared = kernel.getWorkgroupAttributions()[0];
-  Value rhsShared = kernel.getWorkgroupAttributions()[1];
-  Value tx = kernel.getThreadIds().x, ty = kernel.getThreadIds().y;
+  auto [kernel, lhs, rhs, lhsShared, rhsShared, tx, ty, batchExtents] =
+      launchContraction(dims, kBigTile, kBigTile);
   Value zero = index(0);
   auto add = [&](Value a, Value c) { return b.create<arith::AddIOp>(loc, a, c).getResult(); };
   auto mul = [&](Value a, int64_t c) {
