@@ -258,9 +258,13 @@ int main(int argc, char **argv) {
       maxDiff = std::max(maxDiff, diff);
       if (s % printEvery == 0 || s == steps - 1) {
         std::string d = eager && compiled ? fmt("%9.1e", diff) : fmt("%9s", "-");
-        std::printf("  %5d  %-22s %11.6f %11.6f %s %9.2f %9.2f%s\n", s,
-                    progressBar(s + 1, steps).c_str(), le, lc, d.c_str(), eagerTime,
-                    compiledTime, s == 0 && compiled ? "  <- jit: first call compiles" : "");
+        // A mode that does not run shows "-", not the NaN its loss starts as.
+        std::string eLoss = eager ? fmt("%11.6f", le) : fmt("%11s", "-");
+        std::string cLoss = compiled ? fmt("%11.6f", lc) : fmt("%11s", "-");
+        std::printf("  %5d  %-22s %s %s %s %9.2f %9.2f%s\n", s,
+                    progressBar(s + 1, steps).c_str(), eLoss.c_str(), cLoss.c_str(), d.c_str(),
+                    eagerTime, compiledTime,
+                    s == 0 && compiled ? "  <- jit: first call compiles" : "");
         std::fflush(stdout);
       }
     }
