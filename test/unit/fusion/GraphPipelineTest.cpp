@@ -12,7 +12,7 @@
 
 #include "grad/Codegen/GpuJit.h"
 #include "grad/Driver/Gradc.h"
-#include "grad/Trace/Executable.h"
+#include "grad/Jit/Executable.h"
 #include "grad/error.h"
 #include "grad/jit.h"
 #include "grad/transforms.h"

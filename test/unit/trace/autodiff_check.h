@@ -6,8 +6,8 @@
 #pragma once
 
 #include "grad/Trace/Autodiff.h"
-#include "grad/Trace/Executable.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Executable.h"
+#include "grad/Jit/Tracer.h"
 #include "grad/autograd.h"
 #include "grad/ops.h"
 #include "grad/tensor.h"

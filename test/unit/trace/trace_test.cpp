@@ -3,7 +3,7 @@
 #include "grad/jit.h"
 
 #include "grad/Dialect/Registration.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Tracer.h"
 #include "grad/autograd.h"
 #include "grad/ops.h"
 #include "grad/transforms.h"

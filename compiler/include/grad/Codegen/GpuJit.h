@@ -27,7 +27,6 @@ class ExecutionEngine;
 
 namespace grad {
 
-class Executable;
 class Tensor;
 
 /// True when the CUDA driver loads and device 0 opens; otherwise false and
@@ -69,11 +68,6 @@ private:
   std::unique_ptr<mlir::ExecutionEngine> engine_;
   std::vector<FunctionSignature> signatures_;
 };
-
-/// grad::jit's JitOptions::device == Device::CUDA: compiles func.func `entry`
-/// of `module` for the GPU. Throws grad::Error naming the reason when no CUDA
-/// device can be used (e.g. "no CUDA driver found: ...") or compilation fails.
-std::unique_ptr<Executable> compileGpuEntry(mlir::ModuleOp module, llvm::StringRef entry);
 
 } // namespace grad
 

@@ -34,6 +34,12 @@ public:
 /// For the native backend `cacheDir` is the persistent object cache (empty: none), and
 /// `stats`, when given, receives graph_passes (adds --grad-fuse), lowering, llvm, cache_hit,
 /// cache_key and object_bytes.
+/// JitOptions::device == Device::CUDA: compiles func.func `entry` of `module` for the GPU
+/// (GpuCompiledModule, compiler/lib/Jit/GpuExecutable.cpp). Throws grad::Error naming the
+/// reason when no CUDA device can be used (e.g. "no CUDA driver found: ...") or compilation
+/// fails.
+std::unique_ptr<Executable> compileGpuEntry(mlir::ModuleOp module, llvm::StringRef entry);
+
 std::unique_ptr<Executable> compileEntry(mlir::ModuleOp module, llvm::StringRef entry,
                                          JitBackend backend, const std::string &cacheDir = {},
                                          CompileStats *stats = nullptr);

@@ -7,7 +7,7 @@
 #include "Generalize.h"
 
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Tracer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

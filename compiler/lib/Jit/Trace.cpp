@@ -6,9 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Executable.h"
+#include "grad/Jit/Executable.h"
 #include "grad/Trace/SymbolicBuilder.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Tracer.h"
 
 #include "grad/Dialect/Registration.h"
 #include "grad/autograd.h"

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Trace/Autodiff.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Tracer.h"
 
 #include "grad/error.h"
 #include "grad/transforms.h"

@@ -10,7 +10,7 @@
 #include "grad/Transforms/Passes.h"
 #include "grad/Codegen/GpuJit.h"
 
-#include "grad/Trace/Executable.h"
+#include "grad/Jit/Executable.h"
 #include "grad/error.h"
 #include "grad/tensor.h"
 

@@ -10,8 +10,8 @@
 #include "CompileEvents.h"
 #include "Generalize.h"
 
-#include "grad/Trace/Executable.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Executable.h"
+#include "grad/Jit/Tracer.h"
 
 #include "grad/autograd.h"
 #include "grad/error.h"

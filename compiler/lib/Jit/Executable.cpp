@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Executable.h"
-#include "grad/Trace/Tracer.h"
+#include "grad/Jit/Executable.h"
+#include "grad/Jit/Tracer.h"
 
 #ifdef GRAD_JIT_NATIVE
 #include "grad/Codegen/Jit.h"
