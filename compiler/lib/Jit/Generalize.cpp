@@ -76,6 +76,22 @@ private:
     return failure();
   }
 
+  /// Appends to `sizes` one argument dim per dynamic dim of `newType`, the constant that was `b`
+  /// in the first trace and is `a` in this one; "" or why no argument dim matches.
+  std::string constantDimSizes(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType,
+                               SmallVectorImpl<Value> &sizes) {
+    auto oldType = cast<RankedTensorType>(b.getType());
+    auto curType = cast<RankedTensorType>(a.getType());
+    for (int64_t d = 0; d < newType.getRank(); ++d)
+      if (newType.isDynamicDim(d)) {
+        auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
+        if (failed(src))
+          return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
+        sizes.push_back(argDim(src->first, src->second));
+      }
+    return "";
+  }
+
   std::string replaceConstant(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType);
   std::string addBroadcastSizes(grad::BroadcastOp op, RankedTensorType oldType);
 
@@ -149,7 +165,7 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
   auto attrA = dyn_cast<DenseElementsAttr>(a.getValue());
   auto attrB = dyn_cast<DenseElementsAttr>(b.getValue());
   if ((!va || !vb) && attrA && attrB && newType.getRank() > 0 && !newType.hasStaticShape() &&
-      newType.getNumElements() < (int64_t(1) << 20)) {
+      attrA.getNumElements() < (int64_t(1) << 20)) {
     // Repeated along the dims that change size: the slice, broadcast at run time.
     SmallVector<bool> drop;
     SmallVector<int64_t> keptDims;
@@ -163,15 +179,8 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
       OpBuilder builder(a);
       Value slice = builder.create<grad::ConstantOp>(a.getLoc(), sa);
       SmallVector<Value> sizes;
-      auto oldType = cast<RankedTensorType>(b.getType());
-      auto curType = cast<RankedTensorType>(a.getType());
-      for (int64_t d = 0; d < newType.getRank(); ++d)
-        if (newType.isDynamicDim(d)) {
-          auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
-          if (failed(src))
-            return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
-          sizes.push_back(argDim(src->first, src->second));
-        }
+      if (std::string why = constantDimSizes(a, b, newType, sizes); !why.empty())
+        return why;
       Value value = builder.create<grad::BroadcastOp>(a.getLoc(), newType, slice, sizes,
                                                       builder.getDenseI64ArrayAttr(keptDims));
       a.getResult().replaceAllUsesWith(value);
@@ -231,15 +240,8 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
   }
   if (newType.getRank() > 0) {
     SmallVector<Value> sizes;
-    auto oldType = cast<RankedTensorType>(b.getType());
-    auto curType = cast<RankedTensorType>(a.getType());
-    for (int64_t d = 0; d < newType.getRank(); ++d)
-      if (newType.isDynamicDim(d)) {
-        auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
-        if (failed(src))
-          return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
-        sizes.push_back(argDim(src->first, src->second));
-      }
+    if (std::string why = constantDimSizes(a, b, newType, sizes); !why.empty())
+      return why;
     value = builder.create<grad::BroadcastOp>(loc, newType, value, sizes,
                                               builder.getDenseI64ArrayAttr({}));
   }
