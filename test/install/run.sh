@@ -26,7 +26,7 @@ fi
 # Only public headers: none of the jit's internal ones, no test harness, nothing that lives in a
 # src/ or lib/ folder of the source tree (those are private to their library).
 ROOT="$(cd "$HERE/../.." && pwd)"
-private=$( (printf '%s\n' Tracer.h Executable.h GpuEmulator.h; \
+private=$( (printf '%s\n' Tracer.h Executable.h GpuEmulator.h shape_rules.h; \
             find "$ROOT"/eager "$ROOT"/runtime "$ROOT"/dist "$ROOT"/compiler -path '*/src/*' -name '*.h' -printf '%f\n' \
               -o -path '*/lib/*' -name '*.h' -printf '%f\n') | sort -u)
 leaked=$(for h in $private; do find "$P/include" -type f -name "$h"; done)

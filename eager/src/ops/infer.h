@@ -1,5 +1,7 @@
 // Internal: the shape/dtype rule of every primitive, written once over an "operands" view so that
-// infer_result() (shapes + dtypes) and apply() (tensors) share it without copying shapes.
+// infer_result() (shapes + dtypes) and apply() (tensors) share it without copying shapes. The
+// shapes of the irregular ops come from grad/shape_rules.h, the rules the dialect uses too; the
+// eager side adds its API's conventions (axes: empty = all, negative from the end) and dtypes.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 
 #include "grad/checked.h"
 #include "grad/op_table.h"
+#include "grad/shape_rules.h"
 
 namespace grad {
 
@@ -50,6 +53,21 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
       throw Error(
           fmt::format("{}: not defined for dtype b8 (shape {})", name, shape_str(ops.shape(i))));
   };
+  // The irregular ops' shape rules are grad/shape_rules.h, shared with the dialect: the
+  // message of a failed rule becomes "<op>: <message>".
+  auto rule = [&](shape_rules::Result r) -> Shape {
+    if (!r.ok())
+      throw Error(fmt::format("{}: {}", name, r.error));
+    return std::move(r.dims);
+  };
+  // Eager sizes are static: a negative size (shape_rules::kDynamic included) is an error here,
+  // not a dynamic dim.
+  auto require_static_sizes = [&](const Shape& in, const Shape& out) {
+    for (int64_t d : out)
+      if (d < 0)
+        throw Error(fmt::format("{}: cannot {} shape {} to {}: negative size", name, name,
+                                shape_str(in), shape_str(out)));
+  };
   if (info.family == OpFamily::Unary) {
     require_dtypes(0);
     return {ops.shape(0), ops.dtype(0)};
@@ -61,21 +79,15 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
   }
   if (info.family == OpFamily::Reduce) {
     const Shape& in = ops.shape(0);
-    int64_t rank = static_cast<int64_t>(in.size());
-    std::vector<int64_t> axes = normalize_axes(attrs.axes, rank, name);
+    std::vector<int64_t> axes =
+        normalize_axes(attrs.axes, static_cast<int64_t>(in.size()), name);
     require_dtypes(0);
-    Shape out;
-    for (int64_t d = 0; d < rank; ++d) {
-      bool reduced = std::binary_search(axes.begin(), axes.end(), d);
-      if (reduced && kind == OpKind::Max && in[d] == 0)
-        throw Error(
-            fmt::format("max: cannot reduce the empty dim {} of shape {}", d, shape_str(in)));
-      if (!reduced)
-        out.push_back(in[d]);
-      else if (attrs.keepdim)
-        out.push_back(1);
-    }
-    return {out, ops.dtype(0)};
+    if (kind == OpKind::Max)
+      for (int64_t d : axes)
+        if (in[d] == 0)
+          throw Error(
+              fmt::format("max: cannot reduce the empty dim {} of shape {}", d, shape_str(in)));
+    return {rule(shape_rules::reduce(in, axes, attrs.keepdim)), ops.dtype(0)};
   }
   switch (kind) {
   case OpKind::Constant:
@@ -94,127 +106,44 @@ std::pair<Shape, DType> infer_rule(OpKind kind, const Operands& ops, const OpAtt
                               shape_str(ops.shape(0)), shape_str(ops.shape(1))));
     require_same(1, 2);
     return {ops.shape(1), ops.dtype(1)};
-  case OpKind::Broadcast: {
-    const Shape& in = ops.shape(0);
-    const Shape& out = attrs.shape;
-    if (attrs.dims.size() != in.size())
-      throw Error(fmt::format("broadcast: dims has {} entries for an operand of rank {}",
-                              attrs.dims.size(), in.size()));
-    for (int64_t d : out)
-      if (d < 0)
-        throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}: negative size",
-                                shape_str(in), shape_str(out)));
-    if (checked_numel(out) < 0)
-      throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}: more than 2^63 elements",
-                              shape_str(in), shape_str(out)));
-    int64_t prev = -1;
-    for (size_t i = 0; i < in.size(); ++i) {
-      int64_t d = attrs.dims[i];
-      if (d <= prev || d >= static_cast<int64_t>(out.size()))
-        throw Error(fmt::format("broadcast: dims must be increasing and below the result rank {}",
-                                out.size()));
-      if (in[i] != out[d] && in[i] != 1)
-        throw Error(fmt::format("broadcast: cannot broadcast shape {} to {}", shape_str(in),
-                                shape_str(out)));
-      prev = d;
-    }
-    return {out, ops.dtype(0)};
-  }
+  case OpKind::Broadcast:
+    require_static_sizes(ops.shape(0), attrs.shape);
+    return {rule(shape_rules::broadcast(ops.shape(0), attrs.dims, attrs.shape)), ops.dtype(0)};
   case OpKind::Matmul: {
-    const Shape& a = ops.shape(0);
-    const Shape& b = ops.shape(1);
-    if (a.size() < 2 || a.size() != b.size() || !std::equal(a.begin(), a.end() - 2, b.begin()) ||
-        a[a.size() - 1] != b[b.size() - 2])
-      throw Error(fmt::format("matmul: shapes {} and {} are not compatible ([..., m, k] x "
-                              "[..., k, n] with equal batch dims)",
-                              shape_str(a), shape_str(b)));
+    Shape out = rule(shape_rules::matmul(ops.shape(0), ops.shape(1)));
     require_float(0);
     if (ops.dtype(0) != ops.dtype(1))
       throw Error(fmt::format("matmul: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
                               dtype_name(ops.dtype(1))));
-    Shape out = a;
-    out.back() = b.back();
     return {out, ops.dtype(0)};
   }
-  case OpKind::Transpose: {
-    const Shape& in = ops.shape(0);
-    if (attrs.perm.size() != in.size())
-      throw Error(fmt::format("transpose: perm has {} entries for shape {}", attrs.perm.size(),
-                              shape_str(in)));
-    std::vector<bool> seen(in.size(), false);
-    Shape out(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-      int64_t p = attrs.perm[i];
-      if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
-        throw Error(fmt::format("transpose: perm is not a permutation of {} dims", in.size()));
-      seen[p] = true;
-      out[i] = in[p];
-    }
-    return {out, ops.dtype(0)};
-  }
+  case OpKind::Transpose:
+    return {rule(shape_rules::transpose(ops.shape(0), attrs.perm)), ops.dtype(0)};
   case OpKind::Reshape:
-    for (int64_t d : attrs.shape)
-      if (d < 0)
-        throw Error(fmt::format("reshape: invalid result shape {}", shape_str(attrs.shape)));
-    if (checked_numel(attrs.shape) < 0)
-      throw Error(fmt::format("reshape: result shape {} has more than 2^63 elements",
-                              shape_str(attrs.shape)));
-    if (shape_numel(attrs.shape) != shape_numel(ops.shape(0)))
-      throw Error(fmt::format("reshape: cannot reshape {} ({} elements) to {}",
-                              shape_str(ops.shape(0)), shape_numel(ops.shape(0)),
-                              shape_str(attrs.shape)));
-    return {attrs.shape, ops.dtype(0)};
-  case OpKind::Slice: {
-    const Shape& in = ops.shape(0);
-    size_t r = in.size();
-    if (attrs.starts.size() != r || attrs.limits.size() != r || attrs.strides.size() != r)
-      throw Error(fmt::format("slice: starts/limits/strides need {} entries each for shape {}", r,
-                              shape_str(in)));
-    Shape out(r);
-    for (size_t d = 0; d < r; ++d) {
-      int64_t s = attrs.starts[d], l = attrs.limits[d], st = attrs.strides[d];
-      if (st <= 0 || s < 0 || l < s || l > in[d])
-        throw Error(fmt::format("slice: invalid range [{}:{}:{}] for dim {} of shape {}", s, l, st,
-                                d, shape_str(in)));
-      // ceil((l - s) / st) without overflow for any int64 stride.
-      out[d] = l == s ? 0 : (l - s - 1) / st + 1;
-    }
-    return {out, ops.dtype(0)};
-  }
+    require_static_sizes(ops.shape(0), attrs.shape);
+    return {rule(shape_rules::reshape(ops.shape(0), attrs.shape)), ops.dtype(0)};
+  case OpKind::Slice:
+    return {rule(shape_rules::slice(ops.shape(0), attrs.starts, attrs.limits, attrs.strides)),
+            ops.dtype(0)};
   case OpKind::Concat: {
     if (ops.size() == 0)
       throw Error("concat: needs at least one operand");
-    const Shape& first = ops.shape(0);
-    int64_t axis = normalize_axis(attrs.axis, static_cast<int64_t>(first.size()), name);
-    Shape out = first;
-    for (size_t i = 1; i < ops.size(); ++i) {
-      const Shape& s = ops.shape(i);
-      bool ok = s.size() == first.size();
-      for (size_t d = 0; ok && d < s.size(); ++d)
-        if (static_cast<int64_t>(d) != axis && s[d] != first[d])
-          ok = false;
-      if (!ok)
-        throw Error(fmt::format("concat: shapes {} and {} differ outside axis {}", shape_str(first),
-                                shape_str(s), axis));
+    int64_t axis =
+        normalize_axis(attrs.axis, static_cast<int64_t>(ops.shape(0).size()), name);
+    std::vector<shape_rules::Dims> shapes;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      shapes.push_back(ops.shape(i));
       if (ops.dtype(i) != ops.dtype(0))
         throw Error(fmt::format("concat: dtypes {} and {} differ", dtype_name(ops.dtype(0)),
                                 dtype_name(ops.dtype(i))));
-      if (__builtin_add_overflow(out[axis], s[axis], &out[axis]))
-        throw Error(fmt::format("concat: the result size along axis {} overflows int64", axis));
     }
-    return {out, ops.dtype(0)};
+    return {rule(shape_rules::concat(shapes, axis)), ops.dtype(0)};
   }
-  case OpKind::Gather: {
-    const Shape& table = ops.shape(0);
-    if (table.empty())
-      throw Error("gather: the table must have at least one dim");
+  case OpKind::Gather:
     if (ops.dtype(1) != DType::i64)
       throw Error(
           fmt::format("gather: indices must have dtype i64, got {}", dtype_name(ops.dtype(1))));
-    Shape out = ops.shape(1);
-    out.insert(out.end(), table.begin() + 1, table.end());
-    return {out, ops.dtype(0)};
-  }
+    return {rule(shape_rules::gather(ops.shape(0), ops.shape(1))), ops.dtype(0)};
   case OpKind::Convert:
     return {ops.shape(0), attrs.dtype};
   case OpKind::AllReduce:

@@ -2,7 +2,7 @@
 // RUN: grad-opt %s -split-input-file -verify-diagnostics
 
 func.func @broadcast_without_a_size(%b: tensor<4xf32>) -> tensor<?x4xf32> {
-  // expected-error @+1 {{'grad.broadcast' op result dim 0 is dynamic but no dynamic operand dim gives its size (operand 'tensor<4xf32>', result 'tensor<?x4xf32>'; give it with `sizes(...)`)}}
+  // expected-error @+1 {{'grad.broadcast' op result dim 0 is dynamic but no dynamic operand dim gives its size (shape [4] to [?,4]; give it with `sizes(...)`)}}
   %0 = grad.broadcast %b {dims = array<i64: 1>} : tensor<4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
@@ -10,7 +10,7 @@ func.func @broadcast_without_a_size(%b: tensor<4xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @broadcast_static_into_dynamic(%b: tensor<3xf32>) -> tensor<?xf32> {
-  // expected-error @+1 {{'grad.broadcast' op operand dim 0 of size 3 cannot expand into result dim 0 of size ? (operand 'tensor<3xf32>', result 'tensor<?xf32>')}}
+  // expected-error @+1 {{'grad.broadcast' op cannot broadcast shape [3] to [?]: operand dim 0 of size 3 cannot expand into result dim 0 of size ?}}
   %0 = grad.broadcast %b {dims = array<i64: 0>} : tensor<3xf32> -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
@@ -26,7 +26,7 @@ func.func @elementwise_static_and_dynamic(%a: tensor<?x3xf32>, %b: tensor<4x3xf3
 // -----
 
 func.func @matmul_static_inner_dims_differ(%a: tensor<?x3xf32>, %b: tensor<4x5xf32>) {
-  // expected-error @+2 {{'grad.matmul' op inner dims differ: lhs 'tensor<?x3xf32>' has k = 3, rhs 'tensor<4x5xf32>' has k = 4}}
+  // expected-error @+2 {{'grad.matmul' op inner dims differ: lhs shape [?,3] has k = 3, rhs shape [4,5] has k = 4}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = grad.matmul %a, %b : tensor<?x3xf32>, tensor<4x5xf32> -> tensor<?x5xf32>
   return
@@ -44,7 +44,7 @@ func.func @matmul_result_must_keep_the_dynamic_dim(%a: tensor<?x3xf32>, %b: tens
 // -----
 
 func.func @reshape_keeps_dynamic_dims_in_place(%a: tensor<?x4xf32>) {
-  // expected-error @+1 {{'grad.reshape' op with dynamic dims only inserts or removes dims of size 1 (the other dims stay in order): operand 'tensor<?x4xf32>', result shape [8]}}
+  // expected-error @+1 {{'grad.reshape' op with dynamic dims only inserts or removes dims of size 1 (the other dims stay in order): operand shape [?,4], result shape [8]}}
   %0 = grad.reshape %a : tensor<?x4xf32> -> tensor<8xf32>
   return
 }
@@ -52,7 +52,7 @@ func.func @reshape_keeps_dynamic_dims_in_place(%a: tensor<?x4xf32>) {
 // -----
 
 func.func @slice_is_static_only(%a: tensor<?xf32>) {
-  // expected-error @+2 {{'grad.slice' op operand 'tensor<?xf32>' has dynamic dims, which this op does not take yet}}
+  // expected-error @+2 {{'grad.slice' op operand shape [?] has dynamic dims, which this op does not take yet (dynamic dims: elementwise ops, broadcast, matmul, reductions, transpose, gather, convert, reshape of size-1 dims)}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = grad.slice %a {starts = array<i64: 0>, limits = array<i64: 1>, strides = array<i64: 1>} : tensor<?xf32> -> tensor<1xf32>
   return
@@ -61,7 +61,16 @@ func.func @slice_is_static_only(%a: tensor<?xf32>) {
 // -----
 
 func.func @sizes_count(%b: tensor<4xf32>, %n: index) -> tensor<?x?x4xf32> {
-  // expected-error @+1 {{'grad.broadcast' op has 1 sizes but the result 'tensor<?x?x4xf32>' has 2 dynamic dims (one size per dynamic dim)}}
+  // expected-error @+1 {{'grad.broadcast' op has 1 sizes but the result shape [?,?,4] has 2 dynamic dims (one size per dynamic dim)}}
   %0 = grad.broadcast %b sizes(%n) {dims = array<i64: 2>} : tensor<4xf32> -> tensor<?x?x4xf32>
   return %0 : tensor<?x?x4xf32>
+}
+
+// -----
+
+func.func @concat_dynamic(%a: tensor<?x3xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+2 {{'grad.concat' op input #0 shape [?,3] has dynamic dims, which this op does not take yet}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.concat %a, %b {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+  return
 }

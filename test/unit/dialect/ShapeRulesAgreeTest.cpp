@@ -1,6 +1,8 @@
 // The dialect's shape rules (ShapeInference.h, reached through buildGradOp) against the eager
 // op table's own rule (grad::infer_result): on random, often invalid, shapes and attributes both
-// must accept the same inputs and give the same result type. Also: the builders promised to the
+// must accept the same inputs and give the same result type. Both wrap grad/shape_rules.h (tested
+// on its own in test/unit/eager/shape_rules_test.cpp); this checks what each side adds around it
+// (eager's axis conventions, the bridge's attribute translation, dtypes). Also: the builders promised to the
 // tracer infer result types from operands and attributes alone.
 #include "grad/Dialect/GradDialect.h"
 #include "grad/Bridge/OpTableBridge.h"

@@ -22,7 +22,8 @@ namespace grad {
 // Note [Dynamic dims]
 // ~~~~~~~~~~~~~~~~~~~
 // grad ops take ranked tensors whose dims may be dynamic (`tensor<?x64xf32>`, sizes known only at
-// run time; issue 14). So far the shape rules below and the reference interpreter handle them:
+// run time; issue 14). So far the shape rules below (their shapes come from grad/shape_rules.h,
+// shared with eager, where kDynamic is a `?` dim) and the reference interpreter handle them:
 //  - elementwise ops, cmp, select, convert: operands of one type, `?` included; at run time
 //    the interpreter checks that the dynamic sizes agree (the eager kernels would broadcast);
 //  - grad.broadcast: a dynamic operand dim maps to a dynamic result dim (which takes its size)
