@@ -26,7 +26,7 @@
 
 #include "ddp_spirals.h"
 #include "grad/dist.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 #if GRAD_DDP_HAVE_JIT
 #include "grad/jit.h"
 #endif

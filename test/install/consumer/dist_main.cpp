@@ -1,7 +1,7 @@
 // Uses the installed grad::dist (and, through it, libgradrt_mpi's C entry points): collectives
 // and DistributedDataParallel. Run as a world of one (no launcher) and under mpirun -np 2.
 #include <grad/dist.h>
-#include <grad/grad.h>
+#include <grad/eager.h>
 #include <grad/gradrt_mpi.h>
 
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Uses the installed eager library: y = sum(x * x), dy/dx = 2x.
-#include <grad/grad.h>
+#include <grad/eager.h>
 #include <cstdio>
 
 int main() {

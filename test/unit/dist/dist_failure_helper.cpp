@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "grad/dist.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "raise";

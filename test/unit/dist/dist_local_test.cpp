@@ -7,7 +7,7 @@
 
 #include "expect_error.h"
 #include "grad/dist.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

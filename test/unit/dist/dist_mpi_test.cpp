@@ -12,7 +12,7 @@
 #include "expect_error.h"
 #include "dist_test_util.h"
 #include "grad/dist.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "grad/dist.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad::disttest {
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <thread>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

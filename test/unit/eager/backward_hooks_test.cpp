@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "expect_error.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

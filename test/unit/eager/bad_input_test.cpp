@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "grad/checked.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 #include "expect_error.h"
 
 #if defined(__has_feature)

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

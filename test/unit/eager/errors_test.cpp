@@ -1,7 +1,7 @@
 // Bad input: each error is a grad::Error whose message names the op and the shapes or dtypes.
 #include <gtest/gtest.h>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 #include "expect_error.h"
 
 namespace grad {

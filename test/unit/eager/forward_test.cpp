@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

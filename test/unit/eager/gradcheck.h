@@ -17,7 +17,7 @@
 #include <sstream>
 #include <vector>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad::testing {
 

@@ -11,7 +11,7 @@
 
 #include <unistd.h>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 namespace grad {
 namespace {

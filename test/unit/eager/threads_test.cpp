@@ -12,7 +12,7 @@
 #include <string>
 
 #include "expect_error.h"
-#include "grad/grad.h"
+#include "grad/eager.h"
 
 extern "C" int openblas_get_num_threads(void);
 

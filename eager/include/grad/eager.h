@@ -1,4 +1,7 @@
-// Umbrella header: the whole public eager API (and the compiler's front end when installed).
+// grad/eager.h: the umbrella header of the eager library (grad::eager), its whole public API.
+// It knows nothing of the compiler. grad/grad.h, the project's umbrella that users include, is
+// this header plus the compiler's grad/jit.h; it comes with grad::compiler. A program that links
+// grad::eager only (or a build without the compiler) includes grad/eager.h.
 #pragma once
 
 #include "grad/autograd.h"
@@ -17,8 +20,3 @@
 #include "grad/dot.h"
 #include "grad/npy.h"
 #include "grad/safetensors.h"
-// grad::trace / grad::jit live in the compiler (grad::compiler); an eager-only install has no
-// jit.h.
-#if __has_include("grad/jit.h")
-#include "grad/jit.h"
-#endif
