@@ -4,7 +4,7 @@
 // kernel is the PTX gradc emits, launched with the grid and block of the compiled host code;
 // its output is checked against the host. `--probe` only says whether a GPU can be used
 // (exit 0) or why not (exit 1).
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/gradrt_gpu.h"
 

@@ -18,7 +18,7 @@
 
 #include "GpuEmulator.h"
 
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/dtype.h"
 #include "grad/error.h"

@@ -25,8 +25,8 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
-#include "grad/Codegen/GpuPasses.h"
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/Passes.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Conversion/Passes.h"
 #include "grad/Transforms/Passes.h"
@@ -47,11 +47,7 @@ int main(int argc, char **argv) {
   grad::registerGradPasses();
   grad::registerGradConversionPasses();
   grad::registerCodegenPipelines(); // --grad-lower-to-llvm and the codegen passes
-  // The grad-specific steps of the NVPTX pipeline (docs/gpu.md), to print each stage by hand.
-  mlir::registerPass([] { return grad::createGpuMapLinalgPass(); });
-  mlir::registerPass([] { return grad::createGpuDeviceBuffersPass(); });
-  mlir::registerPass([] { return grad::createGpuLowerAllReducePass(); });
-  mlir::registerPass([] { return grad::createGpuNativeMathPass(); });
+  grad::registerGpuPasses(); // the grad-specific steps of the NVPTX pipeline (docs/gpu.md)
 
   mlir::DialectRegistry registry;
   grad::registerGradDialects(registry);

@@ -17,7 +17,7 @@
 
 #include "grad/Driver/Gradc.h"
 
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Codegen/ObjectEmitter.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Dialect/Registration.h"

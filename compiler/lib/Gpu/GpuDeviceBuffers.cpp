@@ -13,27 +13,24 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPasses.h"
+#include "grad/Gpu/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
 
+namespace grad {
+#define GEN_PASS_DEF_GRADGPUDEVICEBUFFERS
+#include "grad/Gpu/Passes.h.inc"
+} // namespace grad
+
 using namespace mlir;
 
 namespace grad {
 namespace {
 
-struct GpuDeviceBuffersPass : PassWrapper<GpuDeviceBuffersPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuDeviceBuffersPass)
-
-  StringRef getArgument() const override { return "grad-gpu-device-buffers"; }
-  StringRef getDescription() const override { return "Host buffers -> device buffers"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, memref::MemRefDialect>();
-  }
-
+struct GpuDeviceBuffersPass : impl::GradGpuDeviceBuffersBase<GpuDeviceBuffersPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal())
@@ -94,9 +91,5 @@ struct GpuDeviceBuffersPass : PassWrapper<GpuDeviceBuffersPass, OperationPass<fu
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuDeviceBuffersPass() {
-  return std::make_unique<GpuDeviceBuffersPass>();
-}
 
 } // namespace grad

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 
 #include "grad/dtype.h"
 #include "grad/gradrt_gpu.h"

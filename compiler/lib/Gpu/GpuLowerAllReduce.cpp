@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPasses.h"
+#include "grad/Gpu/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -18,20 +18,17 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+namespace grad {
+#define GEN_PASS_DEF_GRADGPULOWERALLREDUCE
+#include "grad/Gpu/Passes.h.inc"
+} // namespace grad
+
 using namespace mlir;
 
 namespace grad {
 namespace {
 
-struct GpuLowerAllReducePass : PassWrapper<GpuLowerAllReducePass, OperationPass<gpu::GPUModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuLowerAllReducePass)
-
-  StringRef getArgument() const override { return "grad-gpu-lower-all-reduce"; }
-  StringRef getDescription() const override { return "Lower gpu.all_reduce"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, cf::ControlFlowDialect, memref::MemRefDialect>();
-  }
-
+struct GpuLowerAllReducePass : impl::GradGpuLowerAllReduceBase<GpuLowerAllReducePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateGpuAllReducePatterns(patterns);
@@ -47,9 +44,5 @@ struct GpuLowerAllReducePass : PassWrapper<GpuLowerAllReducePass, OperationPass<
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuLowerAllReducePass() {
-  return std::make_unique<GpuLowerAllReducePass>();
-}
 
 } // namespace grad

@@ -25,7 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPasses.h"
+#include "grad/Gpu/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -39,6 +39,11 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/Pass.h"
+
+namespace grad {
+#define GEN_PASS_DEF_GRADGPUMAPLINALG
+#include "grad/Gpu/Passes.h.inc"
+} // namespace grad
 
 using namespace mlir;
 
@@ -594,16 +599,7 @@ Operation *blockCombiner(linalg::GenericOp op, TypedAttr &neutral) {
   return combiner;
 }
 
-struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMapLinalgPass)
-
-  StringRef getArgument() const override { return "grad-gpu-map-linalg"; }
-  StringRef getDescription() const override { return "Map linalg on buffers to gpu.launch"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<affine::AffineDialect, arith::ArithDialect, gpu::GPUDialect,
-                    memref::MemRefDialect, scf::SCFDialect>();
-  }
-
+struct GpuMapLinalgPass : impl::GradGpuMapLinalgBase<GpuMapLinalgPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     // Copies (bufferization's, and results written to out-params) become kernels too.
@@ -726,7 +722,5 @@ struct GpuMapLinalgPass : PassWrapper<GpuMapLinalgPass, OperationPass<func::Func
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuMapLinalgPass() { return std::make_unique<GpuMapLinalgPass>(); }
 
 } // namespace grad

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPasses.h"
+#include "grad/Gpu/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -21,6 +21,11 @@
 #include "mlir/Pass/Pass.h"
 
 #include "llvm/ADT/StringSwitch.h"
+
+namespace grad {
+#define GEN_PASS_DEF_GRADGPUNATIVEMATH
+#include "grad/Gpu/Passes.h.inc"
+} // namespace grad
 
 using namespace mlir;
 
@@ -61,17 +66,7 @@ Operation *buildIntrinsic(OpBuilder &b, LLVM::CallOp call, StringRef callee) {
   return nullptr;
 }
 
-struct GpuNativeMathPass : PassWrapper<GpuNativeMathPass, OperationPass<gpu::GPUModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuNativeMathPass)
-
-  StringRef getArgument() const override { return "grad-gpu-native-math"; }
-  StringRef getDescription() const override {
-    return "libdevice calls that are one PTX instruction -> LLVM intrinsics";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LLVM::LLVMDialect>();
-  }
-
+struct GpuNativeMathPass : impl::GradGpuNativeMathBase<GpuNativeMathPass> {
   void runOnOperation() override {
     gpu::GPUModuleOp module = getOperation();
     SmallVector<LLVM::CallOp> calls;
@@ -96,7 +91,5 @@ struct GpuNativeMathPass : PassWrapper<GpuNativeMathPass, OperationPass<gpu::GPU
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuNativeMathPass() { return std::make_unique<GpuNativeMathPass>(); }
 
 } // namespace grad

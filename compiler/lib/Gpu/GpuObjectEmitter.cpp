@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 
 #include "grad/Codegen/ObjectEmitter.h"
 

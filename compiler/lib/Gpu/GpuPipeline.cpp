@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 
-#include "grad/Codegen/GpuPasses.h"
+#include "grad/Gpu/Passes.h"
 #include "grad/Codegen/Passes.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Conversion/Passes.h"
@@ -98,7 +98,7 @@ void addMappingPasses(OpPassManager &pm) {
   buildBufferizeToOutParams(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
-  pm.addNestedPass<func::FuncOp>(createGpuMapLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createGradGpuMapLinalg());
   pm.addNestedPass<func::FuncOp>(createGradLowerMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -106,7 +106,7 @@ void addMappingPasses(OpPassManager &pm) {
 
 void addKernelPasses(OpPassManager &pm) {
   addMappingPasses(pm);
-  pm.addNestedPass<func::FuncOp>(createGpuDeviceBuffersPass());
+  pm.addNestedPass<func::FuncOp>(createGradGpuDeviceBuffers());
   // Constants and index arithmetic move into the kernels instead of becoming parameters.
   pm.addPass(createGpuLauchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
@@ -133,10 +133,10 @@ void addNvvmPasses(OpPassManager &pm, const GpuCodegenOptions &options) {
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createConvertSCFToCFPass());
-  kernels.addPass(createGpuLowerAllReducePass());
+  kernels.addPass(createGradGpuLowerAllReduce());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   // __nv_fabsf/sqrtf/floorf/... -> llvm.fabs/sqrt/floor: PTX needs libdevice only for the rest.
-  kernels.addPass(createGpuNativeMathPass());
+  kernels.addPass(createGradGpuNativeMath());
   // What convert-gpu-to-nvvm leaves of math (math.fma from the polynomial approximations).
   kernels.addPass(createConvertMathToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
@@ -191,7 +191,7 @@ LogicalResult lowerToGpuLaunches(ModuleOp module, const GpuCodegenOptions &optio
   module->getContext()->appendDialectRegistry(registry);
   return runPasses(module, options, [](OpPassManager &pm) {
     addMappingPasses(pm);
-    pm.addNestedPass<func::FuncOp>(createGpuDeviceBuffersPass());
+    pm.addNestedPass<func::FuncOp>(createGradGpuDeviceBuffers());
   });
 }
 

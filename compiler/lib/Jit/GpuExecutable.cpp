@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Transforms/Passes.h"
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 
 #include "grad/Jit/Executable.h"
 #include "grad/error.h"

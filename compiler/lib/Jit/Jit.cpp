@@ -16,7 +16,7 @@
 #include "grad/autograd.h"
 #include "grad/error.h"
 #ifdef GRAD_JIT_NATIVE
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 #include "grad/Driver/DotEmitter.h"
 #endif
 

@@ -10,7 +10,7 @@
 #include "FusionTestUtil.h"
 #include "models.h"
 
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 #include "grad/Driver/Gradc.h"
 #include "grad/Jit/Executable.h"
 #include "grad/error.h"

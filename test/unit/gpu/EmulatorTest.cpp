@@ -3,7 +3,7 @@
 // block reductions through gpu.all_reduce, serial reductions, shared-memory tiled matmuls) and
 // shapes that exercise the guards (sizes not multiples of the block or the 16x16 tile).
 #include "GpuEmulator.h"
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/ops.h"

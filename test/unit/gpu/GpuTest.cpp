@@ -2,7 +2,7 @@
 // code whose mgpu* calls link against libgradrt; a bad architecture is a diagnostic; running
 // reports the missing driver clearly. With a GPU (the tests skip otherwise, printing why): each
 // model's outputs on the device match the reference interpreter on the same inputs.
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/gradrt_gpu.h"

@@ -1,6 +1,6 @@
 // grad::jit with JitOptions::device = Device::CUDA. Without a usable GPU the first call throws
 // a grad::Error that names the reason; with one, the jitted loss and gradients match the CPU.
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 #include "grad/autograd.h"
 #include "grad/jit.h"
 #include "grad/ops.h"

@@ -3,7 +3,7 @@
 // checked is the host side: the JIT-ed host code and libgradrt's runtime launch every kernel
 // once, load the PTX module once, free every allocation and balance streams, and the results
 // come back with their shapes. Values are not checked (nothing computes them).
-#include "grad/Codegen/GpuJit.h"
+#include "grad/Gpu/GpuJit.h"
 #include "grad/Dialect/Registration.h"
 #include "grad/autograd.h"
 #include "grad/jit.h"

@@ -1,15 +1,15 @@
 //===- GpuPipeline.h - grad -> PTX code generation --------------*- C++ -*-===//
 //
 // The NVPTX pipeline (docs/gpu.md): grad -> fused linalg on tensors (the CPU
-// pipeline's front half) -> buffers -> one gpu.launch per linalg op (GpuPasses.h)
+// pipeline's front half) -> buffers -> one gpu.launch per linalg op (Passes.h)
 // -> gpu-kernel-outlining into one gpu.module -> NVVM -> PTX text through
 // LLVM's NVPTX backend (gpu-module-to-binary format=isa). The host function
 // left behind launches the kernels on device buffers.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GRAD_CODEGEN_GPUPIPELINE_H
-#define GRAD_CODEGEN_GPUPIPELINE_H
+#ifndef GRAD_GPU_GPUPIPELINE_H
+#define GRAD_GPU_GPUPIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -74,4 +74,4 @@ mlir::LogicalResult emitPtx(mlir::ModuleOp module, llvm::raw_ostream &os,
 
 } // namespace grad
 
-#endif // GRAD_CODEGEN_GPUPIPELINE_H
+#endif // GRAD_GPU_GPUPIPELINE_H

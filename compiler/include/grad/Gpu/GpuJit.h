@@ -8,10 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GRAD_CODEGEN_GPUJIT_H
-#define GRAD_CODEGEN_GPUJIT_H
+#ifndef GRAD_GPU_GPUJIT_H
+#define GRAD_GPU_GPUJIT_H
 
-#include "grad/Codegen/GpuPipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Codegen/Signature.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -71,4 +71,4 @@ private:
 
 } // namespace grad
 
-#endif // GRAD_CODEGEN_GPUJIT_H
+#endif // GRAD_GPU_GPUJIT_H
