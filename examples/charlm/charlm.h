@@ -208,23 +208,44 @@ private:
   Config cfg_;
 };
 
-/// Constant inputs of every step: positions [T] and the causal mask [T,T].
+/// Constant inputs of every step: positions [T] and the causal mask [T,T]. A batch may be
+/// shorter than the context (T <= cfg.context, a varying sequence length): each T gets its own
+/// pair, made once.
 struct StepConstants {
   Tensor positions, mask;
-  explicit StepConstants(const Config &cfg)
-      : positions(grad::arange(cfg.context, grad::DType::i64)), mask(causalMask(cfg.context)) {}
+  explicit StepConstants(int64_t t)
+      : positions(grad::arange(t, grad::DType::i64)), mask(causalMask(t)) {}
+};
+
+/// StepConstants per sequence length, made on first use.
+class StepConstantsCache {
+public:
+  const StepConstants &operator()(const Config &cfg, const Tensor &x) {
+    int64_t t = x.shape().size() == 2 ? x.shape()[1] : cfg.context;
+    if (t < 1 || t > cfg.context)
+      throw grad::Error("charlm: a batch of sequence length " + std::to_string(t) +
+                        " does not fit the context " + std::to_string(cfg.context));
+    auto it = byLength_.find(t);
+    if (it == byLength_.end())
+      it = byLength_.emplace(t, StepConstants(t)).first;
+    return it->second;
+  }
+
+private:
+  std::map<int64_t, StepConstants> byLength_;
 };
 
 /// Eager training: forward, backward on the tape, Adam.
 class EagerTrainer {
 public:
   EagerTrainer(const Config &cfg, double lr)
-      : cfg_(cfg), model(cfg), consts_(cfg),
+      : cfg_(cfg), model(cfg),
         opt_(model.parameters(), grad::optim::AdamOptions(lr)) {}
-  /// One step on (x, y); returns the loss before the update.
+  /// One step on (x [B,T], y [B*T]); returns the loss before the update.
   float step(const Tensor &x, const Tensor &y) {
     opt_.zero_grad();
-    Tensor loss = model.loss(x, y, consts_.positions, consts_.mask);
+    const StepConstants &c = consts_(cfg_, x);
+    Tensor loss = model.loss(x, y, c.positions, c.mask);
     loss.backward();
     opt_.step();
     return loss.item<float>();
@@ -232,14 +253,15 @@ public:
   /// The tape one step records: the backward graph of the loss on (x, y) as Graphviz DOT
   /// (grad::to_dot, leaves named after the parameters). Runs the forward pass only.
   std::string tape_dot(const Tensor &x, const Tensor &y) {
-    Tensor loss = model.loss(x, y, consts_.positions, consts_.mask);
+    const StepConstants &c = consts_(cfg_, x);
+    Tensor loss = model.loss(x, y, c.positions, c.mask);
     return grad::to_dot(loss, model.named_parameters());
   }
   Config cfg_;
   CharGPT model;
 
 private:
-  StepConstants consts_;
+  StepConstantsCache consts_;
   grad::optim::Adam opt_;
 };
 
@@ -254,7 +276,7 @@ class CompiledTrainer {
 public:
   CompiledTrainer(const Config &cfg, double lr, grad::JitOptions options = {},
                   bool donate = true)
-      : cfg_(cfg), model(cfg), consts_(cfg), params_(model.parameters()),
+      : cfg_(cfg), model(cfg), params_(model.parameters()),
         adam_(grad::optim::AdamOptions(lr)) {
     for (Tensor &p : params_)
       p = p.detach(); // the same storage as the module's parameter
@@ -284,7 +306,8 @@ public:
     step_.emplace(grad::jit(stepFn, std::move(options)));
   }
   std::vector<Tensor> args(const Tensor &x, const Tensor &y) const {
-    std::vector<Tensor> a = {x, y, consts_.positions, consts_.mask};
+    const StepConstants &c = consts_(cfg_, x);
+    std::vector<Tensor> a = {x, y, c.positions, c.mask};
     a.insert(a.end(), params_.begin(), params_.end());
     a.insert(a.end(), state_.begin(), state_.end());
     return a;
@@ -308,8 +331,11 @@ public:
   Config cfg_;
   CharGPT model;
 
+  /// The jitted step (its compile_events() say why each compile happened).
+  const grad::JitFunction<std::vector<Tensor>> &function() const { return *step_; }
+
 private:
-  StepConstants consts_;
+  mutable StepConstantsCache consts_;
   std::vector<Tensor> params_, state_;
   grad::optim::AdamOptions adam_;
   std::optional<grad::JitFunction<std::vector<Tensor>>> step_;

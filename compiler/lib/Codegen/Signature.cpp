@@ -95,6 +95,41 @@ private:
   }
   bool isConstant(int64_t n) { return refs[find(n)].input < 0; }
 
+  /// The node of the product of `nodes` (a reshape's element count, `arith.muli` of sizes),
+  /// or -1 if one is unknown: a constant, an input dim, or a product node, one per distinct
+  /// product of the classes' roots.
+  int64_t productNode(ArrayRef<int64_t> nodes) {
+    int64_t coeff = 1;
+    std::vector<std::pair<int64_t, int64_t>> leaves;
+    for (int64_t n : nodes) {
+      if (n < 0)
+        return -1;
+      const DimRef &r = refs[find(n)];
+      if (r.input < 0) {
+        coeff *= r.size;
+        continue;
+      }
+      coeff *= r.scale;
+      leaves.push_back({r.input, r.dim});
+      leaves.insert(leaves.end(), r.times.begin(), r.times.end());
+    }
+    if (leaves.empty() || coeff == 0)
+      return constantNode(coeff);
+    llvm::sort(leaves);
+    if (leaves.size() == 1 && coeff == 1)
+      return inputNode(leaves[0].first, leaves[0].second);
+    auto key = std::make_pair(coeff, leaves);
+    auto [it, inserted] = productNodes.try_emplace(key, parent.size());
+    if (inserted) {
+      parent.push_back(it->second);
+      DimRef ref{leaves[0].first, leaves[0].second, 0};
+      ref.scale = coeff;
+      ref.times.assign(leaves.begin() + 1, leaves.end());
+      refs.push_back(std::move(ref));
+    }
+    return it->second;
+  }
+
   /// Sizes `a` and `b` must agree: records a check unless they are known equal.
   void unify(int64_t a, int64_t b, Operation *op, const std::string &aName,
              const std::string &bName) {
@@ -151,6 +186,7 @@ private:
   std::vector<DimRef> refs;
   std::map<std::pair<int64_t, int64_t>, int64_t> inputNodes;
   std::map<int64_t, int64_t> constantNodes;
+  std::map<std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>, int64_t> productNodes;
   llvm::DenseMap<Value, SmallVector<int64_t>> values;
   llvm::DenseMap<Value, int64_t> indices; // index values: tensor.dim, arith.constant
 };
@@ -185,6 +221,13 @@ LogicalResult DimAnalysis::visit(Operation *op) {
   }
   if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
     indices[constant.getResult()] = constantNode(constant.value());
+    return success();
+  }
+  if (auto mul = dyn_cast<arith::MulIOp>(op); mul && mul.getType().isIndex()) {
+    auto a = indices.find(mul.getLhs()), b = indices.find(mul.getRhs());
+    if (a == indices.end() || b == indices.end())
+      return unknown(op);
+    indices[mul.getResult()] = productNode({a->second, b->second});
     return success();
   }
   if (auto fusion = dyn_cast<grad::FusionOp>(op)) {
@@ -239,6 +282,29 @@ LogicalResult DimAnalysis::visit(Operation *op) {
     result.push_back(a[rank - 2]);
     result.push_back(b[rank - 1]);
     set(mm.getResult(), result);
+    return success();
+  }
+  if (auto reshape = dyn_cast<grad::ReshapeOp>(op); reshape && !reshape.getSizes().empty()) {
+    // `sizes` give the dynamic result dims; the element counts must agree.
+    auto type = cast<RankedTensorType>(reshape.getType());
+    SmallVector<int64_t> result;
+    auto sizes = reshape.getSizes();
+    unsigned next = 0;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d)) {
+        result.push_back(constantNode(type.getDimSize(d)));
+        continue;
+      }
+      auto it = indices.find(sizes[next++]);
+      if (it == indices.end())
+        return unknown(op);
+      result.push_back(it->second);
+    }
+    int64_t in = productNode(dims(reshape.getOperand())), out = productNode(result);
+    if (in < 0 || out < 0)
+      return unknown(op);
+    unify(in, out, op, "the operand's element count", "the result's element count");
+    set(reshape.getResult(), result);
     return success();
   }
   if (auto reshape = dyn_cast<grad::ReshapeOp>(op)) {
@@ -357,9 +423,18 @@ std::string signatureStr(const TensorSignature &t) {
   return s + "]";
 }
 
+int64_t evaluateDimRef(const DimRef &r, const std::vector<Shape> &inputShapes) {
+  if (r.input < 0)
+    return r.size;
+  int64_t v = inputShapes[r.input][r.dim] * r.scale;
+  for (auto [input, dim] : r.times)
+    v *= inputShapes[input][dim];
+  return v;
+}
+
 std::string outputShapes(llvm::StringRef fn, const FunctionSignature &sig,
                          const std::vector<Shape> &inputShapes, std::vector<Shape> &outputs) {
-  auto size = [&](const DimRef &r) { return r.input < 0 ? r.size : inputShapes[r.input][r.dim]; };
+  auto size = [&](const DimRef &r) { return evaluateDimRef(r, inputShapes); };
   for (const ShapeCheck &check : sig.checks) {
     int64_t a = size(check.lhs), b = size(check.rhs);
     if (a == b)

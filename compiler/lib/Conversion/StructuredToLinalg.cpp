@@ -14,6 +14,7 @@
 #include "grad/Dialect/GradDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -186,10 +187,54 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
       rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getOperand(), type));
       return success();
     }
-    // `?` dims stay in place (the verifier): remove the operand's size-1 dims, insert the
-    // result's; each group holds one dim that is not a static 1, so no sizes are needed.
     Location loc = op.getLoc();
     Value value = adaptor.getOperand();
+    if (!op.getSizes().empty()) {
+      // `sizes` give the dynamic result dims: a row-major reshape is the collapse of the
+      // operand into one dim (a view of a contiguous buffer; bufferization copies one that is
+      // not) expanded into the result shape. The element counts agree (checked before the
+      // code runs: Note [Dynamic dims in compiled code]).
+      if (operandType.getRank() == 0)
+        return rewriter.notifyMatchFailure(op, "a rank-0 operand with `sizes`");
+      if (operandType.getRank() > 1) {
+        ReassociationIndices all;
+        for (int64_t d = 0; d < operandType.getRank(); ++d)
+          all.push_back(d);
+        int64_t count = operandType.hasStaticShape() ? operandType.getNumElements()
+                                                     : ShapedType::kDynamic;
+        value = rewriter.create<tensor::CollapseShapeOp>(
+            loc, RankedTensorType::get({count}, type.getElementType()), value,
+            ArrayRef<ReassociationIndices>{all});
+      }
+      ReassociationIndices all;
+      SmallVector<OpFoldResult> shape;
+      auto sizes = adaptor.getSizes();
+      unsigned next = 0;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        all.push_back(d);
+        if (type.isDynamicDim(d))
+          shape.push_back(sizes[next++]);
+        else
+          shape.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
+      }
+      if (llvm::count_if(type.getShape(), ShapedType::isDynamic) <= 1) {
+        value = rewriter.create<tensor::ExpandShapeOp>(loc, type, value,
+                                                       ArrayRef<ReassociationIndices>{all}, shape);
+      } else {
+        // Two `?` dims split from one (LLVM 19's bufferization of tensor.expand_shape cannot
+        // infer them: it crashes), so a tensor.reshape with the sizes as a shape operand
+        // (memref.reshape of the contiguous collapsed buffer, a view).
+        SmallVector<Value> extents;
+        for (OpFoldResult f : shape)
+          extents.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, f));
+        Value shapeTensor = rewriter.create<tensor::FromElementsOp>(loc, extents);
+        value = rewriter.create<tensor::ReshapeOp>(loc, type, value, shapeTensor);
+      }
+      rewriter.replaceOp(op, value);
+      return success();
+    }
+    // `?` dims stay in place (the verifier): remove the operand's size-1 dims, insert the
+    // result's; each group holds one dim that is not a static 1, so no sizes are needed.
     llvm::SmallBitVector inUnit = staticUnitDims(operandType), outUnit = staticUnitDims(type);
     SmallVector<int64_t> squeezed;
     for (int64_t d = 0; d < operandType.getRank(); ++d)

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/ShapeInference.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -55,6 +56,25 @@ struct FoldBroadcastOfBroadcast : OpRewritePattern<BroadcastOp> {
     for (int64_t d : inner.getDims())
       dims.push_back(outerDims[d]);
     rewriter.replaceOpWithNewOp<BroadcastOp>(op, op.getType(), inner.getOperand(), dims);
+    return success();
+  }
+};
+
+/// reshape(reshape(x)) -> reshape(x): a row-major reshape only relabels the element order it
+/// keeps, so the intermediate shape is irrelevant. The result type and `sizes` are the outer
+/// reshape's; with `?` dims and no `sizes`, only when the combined reshape is still one that
+/// inserts or removes size-1 dims (the inner one may have merged `?` dims).
+struct ReshapeOfReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getOperand().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    auto type = cast<RankedTensorType>(op.getType());
+    if (op.getSizes().empty() &&
+        failed(inferReshapeType(inner.getOperand().getType(), type.getShape(), std::nullopt)))
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, type, inner.getOperand(), op.getSizes());
     return success();
   }
 };

@@ -505,10 +505,14 @@ OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (getOperand().getType() == getType())
+  // The same type: the identity, unless two `?` dims may trade sizes ([?,?] -> [?,?] with
+  // `sizes`).
+  auto type = cast<RankedTensorType>(getType());
+  if (getOperand().getType() == type &&
+      (getSizes().empty() || llvm::count_if(type.getShape(), ShapedType::isDynamic) <= 1))
     return getOperand();
   auto a = asDense(adaptor.getOperand());
-  if (a && (a.isSplat() || a.getNumElements() <= kMaxFoldElements))
+  if (a && type.hasStaticShape() && (a.isSplat() || a.getNumElements() <= kMaxFoldElements))
     return a.reshape(cast<ShapedType>(getType()));
   return {};
 }

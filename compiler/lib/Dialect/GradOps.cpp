@@ -136,7 +136,8 @@ LogicalResult BroadcastOp::verify() {
 
 LogicalResult ReshapeOp::verify() {
   auto result = cast<RankedTensorType>(getType());
-  auto type = inferReshapeType(getOperand().getType(), result.getShape(), getLoc());
+  auto type =
+      inferReshapeType(getOperand().getType(), result.getShape(), getLoc(), getSizes().size());
   if (failed(type))
     return failure();
   if (type->getElementType() != result.getElementType())

@@ -146,11 +146,11 @@ FailureOr<SmallVector<int64_t>> numpyBroadcastDims(ArrayRef<int64_t> operandShap
 }
 
 FailureOr<RankedTensorType> inferReshapeType(Type operand, ArrayRef<int64_t> resultShape,
-                                             std::optional<Location> loc) {
+                                             std::optional<Location> loc, unsigned numSizes) {
   auto in = rankedOperand("grad.reshape", "operand", operand, loc);
   if (failed(in))
     return failure();
-  return ruleType("grad.reshape", shape_rules::reshape(in->getShape(), resultShape),
+  return ruleType("grad.reshape", shape_rules::reshape(in->getShape(), resultShape, numSizes),
                   in->getElementType(), loc);
 }
 

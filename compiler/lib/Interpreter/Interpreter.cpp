@@ -135,7 +135,18 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
         return fail("size " + std::to_string(size) + " of a dynamic result dim is negative");
     numInputs = 1;
   }
-  if (isa<ReshapeOp>(op)) {
+  if (auto reshape = dyn_cast<ReshapeOp>(op); reshape && !reshape.getSizes().empty()) {
+    // `?` result dims given by `sizes` (the kernel checks the element counts).
+    Shape &shape = decoded->second.shape;
+    size_t next = 1;
+    for (int64_t &size : shape)
+      if (ShapedType::isDynamic(size) && next < operands.size())
+        size = operands[next++].item<int64_t>();
+    for (int64_t size : shape)
+      if (size < 0)
+        return fail("size " + std::to_string(size) + " of a dynamic result dim is negative");
+    numInputs = 1;
+  } else if (isa<ReshapeOp>(op)) {
     // `?` result dims (Note [Dynamic dims]): the run-time sizes of the operand dims that are not
     // static 1s, in order (the reshape only inserts or removes size-1 dims).
     Shape &shape = decoded->second.shape;
@@ -287,6 +298,15 @@ LogicalResult Interpreter::runOp(Operation &op, Env &env, unsigned depth) {
   }
   if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
     env[op.getResult(0)] = scalar_tensor(constant.value(), DType::i64);
+    return success();
+  }
+  if (auto mul = dyn_cast<arith::MulIOp>(op); mul && mul.getType().isIndex()) {
+    // A product of sizes (a reshape's `sizes` merging dims).
+    FailureOr<std::vector<Tensor>> operands = lookup(op, op.getOperands(), env);
+    if (failed(operands))
+      return failure();
+    env[op.getResult(0)] =
+        scalar_tensor((*operands)[0].item<int64_t>() * (*operands)[1].item<int64_t>(), DType::i64);
     return success();
   }
 

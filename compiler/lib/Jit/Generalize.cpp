@@ -7,9 +7,11 @@
 #include "Generalize.h"
 
 #include "grad/Dialect/GradDialect.h"
+#include "grad/Dialect/ShapeInference.h"
 #include "grad/Jit/Tracer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -94,6 +96,18 @@ private:
 
   std::string replaceConstant(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType);
   std::string addBroadcastSizes(grad::BroadcastOp op, RankedTensorType oldType);
+  std::string addReshapeSizes(grad::ReshapeOp op, RankedTensorType oldType, IRMapping &map);
+
+  /// The sizes of `v` in the fresh trace (before its type became `?`), if known.
+  std::optional<SmallVector<int64_t>> freshSizes(Value v) {
+    auto it = originalSizes.find(v);
+    if (it != originalSizes.end())
+      return it->second;
+    auto type = cast<RankedTensorType>(v.getType());
+    if (!type.hasStaticShape())
+      return std::nullopt;
+    return SmallVector<int64_t>(type.getShape());
+  }
 
   func::FuncOp fresh, reference;
   std::vector<DynamicDim> dims;
@@ -280,6 +294,68 @@ std::string Generalizer::addBroadcastSizes(grad::BroadcastOp op, RankedTensorTyp
   return "";
 }
 
+std::string Generalizer::addReshapeSizes(grad::ReshapeOp op, RankedTensorType oldType,
+                                         IRMapping &map) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (type.hasStaticShape() || !op.getSizes().empty() ||
+      succeeded(grad::inferReshapeType(op.getOperand().getType(), type.getShape(), std::nullopt)))
+    return ""; // static, or `?` dims kept in place: no sizes needed
+  // The row-major grouping of the two traces' shapes (a collapse or an expansion): a `?` result
+  // dim that merges operand dims is their product (tensor.dim and arith.muli); one that an
+  // expansion splits off is the argument dim of the same two sizes ([B*T, D] -> [B, T, D]).
+  Value operand = op.getOperand();
+  auto operandType = cast<RankedTensorType>(operand.getType());
+  std::optional<SmallVector<int64_t>> inFresh = freshSizes(operand);
+  SmallVector<int64_t> outFresh = originalSizes.lookup(op.getResult());
+  Value refOperand = map.lookupOrNull(operand);
+  std::optional<SmallVector<ReassociationIndices>> groups;
+  bool collapse = operandType.getRank() >= type.getRank();
+  if (inFresh && refOperand) {
+    auto refIn = cast<RankedTensorType>(refOperand.getType());
+    ArrayRef<int64_t> big = collapse ? ArrayRef<int64_t>(*inFresh) : ArrayRef<int64_t>(outFresh);
+    ArrayRef<int64_t> small = collapse ? ArrayRef<int64_t>(outFresh) : ArrayRef<int64_t>(*inFresh);
+    ArrayRef<int64_t> refBig = collapse ? refIn.getShape() : oldType.getShape();
+    ArrayRef<int64_t> refSmall = collapse ? oldType.getShape() : refIn.getShape();
+    groups = getReassociationIndicesForCollapse(big, small);
+    // The same grouping must hold at the reference trace's sizes.
+    if (groups && groups == getReassociationIndicesForCollapse(refBig, refSmall)) {
+    } else {
+      groups = std::nullopt;
+    }
+  }
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    Value size;
+    if (groups && collapse) {
+      for (int64_t i : (*groups)[d]) {
+        Value dim = operandType.isDynamicDim(i)
+                        ? Value(b.create<tensor::DimOp>(loc, operand, i))
+                        : Value(b.create<arith::ConstantIndexOp>(loc, operandType.getDimSize(i)));
+        size = size ? Value(b.create<arith::MulIOp>(loc, size, dim)) : dim;
+      }
+    } else if (groups) {
+      for (auto [i, group] : llvm::enumerate(*groups))
+        if (group.size() == 1 && group[0] == d && operandType.isDynamicDim(i))
+          size = b.create<tensor::DimOp>(loc, operand, i); // kept in place
+    }
+    if (!size) {
+      auto src = argDimWith({oldType.getDimSize(d), outFresh[d]});
+      if (failed(src))
+        return "a reshape's result dim " + std::to_string(d) + " (sizes " +
+               std::to_string(oldType.getDimSize(d)) + " and " + std::to_string(outFresh[d]) +
+               ") is neither a product of operand dims nor an argument dim of the same sizes";
+      size = argDim(src->first, src->second);
+    }
+    sizes.push_back(size);
+  }
+  op.getSizesMutable().assign(sizes);
+  return "";
+}
+
 std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
   if (fresh.getNumArguments() != reference.getNumArguments())
     return "the traces have different argument counts";
@@ -377,6 +453,16 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
   });
   for (auto [op, oldType] : broadcasts) {
     std::string why = addBroadcastSizes(op, oldType);
+    if (!why.empty())
+      return why;
+  }
+  SmallVector<std::pair<grad::ReshapeOp, RankedTensorType>> reshapes;
+  fresh.walk([&](grad::ReshapeOp op) {
+    if (originalSizes.count(op.getResult()))
+      reshapes.push_back({op, cast<RankedTensorType>(map.lookup(op.getResult()).getType())});
+  });
+  for (auto [op, oldType] : reshapes) {
+    std::string why = addReshapeSizes(op, oldType, map);
     if (!why.empty())
       return why;
   }

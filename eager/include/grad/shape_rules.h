@@ -164,9 +164,32 @@ inline Result numpy_broadcast_dims(Dims in, Dims out) {
 }
 
 /// reshape: the same element count. With a dynamic dim on either side, the reshape may only
-/// insert or remove dims of static size 1 (the other dims stay in order).
-inline Result reshape(Dims in, Dims out) {
+/// insert or remove dims of static size 1 (the other dims stay in order), unless the op's
+/// `sizes` operands give its dynamic result dims (`num_sizes`: 0, or one per dynamic result
+/// dim): then it may merge and split dynamic dims, and the element counts are compared at run
+/// time (statically: a static operand's count is a multiple of the result's static dims).
+inline Result reshape(Dims in, Dims out, size_t num_sizes = 0) {
   using detail::fail;
+  if (num_sizes > 0) {
+    size_t dynamic_dims = 0;
+    int64_t static_count = 1;
+    for (int64_t d : out) {
+      if (is_dynamic(d)) {
+        ++dynamic_dims;
+        continue;
+      }
+      if (d < 0)
+        return fail("result shape ", str(out), " has a negative size");
+      static_count *= d;
+    }
+    if (num_sizes != dynamic_dims)
+      return fail("has ", num_sizes, " sizes but the result shape ", str(out), " has ",
+                  dynamic_dims, " dynamic dims (one size per dynamic dim)");
+    if (!has_dynamic(in) && static_count != 0 && checked_numel(in) % static_count != 0)
+      return fail("cannot reshape ", str(in), " (", checked_numel(in), " elements) to ",
+                  str(out), " (a multiple of ", static_count, " elements)");
+    return detail::dims({out.begin(), out.end()});
+  }
   if (has_dynamic(in) || has_dynamic(out)) {
     auto squeeze = [](Dims shape) {
       std::vector<int64_t> kept;
@@ -177,7 +200,7 @@ inline Result reshape(Dims in, Dims out) {
     };
     if (squeeze(in) != squeeze(out))
       return fail("with dynamic dims only inserts or removes dims of size 1 (the other dims "
-                  "stay in order): operand shape ",
+                  "stay in order) unless `sizes` give its dynamic result dims: operand shape ",
                   str(in), ", result shape ", str(out));
     return detail::dims({out.begin(), out.end()});
   }

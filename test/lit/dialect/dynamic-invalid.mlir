@@ -44,7 +44,7 @@ func.func @matmul_result_must_keep_the_dynamic_dim(%a: tensor<?x3xf32>, %b: tens
 // -----
 
 func.func @reshape_keeps_dynamic_dims_in_place(%a: tensor<?x4xf32>) {
-  // expected-error @+1 {{'grad.reshape' op with dynamic dims only inserts or removes dims of size 1 (the other dims stay in order): operand shape [?,4], result shape [8]}}
+  // expected-error @+1 {{'grad.reshape' op with dynamic dims only inserts or removes dims of size 1 (the other dims stay in order) unless `sizes` give its dynamic result dims: operand shape [?,4], result shape [8]}}
   %0 = grad.reshape %a : tensor<?x4xf32> -> tensor<8xf32>
   return
 }
@@ -72,5 +72,21 @@ func.func @concat_dynamic(%a: tensor<?x3xf32>, %b: tensor<2x3xf32>) {
   // expected-error @+2 {{'grad.concat' op input #0 shape [?,3] has dynamic dims, which this op does not take yet}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = grad.concat %a, %b {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_sizes_one_per_dynamic_dim(%a: tensor<?x?x4xf32>, %n: index) {
+  // expected-error @+1 {{'grad.reshape' op has 1 sizes but the result shape [?,?,2] has 2 dynamic dims (one size per dynamic dim)}}
+  %0 = grad.reshape %a sizes(%n) : tensor<?x?x4xf32> -> tensor<?x?x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_sizes_static_count(%a: tensor<3x4xf32>, %n: index) {
+  // expected-error @+1 {{'grad.reshape' op cannot reshape [3,4] (12 elements) to [?,5] (a multiple of 5 elements)}}
+  %0 = grad.reshape %a sizes(%n) : tensor<3x4xf32> -> tensor<?x5xf32>
   return
 }

@@ -81,6 +81,11 @@ TEST(SharedShapeRules, Reshape) {
   expect_dims(sr::reshape(V{1, Q}, V{Q}), V{Q});
   expect_error(sr::reshape(V{Q, 4}, V{8}), "with dynamic dims only inserts or removes dims");
   expect_error(sr::reshape(V{2, 4}, V{Q}), "with dynamic dims only inserts or removes dims");
+  // With `sizes` (one per dynamic result dim): `?` dims merge and split.
+  expect_dims(sr::reshape(V{Q, Q, 4}, V{Q, 4}, 1), V{Q, 4});
+  expect_dims(sr::reshape(V{Q, 4}, V{Q, Q, 4}, 2), V{Q, Q, 4});
+  expect_error(sr::reshape(V{Q, 4}, V{Q, Q, 4}, 1), "has 1 sizes but the result shape [?,?,4] has 2");
+  expect_error(sr::reshape(V{3, 4}, V{Q, 5}, 1), "cannot reshape [3,4] (12 elements) to [?,5] (a multiple of 5");
 }
 
 TEST(SharedShapeRules, Transpose) {

@@ -23,12 +23,17 @@ namespace grad {
 inline constexpr int64_t kDynamicSize = -1;
 
 /// A size known when an entry point runs: `size` if `input` < 0, else the size of dim `dim` of
-/// input `input`.
+/// input `input`, times `scale` and the sizes of the input dims in `times` (a product of sizes:
+/// a reshape that merges a batch and a sequence dim, `[B, T, D] -> [B*T, D]`).
 struct DimRef {
   int64_t input = -1;
   int64_t dim = -1;
   int64_t size = 0;
+  int64_t scale = 1;
+  std::vector<std::pair<int64_t, int64_t>> times;
 };
+/// The value of `ref` for inputs of shapes `inputShapes`.
+int64_t evaluateDimRef(const DimRef &ref, const std::vector<Shape> &inputShapes);
 
 /// One input or output of an entry point: a contiguous row-major buffer.
 struct TensorSignature {

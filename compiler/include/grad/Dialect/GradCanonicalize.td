@@ -11,8 +11,7 @@
 include "mlir/IR/PatternBase.td"
 include "grad/Dialect/GradOps.td"
 
-/// reshape(reshape(x)) -> reshape(x): a row-major reshape only relabels the element order it
-/// keeps, so the intermediate shape is irrelevant. The result type is the outer reshape's.
-def ReshapeOfReshape : Pat<(Grad_ReshapeOp (Grad_ReshapeOp $x)), (Grad_ReshapeOp $x)>;
+// reshape(reshape(x)) -> reshape(x) is C++ (ReshapeOfReshape in GradCanonicalize.cpp): with
+// `?` dims it keeps the outer reshape's `sizes` and must check the combined form verifies.
 
 #endif // GRAD_DIALECT_GRADCANONICALIZE_TD

@@ -186,10 +186,29 @@ def Grad_ReshapeOp : Grad_Op<"reshape", [Pure]> {
     ```mlir
     %1 = grad.reshape %0 : tensor<2x3xf32> -> tensor<6xf32>
     ```
+
+    Dynamic dims (Note [Dynamic dims]): without `sizes`, the `?` dims stay in place (only dims
+    of static size 1 are inserted or removed). With `sizes`, one `index` value per dynamic
+    result dim, in order, gives its size, and the reshape may merge and split `?` dims like a
+    static one (a batch of sequences flattened for a linear layer and back); the element counts
+    of operand and result must agree at run time:
+
+    ```mlir
+    %bt = arith.muli %b, %t : index
+    %1 = grad.reshape %0 sizes(%bt) : tensor<?x?x64xf32> -> tensor<?x64xf32>
+    %2 = grad.reshape %1 sizes(%b, %t) : tensor<?x64xf32> -> tensor<?x?x64xf32>
+    ```
   }];
-  let arguments = (ins Grad_Tensor:$operand);
+  let arguments = (ins Grad_Tensor:$operand, Variadic<Index>:$sizes);
   let results = (outs Grad_Tensor:$result);
-  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let assemblyFormat = [{
+    $operand (`sizes` `(` $sizes^ `)`)? attr-dict `:` type($operand) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$operand), [{
+      build($_builder, $_state, result, operand, ::mlir::ValueRange());
+    }]>,
+  ];
   let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;

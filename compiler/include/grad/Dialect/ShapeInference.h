@@ -68,10 +68,13 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 numpyBroadcastDims(llvm::ArrayRef<int64_t> operandShape, llvm::ArrayRef<int64_t> resultShape,
                    std::optional<mlir::Location> loc);
 
-/// grad.reshape of `operand` into `resultShape` (same number of elements).
+/// grad.reshape of `operand` into `resultShape` (same number of elements). `numSizes`: the
+/// number of `sizes` operands (one per dynamic result dim; then `?` dims may be merged and
+/// split, the element counts are compared at run time).
 mlir::FailureOr<mlir::RankedTensorType> inferReshapeType(mlir::Type operand,
                                                          llvm::ArrayRef<int64_t> resultShape,
-                                                         std::optional<mlir::Location> loc);
+                                                         std::optional<mlir::Location> loc,
+                                                         unsigned numSizes = 0);
 
 /// grad.transpose: `perm` a permutation of [0, rank); result dim i = operand dim perm[i].
 mlir::FailureOr<mlir::RankedTensorType> inferTransposeType(mlir::Type operand,
