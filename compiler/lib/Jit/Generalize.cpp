@@ -38,9 +38,13 @@ namespace grad::detail {
 //    gradient, eager's `g / count`): c * (the sum of n ones), computed at run time, exact;
 //  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
 //    tensor.dim of the argument dim that had the same two sizes.
+//  - a reshape that merges or splits a `?` dim ([B, T, D] -> [B*T, D] and back): `sizes`
+//    operands, each the product of the operand dims its result dim merges (tensor.dim,
+//    arith.muli; the row-major grouping of the two traces' shapes must be the same), or else
+//    the tensor.dim of the argument dim that had the same two sizes (an expansion's B and T).
 // Anything else that differs (another op, another attribute, another constant) keeps the static
 // policy, with the reason in the compile event; so does a generalized function that does not
-// verify (an op whose `?` form is not supported, e.g. grad.reshape).
+// verify (an op whose `?` form is not supported, e.g. grad.slice).
 
 namespace {
 
@@ -318,10 +322,8 @@ std::string Generalizer::addReshapeSizes(grad::ReshapeOp op, RankedTensorType ol
     ArrayRef<int64_t> refSmall = collapse ? oldType.getShape() : refIn.getShape();
     groups = getReassociationIndicesForCollapse(big, small);
     // The same grouping must hold at the reference trace's sizes.
-    if (groups && groups == getReassociationIndicesForCollapse(refBig, refSmall)) {
-    } else {
+    if (groups != getReassociationIndicesForCollapse(refBig, refSmall))
       groups = std::nullopt;
-    }
   }
   OpBuilder b(op);
   Location loc = op.getLoc();
