@@ -18,8 +18,8 @@
 
 #include "GpuEmulator.h"
 
-#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Codegen/Pipeline.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/dtype.h"
 #include "grad/error.h"
 #include "grad/ops.h"
@@ -371,6 +371,7 @@ LogicalResult emulateGpuLaunchesOnCpu(ModuleOp module) {
   return success();
 }
 
+GpuEmulatedModule::GpuEmulatedModule() : CompiledModuleBase("emulated GPU module") {}
 GpuEmulatedModule::~GpuEmulatedModule() = default;
 
 FailureOr<std::unique_ptr<GpuEmulatedModule>> GpuEmulatedModule::compile(ModuleOp module) {
@@ -401,48 +402,26 @@ FailureOr<std::unique_ptr<GpuEmulatedModule>> GpuEmulatedModule::compile(ModuleO
   return result;
 }
 
-FailureOr<std::vector<Tensor>> GpuEmulatedModule::run(llvm::StringRef fn,
-                                                      const std::vector<Tensor> &inputs,
-                                                      std::string *error) const {
-  auto fail = [&](std::string message) {
-    if (error)
-      *error = std::move(message);
-    return failure();
-  };
-  const FunctionSignature *sig =
-      checkedSignature(signatures_, fn, "emulated GPU module", inputs, error);
-  if (!sig)
-    return failure();
-  try {
-    std::vector<Tensor> buffers;
-    for (const Tensor &input : inputs)
-      buffers.push_back(input.contiguous());
-    for (const TensorSignature &o : sig->outputs)
-      buffers.push_back(empty(o.shape, o.dtype));
-    std::vector<std::vector<int64_t>> descriptors;
-    for (const Tensor &t : buffers) {
-      size_t rank = t.shape().size();
-      std::vector<int64_t> words(3 + 2 * rank);
-      words[0] = words[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(t.data_ptr()));
-      int64_t stride = 1;
-      for (size_t d = rank; d-- > 0;) {
-        words[3 + d] = t.shape()[d];
-        words[3 + rank + d] = stride;
-        stride *= t.shape()[d];
-      }
-      descriptors.push_back(std::move(words));
-    }
-    std::vector<void *> argValues, args;
-    for (auto &d : descriptors)
-      argValues.push_back(d.data());
-    for (void *&v : argValues)
-      args.push_back(&v);
-    if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
-      return fail(llvm::toString(std::move(err)));
-    return std::vector<Tensor>(buffers.begin() + inputs.size(), buffers.end());
-  } catch (const std::exception &e) {
-    return fail(e.what());
-  }
+FailureOr<std::vector<Tensor>> GpuEmulatedModule::runChecked(llvm::StringRef fn,
+                                                             const FunctionSignature &sig,
+                                                             const std::vector<Tensor> &inputs,
+                                                             std::string *error) const {
+  std::vector<Tensor> buffers;
+  for (const Tensor &input : inputs)
+    buffers.push_back(input.contiguous());
+  for (const TensorSignature &o : sig.outputs)
+    buffers.push_back(empty(o.shape, o.dtype));
+  std::vector<llvm::SmallVector<int64_t, 8>> descriptors;
+  for (const Tensor &t : buffers)
+    appendDescriptor(descriptors.emplace_back(), t.data_ptr(), t.shape());
+  std::vector<void *> argValues, args;
+  for (auto &d : descriptors)
+    argValues.push_back(d.data());
+  for (void *&v : argValues)
+    args.push_back(&v);
+  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
+    return fail(error, "function '" + fn.str() + "': " + llvm::toString(std::move(err)));
+  return std::vector<Tensor>(buffers.begin() + inputs.size(), buffers.end());
 }
 
 } // namespace grad

@@ -15,7 +15,7 @@
 #ifndef GRAD_TEST_SUPPORT_GPUEMULATOR_H
 #define GRAD_TEST_SUPPORT_GPUEMULATOR_H
 
-#include "grad/Codegen/Signature.h"
+#include "grad/Codegen/CompiledModuleBase.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
@@ -39,21 +39,21 @@ class Tensor;
 /// depend on the thread).
 mlir::LogicalResult emulateGpuLaunchesOnCpu(mlir::ModuleOp module);
 
-/// A grad module whose GPU kernels run on the CPU emulator.
-class GpuEmulatedModule {
+/// A grad module whose GPU kernels run on the CPU emulator. run() (CompiledModuleBase) checks
+/// host tensors against the signature, then runs the emulated code on them.
+class GpuEmulatedModule : public CompiledModuleBase {
 public:
-  ~GpuEmulatedModule();
+  ~GpuEmulatedModule() override;
   /// grad -> lowerToGpuLaunches -> emulateGpuLaunchesOnCpu -> LLVM -> JIT,
   /// on a clone of `module`. Errors are diagnostics on its context.
   static mlir::FailureOr<std::unique_ptr<GpuEmulatedModule>> compile(mlir::ModuleOp module);
-  /// Runs `fn` on host tensors (checked against its signature).
-  mlir::FailureOr<std::vector<Tensor>> run(llvm::StringRef fn, const std::vector<Tensor> &inputs,
-                                           std::string *error = nullptr) const;
 
 private:
-  GpuEmulatedModule() = default;
+  GpuEmulatedModule();
+  mlir::FailureOr<std::vector<Tensor>> runChecked(llvm::StringRef fn, const FunctionSignature &sig,
+                                                  const std::vector<Tensor> &inputs,
+                                                  std::string *error) const override;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
-  std::vector<FunctionSignature> signatures_;
 };
 
 } // namespace grad

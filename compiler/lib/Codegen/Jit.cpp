@@ -49,6 +49,7 @@ using namespace mlir;
 
 namespace grad {
 
+CompiledModule::CompiledModule() : CompiledModuleBase("compiled module") {}
 CompiledModule::~CompiledModule() = default;
 
 namespace {
@@ -415,47 +416,18 @@ CompiledModule::compile(ModuleOp module, const CodegenOptions &options,
   return result;
 }
 
-const FunctionSignature *CompiledModule::signature(llvm::StringRef fn) const {
-  for (const FunctionSignature &sig : signatures_)
-    if (sig.name == fn)
-      return &sig;
-  return nullptr;
-}
-
-namespace {
-/// Appends the ranked memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} of a
-/// contiguous row-major buffer, as 64-bit words, to `words`.
-void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data, const Shape &shape) {
-  size_t rank = shape.size(), at = words.size();
-  words.resize(at + 3 + 2 * rank);
-  int64_t *w = words.data() + at;
-  w[0] = w[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
-  w[2] = 0;
-  int64_t stride = 1;
-  for (size_t d = rank; d-- > 0;) {
-    w[3 + d] = shape[d];
-    w[3 + rank + d] = stride;
-    stride *= shape[d];
-  }
-}
-} // namespace
-
 LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const void *> inputs,
                                      llvm::ArrayRef<void *> outputs, std::string *error,
                                      const std::vector<Shape> *inputShapes,
                                      const std::vector<Shape> *outputShapes) const {
-  auto fail = [&](std::string message) {
-    if (error)
-      *error = std::move(message);
-    return failure();
-  };
   const FunctionSignature *sig = signature(fn);
   if (!sig)
-    return fail("compiled module has no function '" + fn.str() + "'");
+    return fail(error, "compiled module has no function '" + fn.str() + "'");
   if (inputs.size() != sig->inputs.size() || outputs.size() != sig->outputs.size())
-    return fail("function '" + fn.str() + "' takes " + std::to_string(sig->inputs.size()) +
-                " inputs and " + std::to_string(sig->outputs.size()) + " outputs, got " +
-                std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+    return fail(error, "function '" + fn.str() + "' takes " + std::to_string(sig->inputs.size()) +
+                           " inputs and " + std::to_string(sig->outputs.size()) + " outputs, got " +
+                           std::to_string(inputs.size()) + " and " +
+                           std::to_string(outputs.size()));
 
   // All descriptors in one buffer (no reallocation after the offsets are taken).
   size_t words = 0;
@@ -469,14 +441,16 @@ LogicalResult CompiledModule::runRaw(llvm::StringRef fn, llvm::ArrayRef<const vo
   auto dynamic = [](const TensorSignature &t) { return llvm::is_contained(t.shape, kDynamicSize); };
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (dynamic(sig->inputs[i]) && !inputShapes)
-      return fail("function '" + fn.str() + "' has dynamic dims: runRaw needs the input shapes");
+      return fail(error,
+                  "function '" + fn.str() + "' has dynamic dims: runRaw needs the input shapes");
     offsets.push_back(storage.size());
     appendDescriptor(storage, inputs[i],
                      dynamic(sig->inputs[i]) ? (*inputShapes)[i] : sig->inputs[i].shape);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (dynamic(sig->outputs[i]) && !outputShapes)
-      return fail("function '" + fn.str() + "' has dynamic dims: runRaw needs the output shapes");
+      return fail(error,
+                  "function '" + fn.str() + "' has dynamic dims: runRaw needs the output shapes");
     offsets.push_back(storage.size());
     appendDescriptor(storage, outputs[i],
                      dynamic(sig->outputs[i]) ? (*outputShapes)[i] : sig->outputs[i].shape);

@@ -117,9 +117,10 @@ FailureOr<RankedTensorType> inferSelectType(Type condition, Type onTrue, Type on
   if (failed(branches))
     return failure();
   if (cond->getShape() != branches->getShape())
-    return emitOptionalError(loc, "'grad.select' op condition shape ", shape_rules::str(cond->getShape()),
-                             " differs from the branch shape ", shape_rules::str(branches->getShape()),
-                             " (condition ", *cond, ", branches ", *branches, ")");
+    return emitOptionalError(loc, "'grad.select' op condition shape ",
+                             shape_rules::str(cond->getShape()), " differs from the branch shape ",
+                             shape_rules::str(branches->getShape()), " (condition ", *cond,
+                             ", branches ", *branches, ")");
   return *branches;
 }
 
@@ -220,8 +221,8 @@ FailureOr<RankedTensorType> inferReduceType(StringRef opName, Type operand,
   auto in = rankedOperand(opName, "operand", operand, loc);
   if (failed(in))
     return failure();
-  return ruleType(opName, shape_rules::reduce(in->getShape(), axes, keepdim),
-                  in->getElementType(), loc);
+  return ruleType(opName, shape_rules::reduce(in->getShape(), axes, keepdim), in->getElementType(),
+                  loc);
 }
 
 FailureOr<RankedTensorType> inferMatmulType(Type lhs, Type rhs, std::optional<Location> loc) {

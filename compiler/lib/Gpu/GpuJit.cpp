@@ -82,6 +82,8 @@ FailureOr<std::string> cudaDeviceArch(std::string *reason) {
   return failure();
 }
 
+GpuCompiledModule::GpuCompiledModule() : CompiledModuleBase("GPU module") {}
+
 GpuCompiledModule::~GpuCompiledModule() {
   // The runtime caches loaded modules by the address of their PTX, a constant of this JIT-ed
   // code: once it is gone another module's PTX may land at the same address.
@@ -145,97 +147,70 @@ GpuCompiledModule::compile(ModuleOp module, const GpuCodegenOptions &options) {
   return result;
 }
 
-const FunctionSignature *GpuCompiledModule::signature(llvm::StringRef fn) const {
-  for (const FunctionSignature &sig : signatures_)
-    if (sig.name == fn)
-      return &sig;
-  return nullptr;
-}
-
-FailureOr<std::vector<Tensor>> GpuCompiledModule::run(llvm::StringRef fn,
-                                                      const std::vector<Tensor> &inputs,
-                                                      std::string *error) const {
-  auto fail = [&](std::string message) {
-    if (error)
-      *error = std::move(message);
-    return failure();
-  };
-  const FunctionSignature *sig = checkedSignature(signatures_, fn, "GPU module", inputs, error);
-  if (!sig)
-    return failure();
+FailureOr<std::vector<Tensor>> GpuCompiledModule::runChecked(llvm::StringRef fn,
+                                                             const FunctionSignature &sig,
+                                                             const std::vector<Tensor> &inputs,
+                                                             std::string *error) const {
   std::string reason;
   if (!cudaDeviceAvailable(&reason))
-    return fail("function '" + fn.str() + "' cannot run on the GPU: " + reason);
+    return fail(error, "function '" + fn.str() + "' cannot run on the GPU: " + reason);
   const grad_cuda_driver *driver = nullptr;
   (void)takeMessage(grad_cuda_driver_get(&driver));
   (void)takeMessage(grad_gpu_take_error()); // an earlier call's failure is not this one's
 
-  try {
-    DeviceBuffers buffers;
-    buffers.driver = driver;
-    std::vector<std::vector<int64_t>> descriptors;
-    // A ranked memref descriptor {allocated, aligned, offset, sizes, strides} of a
-    // contiguous row-major device buffer.
-    auto addBuffer = [&](const TensorSignature &type) -> uint64_t {
-      size_t bytes = std::max<size_t>(1, shape_numel(type.shape) * dtype_size(type.dtype));
-      uint64_t device = 0;
-      if (int r = driver->cuMemAlloc(&device, bytes); r != 0)
-        throw Error(cudaError(driver, r, "cuMemAlloc"));
-      buffers.pointers.push_back(device);
-      size_t rank = type.shape.size();
-      std::vector<int64_t> words(3 + 2 * rank);
-      words[0] = words[1] = static_cast<int64_t>(device);
-      int64_t stride = 1;
-      for (size_t d = rank; d-- > 0;) {
-        words[3 + d] = type.shape[d];
-        words[3 + rank + d] = stride;
-        stride *= type.shape[d];
-      }
-      descriptors.push_back(std::move(words));
-      return device;
-    };
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const Tensor &t = inputs[i];
-      const TensorSignature &want = sig->inputs[i];
-      Tensor host = t.contiguous();
-      uint64_t device = addBuffer(want);
-      size_t bytes = shape_numel(want.shape) * dtype_size(want.dtype);
-      if (bytes)
-        if (int r = driver->cuMemcpyHtoD(device, host.data_ptr(), bytes); r != 0)
-          return fail(cudaError(driver, r, "cuMemcpyHtoD"));
-    }
-    std::vector<uint64_t> outputDevice;
-    for (const TensorSignature &o : sig->outputs)
-      outputDevice.push_back(addBuffer(o));
-
-    // A copy from pageable memory may still be in flight when cuMemcpyHtoD returns, and the
-    // host code launches on its own non-blocking stream: wait for the copies.
-    if (int r = driver->cuCtxSynchronize(); r != 0)
-      return fail(cudaError(driver, r, "cuCtxSynchronize"));
-    std::vector<void *> argValues, args;
-    for (auto &d : descriptors)
-      argValues.push_back(d.data());
-    for (void *&v : argValues)
-      args.push_back(&v);
-    if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
-      return fail("calling '" + fn.str() + "' failed: " + llvm::toString(std::move(err)));
-    if (std::string message = takeMessage(grad_gpu_take_error()); !message.empty())
-      return fail("function '" + fn.str() + "' on the GPU: " + message);
-
-    std::vector<Tensor> outputs;
-    for (size_t i = 0; i < sig->outputs.size(); ++i) {
-      const TensorSignature &o = sig->outputs[i];
-      Tensor host = empty(o.shape, o.dtype);
-      size_t bytes = shape_numel(o.shape) * dtype_size(o.dtype);
-      if (bytes)
-        if (int r = driver->cuMemcpyDtoH(host.data_ptr(), outputDevice[i], bytes); r != 0)
-          return fail(cudaError(driver, r, "cuMemcpyDtoH"));
-      outputs.push_back(std::move(host));
-    }
-    return outputs;
-  } catch (const std::exception &e) {
-    return fail("function '" + fn.str() + "': " + e.what());
+  DeviceBuffers buffers;
+  buffers.driver = driver;
+  std::vector<llvm::SmallVector<int64_t, 8>> descriptors;
+  // A contiguous row-major device buffer and its memref descriptor.
+  auto addBuffer = [&](const TensorSignature &type) -> uint64_t {
+    size_t bytes = std::max<size_t>(1, shape_numel(type.shape) * dtype_size(type.dtype));
+    uint64_t device = 0;
+    if (int r = driver->cuMemAlloc(&device, bytes); r != 0)
+      throw Error(cudaError(driver, r, "cuMemAlloc"));
+    buffers.pointers.push_back(device);
+    appendDescriptor(descriptors.emplace_back(), reinterpret_cast<const void *>(device),
+                     type.shape);
+    return device;
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor &t = inputs[i];
+    const TensorSignature &want = sig.inputs[i];
+    Tensor host = t.contiguous();
+    uint64_t device = addBuffer(want);
+    size_t bytes = shape_numel(want.shape) * dtype_size(want.dtype);
+    if (bytes)
+      if (int r = driver->cuMemcpyHtoD(device, host.data_ptr(), bytes); r != 0)
+        return fail(error, cudaError(driver, r, "cuMemcpyHtoD"));
   }
+  std::vector<uint64_t> outputDevice;
+  for (const TensorSignature &o : sig.outputs)
+    outputDevice.push_back(addBuffer(o));
+
+  // A copy from pageable memory may still be in flight when cuMemcpyHtoD returns, and the
+  // host code launches on its own non-blocking stream: wait for the copies.
+  if (int r = driver->cuCtxSynchronize(); r != 0)
+    return fail(error, cudaError(driver, r, "cuCtxSynchronize"));
+  std::vector<void *> argValues, args;
+  for (auto &d : descriptors)
+    argValues.push_back(d.data());
+  for (void *&v : argValues)
+    args.push_back(&v);
+  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
+    return fail(error, "calling '" + fn.str() + "' failed: " + llvm::toString(std::move(err)));
+  if (std::string message = takeMessage(grad_gpu_take_error()); !message.empty())
+    return fail(error, "function '" + fn.str() + "' on the GPU: " + message);
+
+  std::vector<Tensor> outputs;
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    const TensorSignature &o = sig.outputs[i];
+    Tensor host = empty(o.shape, o.dtype);
+    size_t bytes = shape_numel(o.shape) * dtype_size(o.dtype);
+    if (bytes)
+      if (int r = driver->cuMemcpyDtoH(host.data_ptr(), outputDevice[i], bytes); r != 0)
+        return fail(error, cudaError(driver, r, "cuMemcpyDtoH"));
+    outputs.push_back(std::move(host));
+  }
+  return outputs;
 }
 
 } // namespace grad

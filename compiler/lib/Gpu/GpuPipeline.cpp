@@ -12,10 +12,10 @@
 
 #include "grad/Gpu/GpuPipeline.h"
 
-#include "grad/Gpu/Passes.h"
 #include "grad/Codegen/Passes.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Conversion/Passes.h"
+#include "grad/Gpu/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/Passes.h"

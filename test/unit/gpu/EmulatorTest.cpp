@@ -3,8 +3,10 @@
 // block reductions through gpu.all_reduce, serial reductions, shared-memory tiled matmuls) and
 // shapes that exercise the guards (sizes not multiples of the block or the 16x16 tile).
 #include "GpuEmulator.h"
-#include "grad/Gpu/GpuPipeline.h"
+#include "grad/Codegen/Jit.h"
 #include "grad/Dialect/Registration.h"
+#include "grad/Gpu/GpuJit.h"
+#include "grad/Gpu/GpuPipeline.h"
 #include "grad/Interpreter/Interpreter.h"
 #include "grad/ops.h"
 #include "grad/tensor.h"
@@ -179,6 +181,70 @@ func.func @big(%a: tensor<100x70xf32>, %b: tensor<70x130xf32>, %c: tensor<2x65x3
 }
 )mlir",
                                    "big");
+}
+
+// The three compiled modules (CPU JIT, GPU JIT, GPU emulator) share CompiledModuleBase: one
+// signature lookup and one run() prologue, so bad calls give the same message from each (only
+// the module's kind differs), and the good call gives the CPU's result. Compiling for the GPU
+// needs no GPU; running it without one fails after the argument checks, naming the reason.
+TEST(CompiledModuleBase, OneRunPrologueForCpuGpuAndEmulator) {
+  mlir::DialectRegistry registry;
+  grad::registerGradDialects(registry);
+  grad::registerGpuCodegenDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+func.func @f(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = grad.broadcast %b {dims = array<i64: 1>} : tensor<3xf32> -> tensor<2x3xf32>
+  %1 = grad.mul %a, %0 : tensor<2x3xf32>
+  return %1 : tensor<2x3xf32>
+}
+)mlir",
+                                                        &context);
+  ASSERT_TRUE(module);
+  auto cpu = grad::CompiledModule::compile(*module);
+  auto gpu = grad::GpuCompiledModule::compile(*module);
+  auto emulated = grad::GpuEmulatedModule::compile(*module);
+  ASSERT_TRUE(succeeded(cpu) && succeeded(gpu) && succeeded(emulated));
+  std::vector<std::pair<std::string, const grad::CompiledModuleBase *>> modules = {
+      {"compiled module", cpu->get()},
+      {"GPU module", gpu->get()},
+      {"emulated GPU module", emulated->get()}};
+
+  grad::Tensor a = grad::tensor(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+  grad::Tensor b = grad::tensor(std::vector<float>{10, 20, 30}, {3});
+  std::string error;
+  auto want = (*cpu)->run("f", {a, b}, &error);
+  ASSERT_TRUE(succeeded(want)) << error;
+  EXPECT_EQ((*want)[0].to_vector<float>(), (std::vector<float>{10, 40, 90, 40, 100, 180}));
+
+  std::string reason;
+  bool haveGpu = grad::cudaDeviceAvailable(&reason);
+  for (const auto &[kind, m] : modules) {
+    SCOPED_TRACE(kind);
+    ASSERT_NE(m->signature("f"), nullptr);
+    EXPECT_EQ(m->signature("f")->inputs.size(), 2u);
+    EXPECT_EQ(m->signature("g"), nullptr);
+    ASSERT_EQ(m->signatures().size(), 1u);
+
+    EXPECT_TRUE(failed(m->run("g", {a, b}, &error)));
+    EXPECT_EQ(error, kind + " has no function 'g'");
+    EXPECT_TRUE(failed(m->run("f", {a}, &error)));
+    EXPECT_EQ(error, "function 'f' takes 2 arguments, got 1");
+    EXPECT_TRUE(failed(m->run("f", {a, a}, &error)));
+    EXPECT_EQ(error, "function 'f': argument #1 has f32[2,3], expected f32[3]");
+    EXPECT_TRUE(failed(m->run("f", {a, grad::Tensor()}, &error)));
+    EXPECT_EQ(error, "function 'f': argument #1 is an undefined tensor");
+
+    auto got = m->run("f", {a, b}, &error);
+    if (kind == "GPU module" && !haveGpu) {
+      EXPECT_TRUE(failed(got));
+      EXPECT_EQ(error, "function 'f' cannot run on the GPU: " + reason);
+      continue;
+    }
+    ASSERT_TRUE(succeeded(got)) << error;
+    EXPECT_EQ((*got)[0].to_vector<float>(), (*want)[0].to_vector<float>());
+  }
 }
 
 } // namespace

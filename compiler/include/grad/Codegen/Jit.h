@@ -12,6 +12,7 @@
 #ifndef GRAD_CODEGEN_JIT_H
 #define GRAD_CODEGEN_JIT_H
 
+#include "grad/Codegen/CompiledModuleBase.h"
 #include "grad/Codegen/Pipeline.h"
 #include "grad/Codegen/Signature.h"
 
@@ -44,11 +45,10 @@ struct CodegenTimings {
 };
 
 /// A grad module compiled to native code in this process; owns the JIT-ed code.
-class CompiledModule {
+/// signature(), signatures() and run() (the argument checks) come from CompiledModuleBase.
+class CompiledModule : public CompiledModuleBase {
 public:
-  ~CompiledModule();
-  CompiledModule(const CompiledModule &) = delete;
-  CompiledModule &operator=(const CompiledModule &) = delete;
+  ~CompiledModule() override;
 
   /// Lowers a clone of `module` (grad and/or linalg on tensors; `module` is
   /// unchanged) and compiles it. Errors are diagnostics on `module`'s context.
@@ -61,11 +61,6 @@ public:
   /// Where the compile time went.
   const CodegenTimings &timings() const { return timings_; }
 
-  /// The signature of public function `fn`, or null.
-  const FunctionSignature *signature(llvm::StringRef fn) const;
-  /// All entry points, in module order.
-  const std::vector<FunctionSignature> &signatures() const { return signatures_; }
-
   /// Runs `fn` on contiguous row-major buffers laid out as its signature says
   /// (b8 = one byte per element). `outputs` are written. Fails with `error`
   /// set when `fn` is unknown or the buffer counts do not match. A signature with `?` dims
@@ -76,17 +71,15 @@ public:
                              const std::vector<Shape> *inputShapes = nullptr,
                              const std::vector<Shape> *outputShapes = nullptr) const;
 
-  /// Runs `fn` on `inputs`, checking their count, dtypes and shapes against
-  /// the signature, and returns freshly allocated outputs. On bad input fails
-  /// with a message naming the function, the argument and both shapes/dtypes.
-  mlir::FailureOr<std::vector<Tensor>> run(llvm::StringRef fn, const std::vector<Tensor> &inputs,
-                                           std::string *error = nullptr) const;
-
 private:
-  CompiledModule() = default;
+  CompiledModule();
+  /// run() after the checks: sizes dynamic outputs, makes the inputs contiguous, allocates the
+  /// outputs (or reuses a donated input's buffer) and calls runRaw (JitTensors.cpp).
+  mlir::FailureOr<std::vector<Tensor>> runChecked(llvm::StringRef fn, const FunctionSignature &sig,
+                                                  const std::vector<Tensor> &inputs,
+                                                  std::string *error) const override;
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   CodegenTimings timings_;
-  std::vector<FunctionSignature> signatures_;
   /// The packed entry (`_mlir__mlir_ciface_<fn>`) of each signature, looked up once at compile
   /// time: a call then costs no JIT symbol lookup.
   std::vector<void (*)(void **)> entries_;

@@ -85,16 +85,9 @@ class Tensor;
 
 /// Checks `inputs` against entry point `fn`'s signature: count, defined, dtype and shape.
 /// Returns "" when they match, else the message ("function 'f': argument #1 has f32[3,4],
-/// expected f32[4,3]"). Used by every compiled module's run (CPU JIT, GPU).
+/// expected f32[4,3]"). Used by every compiled module's run (CompiledModuleBase::run).
 std::string checkArguments(llvm::StringRef fn, const FunctionSignature &sig,
                            const std::vector<Tensor> &inputs);
-
-/// The start of every compiled module's run: the signature of `fn` among `signatures`, with
-/// `inputs` checked against it (checkArguments). On a mismatch, or when there is no `fn`
-/// ("<moduleKind> has no function 'fn'"), returns nullptr with the message in *error if given.
-const FunctionSignature *checkedSignature(llvm::ArrayRef<FunctionSignature> signatures,
-                                          llvm::StringRef fn, llvm::StringRef moduleKind,
-                                          const std::vector<Tensor> &inputs, std::string *error);
 
 /// Maps an MLIR element type to a DType (i1 -> b8); fails for other types.
 mlir::FailureOr<DType> dtypeFromElementType(mlir::Type type);

@@ -11,8 +11,8 @@
 #ifndef GRAD_GPU_GPUJIT_H
 #define GRAD_GPU_GPUJIT_H
 
+#include "grad/Codegen/CompiledModuleBase.h"
 #include "grad/Gpu/GpuPipeline.h"
-#include "grad/Codegen/Signature.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
@@ -38,12 +38,13 @@ bool cudaDeviceAvailable(std::string *reason = nullptr);
 /// Fails with `reason` set when there is no device or it predates sm_80.
 mlir::FailureOr<std::string> cudaDeviceArch(std::string *reason = nullptr);
 
-/// A grad module compiled for the GPU in this process.
-class GpuCompiledModule {
+/// A grad module compiled for the GPU in this process. run() (CompiledModuleBase) checks host
+/// tensors against the signature like CompiledModule::run, then copies them to the device, runs
+/// the kernels and returns the outputs copied back; it fails with `error` set on bad input, no
+/// driver or a CUDA error.
+class GpuCompiledModule : public CompiledModuleBase {
 public:
-  ~GpuCompiledModule();
-  GpuCompiledModule(const GpuCompiledModule &) = delete;
-  GpuCompiledModule &operator=(const GpuCompiledModule &) = delete;
+  ~GpuCompiledModule() override;
 
   /// Lowers a clone of `module` (grad and/or linalg on tensors) to PTX kernels
   /// and host code and JIT-compiles the host code. Errors are diagnostics on
@@ -51,22 +52,12 @@ public:
   static mlir::FailureOr<std::unique_ptr<GpuCompiledModule>>
   compile(mlir::ModuleOp module, const GpuCodegenOptions &options = {});
 
-  /// The signature of public function `fn`, or null.
-  const FunctionSignature *signature(llvm::StringRef fn) const;
-  /// All entry points, in module order.
-  const std::vector<FunctionSignature> &signatures() const { return signatures_; }
-
-  /// Runs `fn` on host tensors (checked against the signature like
-  /// CompiledModule::run): copies them to the device, runs the kernels and
-  /// returns the outputs copied back. Fails with `error` set on bad input, no
-  /// driver or a CUDA error.
-  mlir::FailureOr<std::vector<Tensor>> run(llvm::StringRef fn, const std::vector<Tensor> &inputs,
-                                           std::string *error = nullptr) const;
-
 private:
-  GpuCompiledModule() = default;
+  GpuCompiledModule();
+  mlir::FailureOr<std::vector<Tensor>> runChecked(llvm::StringRef fn, const FunctionSignature &sig,
+                                                  const std::vector<Tensor> &inputs,
+                                                  std::string *error) const override;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
-  std::vector<FunctionSignature> signatures_;
 };
 
 } // namespace grad
