@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "grad/Jit/Executable.h"
-#include "grad/Trace/SymbolicBuilder.h"
+#include "grad/Autodiff/SymbolicBuilder.h"
 #include "grad/Jit/Tracer.h"
 
 #include "grad/Dialect/Registration.h"

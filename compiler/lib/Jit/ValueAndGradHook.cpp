@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Autodiff.h"
+#include "grad/Autodiff/Autodiff.h"
 #include "grad/Jit/Tracer.h"
 
 #include "grad/error.h"

@@ -1,7 +1,7 @@
 //===- Autodiff.cpp - The --grad-autodiff pass ----------------------------===//
 //
 // Reverse-mode autodiff as a module pass: for each requested @f it adds @f_grad (see
-// grad/Trace/Autodiff.h for the transformation). What to differentiate:
+// grad/Autodiff/Autodiff.h for the transformation). What to differentiate:
 //   --grad-autodiff="func=f argnums=0,2"   one function, chosen arguments (default: all
 //                                          floating-point arguments);
 //   --grad-autodiff                         every func.func carrying `grad.autodiff`: a unit
@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Autodiff.h"
+#include "grad/Autodiff/Autodiff.h"
 #include "grad/Transforms/Passes.h"
 
 #include "grad/Dialect/GradDialect.h"

@@ -5,7 +5,7 @@
 //  - central finite differences of the eager forward (f64).
 #pragma once
 
-#include "grad/Trace/Autodiff.h"
+#include "grad/Autodiff/Autodiff.h"
 #include "grad/Jit/Executable.h"
 #include "grad/Jit/Tracer.h"
 #include "grad/autograd.h"

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Autodiff.h"
+#include "grad/Autodiff/Autodiff.h"
 
 #include "grad/Bridge/OpTableBridge.h"
 #include "grad/autograd.h"

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/SymbolicBuilder.h"
+#include "grad/Autodiff/SymbolicBuilder.h"
 
 #include "grad/Bridge/OpTableBridge.h"
 #include "grad/error.h"

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "grad/Trace/Autodiff.h"
+#include "grad/Autodiff/Autodiff.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
