@@ -63,26 +63,27 @@ void benchStep(const charlm::Corpus &corpus, charlm::Config cfg, int steps) {
               cfg.fused_qkv ? ", fused qkv" : "", median(e), median(c), median(e) / median(c));
 }
 
+// 1 thread and N threads alternate step by step (one trainer each), so that a change in the
+// machine's load during the run reaches both columns alike.
 void benchScaling(const charlm::Corpus &corpus, charlm::Config cfg, int steps, int threads) {
   std::printf("| transformer step (median of %d steps, ms) | 1 thread | %d threads | speedup |\n",
               steps, threads);
   std::printf("|---|---:|---:|---:|\n");
   for (bool compiledMode : {false, true}) {
-    double ms[2];
-    for (int k = 0; k < 2; ++k) {
-      grad::set_num_threads(k == 0 ? 1 : threads);
-      charlm::EagerTrainer eager(cfg, 3e-3);
-      charlm::CompiledTrainer compiled(cfg, 3e-3);
-      std::vector<double> t;
-      for (int s = 0; s < steps; ++s) {
-        auto [x, y] = corpus.batch(cfg, s);
+    charlm::EagerTrainer eager[2] = {{cfg, 3e-3}, {cfg, 3e-3}};
+    charlm::CompiledTrainer compiled[2] = {{cfg, 3e-3}, {cfg, 3e-3}};
+    std::vector<double> t[2];
+    for (int s = 0; s < steps; ++s) {
+      auto [x, y] = corpus.batch(cfg, s);
+      for (int k = 0; k < 2; ++k) {
+        grad::set_num_threads(k == 0 ? 1 : threads);
         double t0 = now();
-        compiledMode ? compiled.step(x, y) : eager.step(x, y);
+        compiledMode ? compiled[k].step(x, y) : eager[k].step(x, y);
         if (s > 0) // the compiled first call compiles
-          t.push_back((now() - t0) * 1e3);
+          t[k].push_back((now() - t0) * 1e3);
       }
-      ms[k] = median(t);
     }
+    double ms[2] = {median(t[0]), median(t[1])};
     std::printf("| %-8s%-33s | %8.2f | %10.2f | %6.2fx |\n", compiledMode ? "compiled" : "eager",
                 cfg.fused_qkv ? ", fused qkv" : "", ms[0], ms[1], ms[0] / ms[1]);
   }

@@ -222,6 +222,26 @@ Operation *rowCombiner(linalg::GenericOp op, unsigned i) {
   return combiner;
 }
 
+/// Note [Short rows in one vector]: a reduction whose only reduction loop is the innermost one,
+/// of static extent K with V < K <= kShortRowVectors * V and K % V == 0 (a softmax over 64
+/// positions, a layer_norm over d_model = 64), is tiled with the whole row as its innermost tile:
+/// one vector<K> read and one vector.multi_reduction per output element, which LLVM reduces as
+/// a tree (K / V - 1 vertical ops, then the log2 V horizontal stages once). Tiled by one
+/// register instead, each of the K / V steps ended in a full horizontal reduction chained
+/// through the accumulator: about four times the critical path per row. Longer rows are split
+/// into partial sums instead (Note [Row reductions in vector registers]); rows this short lose
+/// with the split (its partials' fill and second pass cost more than they save).
+constexpr int64_t kShortRowVectors = 4;
+
+bool isShortRowReduction(linalg::LinalgOp op, int64_t lanes) {
+  if (op.getNumReductionLoops() != 1 || op.getNumLoops() < 1 ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray().back()))
+    return false;
+  int64_t extent = op.getStaticLoopRanges().back();
+  return !ShapedType::isDynamic(extent) && extent > lanes &&
+         extent <= kShortRowVectors * lanes && extent % lanes == 0;
+}
+
 /// Note [Row reductions in vector registers]: a reduction generic whose only reduction loop is
 /// the innermost one, of static extent K = n * V, is split in two: the first generic runs the
 /// innermost loop as n x V (the V lanes a new parallel loop) into V partial accumulators per
@@ -434,6 +454,37 @@ void widenBoolInputs(RewriterBase &rewriter, func::FuncOp func) {
   }
 }
 
+/// A vectorized read that broadcasts one element of a tensor (every vector dim the map takes
+/// from the source has size 1; the others are broadcast dims, constant 0 in the map), such as a
+/// softmax's row max read across its row: one tensor.extract and a vector.broadcast. MLIR's
+/// transfer lowering only turns broadcasts of leading dims into a smaller read; one in the
+/// innermost dim became a loop of scalar loads, one per lane (64 of them for a whole-row tile,
+/// Note [Short rows in one vector]), which LLVM's capped unrolling left as a loop.
+struct ReadOneElementAsBroadcast : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto source = dyn_cast<TypedValue<RankedTensorType>>(read.getSource());
+    VectorType type = read.getVectorType();
+    if (!source || read.getMask() || type.isScalable() ||
+        llvm::any_of(read.getInBoundsValues(), [](bool b) { return !b; }))
+      return failure();
+    bool broadcasts = false;
+    for (auto [i, e] : llvm::enumerate(read.getPermutationMap().getResults())) {
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (c && c.getValue() == 0)
+        broadcasts |= type.getDimSize(i) > 1;
+      else if (!isa<AffineDimExpr>(e) || type.getDimSize(i) != 1)
+        return failure();
+    }
+    if (!broadcasts)
+      return failure();
+    Value element = rewriter.create<tensor::ExtractOp>(read.getLoc(), source, read.getIndices());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(read, type, element);
+    return success();
+  }
+};
+
 struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize> {
   using GradTileAndVectorizeBase::GradTileAndVectorizeBase;
 
@@ -534,7 +585,9 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         tiled = tileOp(rewriter, cast<TilingInterface>(tiled), inner);
       } else {
         SmallVector<int64_t> sizes(ranges.size(), 1);
-        sizes.back() = pickTile(ranges.back(), vectorSize, 16);
+        sizes.back() = isShortRowReduction(op, vectorSize)
+                           ? ranges.back()
+                           : pickTile(ranges.back(), vectorSize, 16);
         tiled = tileOp(rewriter, tilable, sizes);
       }
       if (tiled)
@@ -570,6 +623,7 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     patterns.add<linalg::LinalgCopyVTRForwardingPattern, linalg::LinalgCopyVTWForwardingPattern>(
         ctx, /*benefit=*/2);
+    patterns.add<ReadOneElementAsBroadcast>(ctx);
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
       return signalPassFailure();
   }
