@@ -116,6 +116,17 @@ def case_row_reductions():
                     f32((X * Y).sum(axis=1))]
 
 
+def case_short_rows():
+    # Rows of 64 and 48 (whole-row vectors, test/lit/lowering/short-rows.mlir): an attention-shaped
+    # softmax over the last axis of [2, 3, 5, 64] (max, exp-sum, divide) and a row sum of squares.
+    r = rng(16)
+    x = f32(r.normal(scale=3.0, size=(2, 3, 5, 64)))
+    y = f32(r.normal(size=(7, 48)))
+    X, Y = up(x, y)
+    e = np.exp(X - X.max(axis=3, keepdims=True))
+    return [x, y], [f32(e / e.sum(axis=3, keepdims=True)), f32((Y * Y).sum(axis=1))]
+
+
 def case_bool_inputs():
     # A causal-style i1 mask broadcast over batch and heads under `where` after an exp, and the
     # row sums of the result (test/lit/lowering/bool-inputs.mlir).
