@@ -127,6 +127,15 @@ def case_short_rows():
     return [x, y], [f32(e / e.sum(axis=3, keepdims=True)), f32((Y * Y).sum(axis=1))]
 
 
+def case_row_stats_hoisted():
+    # (x - mean(x)) * rsqrt(v) over rows of 256 (test/lit/codegen/row-stats-hoisted.mlir).
+    r = rng(17)
+    x = f32(r.normal(size=(8, 256)))
+    v = f32(r.uniform(0.5, 2.0, size=(8, 1)))
+    X, V = up(x, v)
+    return [x, v], [f32((X - X.mean(axis=1, keepdims=True)) / np.sqrt(V))]
+
+
 def case_bool_inputs():
     # A causal-style i1 mask broadcast over batch and heads under `where` after an exp, and the
     # row sums of the result (test/lit/lowering/bool-inputs.mlir).

@@ -172,6 +172,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
     pm.addNestedPass<func::FuncOp>(createGradTileAndVectorize(tiling));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    // A row statistic read as one element (tensor.extract + vector.broadcast, Note [Short rows
+    // in one vector]) and what is computed from it alone (layer_norm's rsqrt) leave the row
+    // loop while they are pure ops on tensors; after bufferization the load could not pass the
+    // loop's stores (LLVM cannot tell the buffers apart).
+    pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
     // Keeps the matmul accumulator tile in loop-carried vectors across K.
     pm.addPass(createLoopInvariantSubsetHoistingPass());
     pm.addPass(createCanonicalizerPass());
