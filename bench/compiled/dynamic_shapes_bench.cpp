@@ -4,11 +4,16 @@
 // order, twice over), run eagerly and under each policy in one run. Prints per policy: compiles,
 // total compile time (the CompileEvents' compile_ms), total wall time, ms/step with and without
 // the compile time, and the largest loss difference from eager.
+// Then the sequence model: the examples/charlm step over varying batch size and sequence length
+// (eager, Static, Auto; compiles, compile time, ms/step, losses) and its dynamic code against its
+// static code at one shape.
 // Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B]
+//        bench_dynamic_shapes --profile-seq B T STEPS   (the charlm dynamic step only)
 #include "../../examples/charlm/charlm.h"
 
 #include "grad/jit.h"
 #include "grad/ops.h"
+#include "grad/threads.h"
 #include "grad/transforms.h"
 
 #include <algorithm>
@@ -98,6 +103,7 @@ Result trainJit(const std::string &policy, JitOptions options, const std::vector
 } // namespace
 
 int main(int argc, char **argv) {
+  grad::set_num_threads(1); // one thread: eager kernels, OpenBLAS and compiled code
   int epochs = 2;
   int64_t lo = 8, hi = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -107,6 +113,29 @@ int main(int argc, char **argv) {
       lo = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--max"))
       hi = std::atoll(argv[i + 1]);
+  }
+  if (argc == 5 && !std::strcmp(argv[1], "--profile-seq")) {
+    // Only the char transformer's dynamic step at (B, T) = (argv[2], argv[3]), argv[4] steps
+    // after its compiles: for perf record.
+    charlm::Config cfg;
+    int64_t b = std::atoll(argv[2]), t = std::atoll(argv[3]);
+    grad::JitOptions options;
+    options.dynamic = Dynamic::Auto;
+    charlm::CompiledTrainer trainer(cfg, 1e-3, options);
+    auto zerosBatch = [&](int64_t bb, int64_t tt) {
+      return std::make_pair(zeros({bb, tt}, DType::i64), zeros({bb * tt}, DType::i64));
+    };
+    auto [xw, yw] = zerosBatch(b - 2, t - 8);
+    auto [x, y] = zerosBatch(b, t);
+    trainer.step(xw, yw);
+    trainer.step(x, y);
+    auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < std::atoi(argv[4]); ++k)
+      trainer.step(x, y);
+    std::printf("%.3f ms/step\n", std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - t0)
+                                          .count() / std::atoi(argv[4]));
+    return 0;
   }
   std::vector<Batch> batches = makeBatches(epochs, lo, hi);
   std::printf("MLP %lld-%lld-%lld training step, %zu steps, batch sizes %lld..%lld "
@@ -143,39 +172,132 @@ int main(int argc, char **argv) {
                 maxDiff);
   }
 
-  // The char transformer (examples/charlm: loss, gradients and Adam in one jitted step) over
-  // varying batch sizes at context 64: Static vs Auto from the same initial weights.
+  // The sequence model: the char transformer (examples/charlm: loss, gradients and Adam in one
+  // jitted step) over batches whose size B and sequence length T both vary, eagerly and under
+  // Static and Auto from the same initial weights: compiles, compile time, ms/step, losses.
   {
     charlm::Config cfg;
-    std::vector<int64_t> sizes = {16, 8, 12, 16, 5, 9};
-    auto run = [&](grad::JitOptions options, std::vector<float> &losses) {
-      charlm::CompiledTrainer trainer(cfg, 1e-3, options, /*donate=*/false);
-      std::mt19937 rng(3);
-      auto t0 = std::chrono::steady_clock::now();
-      for (int64_t b : sizes) {
-        std::vector<int64_t> x(b * cfg.context), y(b * cfg.context);
-        for (auto &v : x)
-          v = static_cast<int64_t>(rng() % cfg.vocab);
-        for (auto &v : y)
-          v = static_cast<int64_t>(rng() % cfg.vocab);
-        losses.push_back(trainer.step(tensor(x, {b, cfg.context}), tensor(y, {b * cfg.context})));
-      }
-      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-          .count();
+    std::vector<std::pair<int64_t, int64_t>> shapes;
+    for (int64_t b : {8, 12, 16})
+      for (int64_t t : {32, 48, 64})
+        shapes.push_back({b, t});
+    std::mt19937 order(9);
+    std::shuffle(shapes.begin(), shapes.end(), order);
+    shapes.push_back(shapes[0]); // a shape seen before: no compile under either policy
+    shapes.push_back({10, 40});  // sizes not in the grid
+    std::vector<std::pair<Tensor, Tensor>> data;
+    std::mt19937 rng(3);
+    for (auto [b, t] : shapes) {
+      std::vector<int64_t> x(b * t), y(b * t);
+      for (auto &v : x)
+        v = static_cast<int64_t>(rng() % cfg.vocab);
+      for (auto &v : y)
+        v = static_cast<int64_t>(rng() % cfg.vocab);
+      data.push_back({tensor(x, {b, t}), tensor(y, {b * t})});
+    }
+    struct SeqResult {
+      std::string policy;
+      size_t compiles = 0;
+      double compileMs = 0, totalMs = 0;
+      std::vector<float> losses;
     };
-    std::vector<float> staticLosses, autoLosses;
-    grad::JitOptions staticOptions, autoOptions;
+    std::vector<SeqResult> seq;
+    {
+      charlm::EagerTrainer eager(cfg, 1e-3);
+      SeqResult r{"eager"};
+      auto t0 = std::chrono::steady_clock::now();
+      for (auto &[x, y] : data)
+        r.losses.push_back(eager.step(x, y));
+      r.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                      .count();
+      seq.push_back(r);
+    }
+    auto runJit = [&](const std::string &policy, grad::JitOptions options) {
+      options.name = "charlm_step";
+      charlm::CompiledTrainer trainer(cfg, 1e-3, options);
+      SeqResult r{policy};
+      auto t0 = std::chrono::steady_clock::now();
+      for (auto &[x, y] : data)
+        r.losses.push_back(trainer.step(x, y));
+      r.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                      .count();
+      for (const CompileEvent &e : trainer.function().compile_events()) {
+        r.compileMs += e.compile_ms;
+        if (policy == "Auto")
+          std::fprintf(stderr, "%s\n", format_compile_event(e).c_str());
+      }
+      r.compiles = trainer.function().compile_events().size();
+      seq.push_back(r);
+    };
+    grad::JitOptions staticOptions;
+    staticOptions.dynamic = Dynamic::Static;
+    staticOptions.cache_limit = 0;
+    runJit("Static, no cache limit", staticOptions);
+    grad::JitOptions autoOptions;
     autoOptions.dynamic = Dynamic::Auto;
-    autoOptions.name = "charlm_step";
-    double staticMs = run(staticOptions, staticLosses);
-    std::fprintf(stderr, "(charlm under Auto: GRAD_LOG=recompiles shows each compile's reason)\n");
-    double autoMs = run(autoOptions, autoLosses);
-    double maxDiff = 0;
-    for (size_t i = 0; i < sizes.size(); ++i)
-      maxDiff = std::max(maxDiff, double(std::abs(staticLosses[i] - autoLosses[i])));
-    std::printf("charlm (context %lld, batches 16,8,12,16,5,9): Static %.0f ms, Auto %.0f ms "
-                "(compiles and reasons: GRAD_LOG=recompiles), max |loss diff| %.2e\n",
-                (long long)cfg.context, staticMs, autoMs, maxDiff);
+    runJit("Auto", autoOptions);
+    std::printf("\ncharlm training step (context %lld, d_model %lld, %lld layers), %zu steps over "
+                "(B, T) in {8,12,16} x {32,48,64} shuffled, then one repeat and (10, 40)\n",
+                (long long)cfg.context, (long long)cfg.d_model, (long long)cfg.layers,
+                data.size());
+    std::printf("%-24s %9s %12s %11s %9s %14s %12s\n", "policy", "compiles", "compile ms",
+                "total ms", "ms/step", "ms/step w/o c.", "max |dloss|");
+    for (const SeqResult &r : seq) {
+      double maxDiff = 0;
+      for (size_t i = 0; i < data.size(); ++i)
+        maxDiff = std::max(maxDiff, double(std::abs(r.losses[i] - seq[0].losses[i])));
+      double steps = static_cast<double>(data.size());
+      std::printf("%-24s %9zu %12.1f %11.1f %9.2f %14.2f %12.2e\n", r.policy.c_str(), r.compiles,
+                  r.compileMs, r.totalMs, r.totalMs / steps, (r.totalMs - r.compileMs) / steps,
+                  maxDiff);
+    }
+
+    // Dynamic vs static code at one shape: the step compiled for (B, T), and under Auto after a
+    // first call at (B - 2, T - 8): its code for (B, T) is the second compile, B and T `?`.
+    // (JitOptions::dynamic_dims cannot mark them: its second trace adds 1 to each marked dim,
+    // and the labels' B*T + 1 is not (B + 1)(T + 1).)
+    auto batchOf = [&](int64_t b, int64_t t) {
+      std::vector<int64_t> x(b * t), y(b * t);
+      for (auto &v : x)
+        v = static_cast<int64_t>(rng() % cfg.vocab);
+      for (auto &v : y)
+        v = static_cast<int64_t>(rng() % cfg.vocab);
+      return std::make_pair(tensor(x, {b, t}), tensor(y, {b * t}));
+    };
+    for (auto [b, t] : std::vector<std::pair<int64_t, int64_t>>{{8, 32}, {16, 64}}) {
+      auto [xt, yt] = batchOf(b, t);
+      auto [xw, yw] = batchOf(b - 2, t - 8);
+      auto time = [&](grad::JitOptions options) {
+        charlm::CompiledTrainer trainer(cfg, 1e-3, options);
+        if (options.dynamic == Dynamic::Auto)
+          trainer.step(xw, yw); // the static first compile, at other sizes
+        trainer.step(xt, yt);   // compile (Auto: B and T `?`)
+        if (options.dynamic == Dynamic::Auto &&
+            trainer.function().compile_events().back().made_dynamic.empty())
+          std::fprintf(stderr, "charlm: the Auto step did not go dynamic: %s\n",
+                       trainer.function().compile_events().back().static_reason.c_str());
+        double best = 1e30;
+        for (int rep = 0; rep < 3; ++rep) {
+          auto t0 = std::chrono::steady_clock::now();
+          for (int k = 0; k < 10; ++k)
+            trainer.step(xt, yt);
+          best = std::min(best, std::chrono::duration<double, std::milli>(
+                                    std::chrono::steady_clock::now() - t0)
+                                        .count() /
+                                    10);
+        }
+        return best;
+      };
+      grad::JitOptions dynamicOptions;
+      dynamicOptions.dynamic = Dynamic::Auto;
+      grad::JitOptions staticCode;
+      staticCode.dynamic = Dynamic::Static;
+      double st = time(staticCode), dy = time(dynamicOptions);
+      std::printf("charlm (B, T) = (%lld, %lld): static code %.2f ms/step, dynamic code (B, T `?`) "
+                  "%.2f ms/step: dynamic/static %.2fx\n",
+                  (long long)b, (long long)t, st, dy, dy / st);
+    }
+    std::printf("\n");
   }
 
   // Dynamic code vs static code at one shape: the same step compiled static for batch 32, and

@@ -61,10 +61,24 @@ namespace {
 // Which contractions are gemms
 //===----------------------------------------------------------------------===//
 
+// Note [Dynamic gemms]
+// ~~~~~~~~~~~~~~~~~~~~
+// With `?` dims (a batch B and a sequence length T in attention's [B, H, T, T] x [B, H, T, hd],
+// a weight gradient [D, B*T] x [B*T, D']), a contraction is still one gemm per batch point when
+// each operand is unit-stride in one of its two matrix dims, which is static for the buffers
+// this pipeline makes (row-major: the innermost stride is 1). What is `?` is read when the code
+// runs: M, N, K and the batch loops' bounds (memref.dim), the leading dimensions and the batch
+// strides (memref.extract_strided_metadata; a leading dimension is clamped to >= 1, which a dim
+// of size 0 needs). A `?` leading dimension is not checked against the extent it strides over:
+// the buffers never overlap, so it is at least that. `?` batch loops are sequential (the
+// parallel batch split needs static sizes).
+
 /// How BLAS reads one rows x cols matrix: its transpose flag and leading dimension.
 struct MatrixLayout {
   bool trans;
+  /// kDynamic: read at run time, the stride of dim `ldPos` of its operand.
   int64_t ld;
+  int64_t ldPos = -1;
 };
 
 /// The layout of a rows x cols matrix whose elements are `rowStride` / `colStride` apart, or
@@ -74,11 +88,17 @@ std::optional<MatrixLayout> matrixLayout(int64_t rows, int64_t cols, int64_t row
                                          int64_t colStride) {
   // A `?` extent (known at run time only): the layout must not depend on it. A row-major
   // matrix with a `?` row count has a static leading dimension (its row stride); one with a `?`
-  // column count cannot be checked against its leading dimension here.
-  if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(cols)) {
-    if (colStride == 1 && !ShapedType::isDynamic(cols) && rowStride >= std::max<int64_t>(1, cols))
+  // column count cannot be checked against its leading dimension here. A `?` stride (a
+  // contiguous buffer with `?` inner dims: the product of their sizes) is the leading dimension
+  // read at run time; buffers are never overlapping, so it is at least the extent it strides
+  // over (Note [Dynamic gemms]).
+  if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(cols) ||
+      ShapedType::isDynamic(rowStride) || ShapedType::isDynamic(colStride)) {
+    if (colStride == 1 && (ShapedType::isDynamic(rowStride) ||
+                           (!ShapedType::isDynamic(cols) && rowStride >= std::max<int64_t>(1, cols))))
       return MatrixLayout{false, rowStride};
-    if (rowStride == 1 && !ShapedType::isDynamic(rows) && colStride >= std::max<int64_t>(1, rows))
+    if (rowStride == 1 && (ShapedType::isDynamic(colStride) ||
+                           (!ShapedType::isDynamic(rows) && colStride >= std::max<int64_t>(1, rows))))
       return MatrixLayout{true, colStride};
     return std::nullopt;
   }
@@ -101,35 +121,36 @@ struct GemmPlan {
   int64_t m, n, k;
   /// A is M x K, B is K x N, C is M x N; c.trans: C is stored column-major (computed as C^T).
   MatrixLayout a, b, c;
-  /// The batch loops' sizes and, per operand (A, B, C), its stride along each (0: not indexed).
+  /// The batch loops' sizes and, per operand (A, B, C), its stride along each (0: not indexed),
+  /// kDynamic when read at run time: the size or stride of dim batchPos[i][d] of operand i.
   SmallVector<int64_t> batchSizes;
   SmallVector<int64_t> batchStrides[3];
+  SmallVector<int64_t> batchPos[3];
   /// Where M, N and K can be read at run time: (operand, dim) of C, C and A.
   std::pair<unsigned, unsigned> sizeSource[3];
 };
 
-/// Strides of a shaped type in elements: a memref's own (nullopt unless static), a static
-/// tensor's row-major ones (what bufferization gives a fresh tensor).
-std::optional<SmallVector<int64_t>> staticStrides(ShapedType type) {
+/// Strides of a shaped type in elements: a memref's own, a tensor's row-major ones (what
+/// bufferization gives a fresh tensor); kDynamic for a stride known at run time only (`?`
+/// inner dims).
+std::optional<SmallVector<int64_t>> stridesOf(ShapedType type) {
   if (auto memref = dyn_cast<MemRefType>(type)) {
     SmallVector<int64_t> strides;
     int64_t offset;
-    if (failed(getStridesAndOffset(memref, strides, offset)) ||
-        llvm::any_of(strides, ShapedType::isDynamic))
+    if (failed(getStridesAndOffset(memref, strides, offset)))
       return std::nullopt;
     return strides;
   }
   SmallVector<int64_t> strides(type.getRank(), 1);
-  for (int64_t d = type.getRank() - 2; d >= 0; --d) {
-    if (type.isDynamicDim(d + 1))
-      return std::nullopt; // only the outermost dim may be `?` for static strides
-    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-  }
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    strides[d] = type.isDynamicDim(d + 1) || ShapedType::isDynamic(strides[d + 1])
+                     ? ShapedType::kDynamic
+                     : strides[d + 1] * type.getDimSize(d + 1);
   return strides;
 }
 
 /// The gemm computing a mul-add contraction with indexing maps `maps` on operands of `types`
-/// (A, B, C; tensors or memrefs), or nullopt if BLAS cannot: f32/f64, static shapes and strides,
+/// (A, B, C; tensors or memrefs), or nullopt if BLAS cannot: f32/f64,
 /// projected-permutation maps, exactly one M, one N and one K loop (the rest batch loops), each
 /// operand unit-stride in one of its two matrix dims, all extents within int.
 std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
@@ -148,7 +169,7 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
         static_cast<int64_t>(map.getNumResults()) != shaped.getRank() ||
         !map.isProjectedPermutation())
       return std::nullopt;
-    std::optional<SmallVector<int64_t>> s = staticStrides(shaped);
+    std::optional<SmallVector<int64_t>> s = stridesOf(shaped);
     if (!s)
       return std::nullopt;
     strides.push_back(*s);
@@ -174,7 +195,11 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
   };
   unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
   auto layout = [&](unsigned i, unsigned row, unsigned col) {
-    return matrixLayout(ranges[row], ranges[col], stride(i, row), stride(i, col));
+    std::optional<MatrixLayout> l =
+        matrixLayout(ranges[row], ranges[col], stride(i, row), stride(i, col));
+    if (l)
+      l->ldPos = *maps[i].getResultPosition(getAffineDimExpr(l->trans ? col : row, ctx));
+    return l;
   };
   std::optional<MatrixLayout> a = layout(0, m, k), b = layout(1, k, n), c = layout(2, m, n);
   if (!a || !b || !c)
@@ -188,11 +213,14 @@ std::optional<GemmPlan> planGemm(ArrayRef<AffineMap> maps, TypeRange types) {
       c->ld > limit)
     return std::nullopt;
   for (unsigned d : dims->batch) {
-    if (ShapedType::isDynamic(ranges[d]))
-      return std::nullopt; // `?` batch loops: not yet
     plan.batchSizes.push_back(ranges[d]);
-    for (unsigned i = 0; i < 3; ++i)
+    for (unsigned i = 0; i < 3; ++i) {
+      std::optional<unsigned> p = maps[i].getResultPosition(getAffineDimExpr(d, ctx));
       plan.batchStrides[i].push_back(stride(i, d));
+      plan.batchPos[i].push_back(p ? int64_t(*p) : -1);
+    }
+    if (ShapedType::isDynamic(ranges[d]) && plan.batchPos[2].back() < 0)
+      return std::nullopt; // a `?` batch loop is sized by C's dim
   }
   return plan;
 }
@@ -403,8 +431,8 @@ struct FoldResultPermutation : OpRewritePattern<linalg::TransposeOp> {
     auto contraction = cast<linalg::LinalgOp>(producer);
     Value init = contraction.getDpsInitOperand(0)->get();
     auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
-    if (!isZeroFill(init))
-      return failure();
+    if (!isZeroFill(init) || !resultType.hasStaticShape())
+      return failure(); // zeroFillLike makes a static tensor.empty
     // Transposed dim j is the product's dim perm[j].
     AffineMap map = (*maps)[2];
     SmallVector<AffineExpr> results;
@@ -463,6 +491,8 @@ struct ExpandBatchDims : OpRewritePattern<linalg::BatchMatmulOp> {
     shape.push_back(initType.getDimSize(1));
     shape.push_back(initType.getDimSize(2));
     auto type = RankedTensorType::get(shape, initType.getElementType());
+    if (!type.hasStaticShape())
+      return failure(); // zeroFillLike and expand_shape below take static shapes
     Location loc = op.getLoc();
     Value acc = isZeroFill(init)
                     ? zeroFillLike(rewriter, loc, type, init)
@@ -630,11 +660,36 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       // does not depend on the thread count.
       SmallVector<int64_t> loopDims;
       for (auto [d, size] : llvm::enumerate(plan.batchSizes))
-        if (size > 1)
+        if (size > 1 || ShapedType::isDynamic(size))
           loopDims.push_back(d);
+      // `?` strides and batch sizes, read from the buffers (Note [Dynamic gemms]).
+      std::optional<memref::ExtractStridedMetadataOp> metadata[3];
+      auto strideValue = [&](unsigned i, int64_t pos) -> Value {
+        if (!metadata[i])
+          metadata[i] = b.create<memref::ExtractStridedMetadataOp>(loc, operands[i]);
+        return (*metadata[i]).getStrides()[pos];
+      };
+      SmallVector<Value> batchBounds;
+      for (int64_t d : loopDims)
+        batchBounds.push_back(
+            ShapedType::isDynamic(plan.batchSizes[d])
+                ? Value(b.create<memref::DimOp>(loc, operands[2], plan.batchPos[2][d]))
+                : index(plan.batchSizes[d]));
+      SmallVector<SmallVector<Value>> batchStrideValues(3);
+      for (unsigned i = 0; i < 3; ++i)
+        for (int64_t d : loopDims) {
+          int64_t stride = plan.batchStrides[i][d];
+          batchStrideValues[i].push_back(
+              stride == 0 ? Value()
+              : ShapedType::isDynamic(stride) ? strideValue(i, plan.batchPos[i][d])
+                                              : index(stride));
+        }
+      bool dynamicBatch = llvm::any_of(loopDims, [&](int64_t d) {
+        return ShapedType::isDynamic(plan.batchSizes[d]);
+      });
       bool dynamicSizes = ShapedType::isDynamic(plan.m) || ShapedType::isDynamic(plan.n) ||
                           ShapedType::isDynamic(plan.k);
-      bool forall = parallelBatch && !loopDims.empty() && !dynamicSizes &&
+      bool forall = parallelBatch && !loopDims.empty() && !dynamicSizes && !dynamicBatch &&
                     plan.m * plan.n * plan.k <= parallelBatchMaxWork;
       SmallVector<Value> ivs;
       if (forall) {
@@ -645,17 +700,17 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
         b.setInsertionPointToStart(loop.getBody());
         llvm::append_range(ivs, loop.getInductionVars());
       } else {
-        for (int64_t d : loopDims) {
-          auto loop = b.create<scf::ForOp>(loc, index(0), index(plan.batchSizes[d]), index(1));
+        for (Value bound : batchBounds) {
+          auto loop = b.create<scf::ForOp>(loc, index(0), bound, index(1));
           b.setInsertionPointToStart(loop.getBody());
           ivs.push_back(loop.getInductionVar());
         }
       }
-      for (auto [d, iv] : llvm::zip(loopDims, ivs))
+      for (auto [j, iv] : llvm::enumerate(ivs))
         for (unsigned i = 0; i < 3; ++i)
-          if (int64_t stride = plan.batchStrides[i][d])
+          if (Value stride = batchStrideValues[i][j])
             offsets[i] = b.create<arith::AddIOp>(loc, offsets[i],
-                                                 b.create<arith::MulIOp>(loc, iv, index(stride)));
+                                                 b.create<arith::MulIOp>(loc, iv, stride));
       Value pointers[3];
       for (unsigned i = 0; i < 3; ++i) {
         Value off = b.create<arith::IndexCastOp>(loc, b.getI64Type(), offsets[i]);
@@ -677,9 +732,18 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
       };
       Value m = extent(plan.m, 0), n = extent(plan.n, 1), k = extent(plan.k, 2);
       Value rows = swap ? n : m, cols = swap ? m : n;
-      SmallVector<Value> args = {cst(kRowMajor), flag(t1), flag(t2),    rows,          cols,
-                                 k,              one,      p1,          cst(first.ld), p2,
-                                 cst(second.ld), beta,     pointers[2], cst(plan.c.ld)};
+      // A leading dimension: a constant, or (`?`) the stride at run time, at least 1 (a dim of
+      // size 0 has stride 0; BLAS wants ld >= 1).
+      auto ld = [&](const MatrixLayout &l, unsigned operand) -> Value {
+        if (!ShapedType::isDynamic(l.ld))
+          return cst(l.ld);
+        Value v = b.create<arith::MaxSIOp>(loc, strideValue(operand, l.ldPos), index(1));
+        return b.create<arith::IndexCastOp>(loc, b.getI32Type(), v);
+      };
+      SmallVector<Value> args = {cst(kRowMajor),          flag(t1), flag(t2),    rows,
+                                 cols,                    k,        one,         p1,
+                                 ld(first, swap ? 1 : 0), p2,       ld(second, swap ? 0 : 1),
+                                 beta,                    pointers[2], ld(plan.c, 2)};
       b.create<func::CallOp>(loc, callee, args);
       op->erase();
     }
