@@ -72,8 +72,9 @@ struct JitOptions {
   /// otherwise, and on the interpreter and CUDA, the output is copied into the argument.
   /// See docs/user-guide.md "Compiled training step".
   std::vector<int> donate;
-  /// What a new argument shape costs (docs/dynamic-shapes.md).
-  Dynamic dynamic = Dynamic::Static;
+  /// What a new argument shape costs (docs/dynamic-shapes.md). Auto (the default) compiles
+  /// static code for the first signature, as Static does.
+  Dynamic dynamic = Dynamic::Auto;
   /// Explicit dynamic dims, (argument, dim) pairs: compiled as `?` from the first call on (the
   /// function is traced at the call's sizes and at those dims' sizes + 1, and the two traces
   /// generalized as Dynamic::Auto does), under either policy. E.g. the batch dim of the inputs

@@ -19,8 +19,11 @@ namespace {
 
 Tensor scaleAndAdd(const std::vector<Tensor> &a) { return a[0] * 2.0 + a[1]; }
 
+/// The Static policy (one compile per signature: what the events and the cache limit below
+/// describe); RecompileAuto sets Auto, the default.
 JitOptions interpreted(size_t cacheLimit = 8) {
   JitOptions options;
+  options.dynamic = Dynamic::Static;
   options.name = "f";
   options.backend = JitBackend::Interpreter; // the events do not depend on the backend
   options.cache_limit = cacheLimit;
@@ -181,7 +184,21 @@ TEST(Recompile, GradLogTakesAListOfChannels) {
   EXPECT_NE(err.find("compile #1 (first call"), std::string::npos) << err;
 }
 
-// Dynamic::Auto is named in API.md but not built: it must say so, and work as Static.
+// Auto is the default (API.md); its first compile is the static code Static compiles.
+TEST(RecompileAuto, IsTheDefaultAndItsFirstCompileIsStatic) {
+  EXPECT_EQ(JitOptions{}.dynamic, Dynamic::Auto);
+  JitOptions options;
+  options.name = "f";
+  auto f = jit(scaleAndAdd, options);
+  std::vector<Tensor> a = args({4, 3});
+  Tensor got = f(a);
+  ASSERT_EQ(f.compile_events().size(), 1u);
+  EXPECT_TRUE(f.compile_events()[0].made_dynamic.empty());
+  EXPECT_NE(f.mlir(a).find("tensor<4x3xf32>"), std::string::npos);
+  EXPECT_EQ(f.mlir(a).find("?x"), std::string::npos);
+  EXPECT_EQ(got.to_vector<float>(), (a[0] * 2.0 + a[1]).to_vector<float>());
+}
+
 TEST(RecompileAuto, SecondSizeCompilesOnceWithTheDimDynamicAndLaterSizesReuseIt) {
   for (JitBackend backend : {JitBackend::Interpreter, JitBackend::Native}) {
     JitOptions options = interpreted();

@@ -91,7 +91,11 @@ TEST(ThreadsJit, CallsOfOneFunctionRunInParallel) {
 // Many threads, mixed signatures including one first seen concurrently (compiled once under the
 // cache lock while other threads run): every result equals eager.
 TEST(ThreadsJit, ConcurrentCallsGiveEagerResults) {
-  auto f = jit([](const std::vector<Tensor> &a) { return chain(a[0]) * a[1]; });
+  // Static: one signature per size (Auto would compile the second size with `?` dims and reuse
+  // it); this test is about concurrent compiles of distinct signatures.
+  JitOptions options;
+  options.dynamic = Dynamic::Static;
+  auto f = jit([](const std::vector<Tensor> &a) { return chain(a[0]) * a[1]; }, options);
   std::vector<std::vector<Tensor>> inputs;
   std::vector<Tensor> wants;
   for (int s = 0; s < 4; ++s) {
