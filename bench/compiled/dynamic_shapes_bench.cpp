@@ -9,6 +9,7 @@
 // static code at one shape.
 // Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B]
 //        bench_dynamic_shapes --profile-seq B T STEPS   (the charlm dynamic step only)
+//        bench_dynamic_shapes --profile-seq-static B T STEPS   (its static code at (B, T))
 #include "../../examples/charlm/charlm.h"
 
 #include "grad/jit.h"
@@ -114,20 +115,22 @@ int main(int argc, char **argv) {
     else if (!std::strcmp(argv[i], "--max"))
       hi = std::atoll(argv[i + 1]);
   }
-  if (argc == 5 && !std::strcmp(argv[1], "--profile-seq")) {
+  bool profileStatic = argc == 5 && !std::strcmp(argv[1], "--profile-seq-static");
+  if (argc == 5 && (profileStatic || !std::strcmp(argv[1], "--profile-seq"))) {
     // Only the char transformer's dynamic step at (B, T) = (argv[2], argv[3]), argv[4] steps
     // after its compiles: for perf record.
     charlm::Config cfg;
     int64_t b = std::atoll(argv[2]), t = std::atoll(argv[3]);
     grad::JitOptions options;
-    options.dynamic = Dynamic::Auto;
+    options.dynamic = profileStatic ? Dynamic::Static : Dynamic::Auto;
     charlm::CompiledTrainer trainer(cfg, 1e-3, options);
     auto zerosBatch = [&](int64_t bb, int64_t tt) {
       return std::make_pair(zeros({bb, tt}, DType::i64), zeros({bb * tt}, DType::i64));
     };
     auto [xw, yw] = zerosBatch(b - 2, t - 8);
     auto [x, y] = zerosBatch(b, t);
-    trainer.step(xw, yw);
+    if (!profileStatic)
+      trainer.step(xw, yw); // Auto: the second size compiles the dynamic code
     trainer.step(x, y);
     auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < std::atoi(argv[4]); ++k)

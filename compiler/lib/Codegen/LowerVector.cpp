@@ -52,6 +52,9 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
     stage(
         [&](RewritePatternSet &p) { vector::populateVectorContractLoweringPatterns(p, options); });
     stage([&](RewritePatternSet &p) {
+      // Masked tiles of a `?` innermost loop (Note [Masked tiles of a `?` innermost loop]):
+      // vector.mask regions become transfers with a mask operand.
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(p);
       vector::populateVectorTransferPermutationMapLoweringPatterns(p);
     });
     stage([&](RewritePatternSet &p) {
@@ -78,6 +81,7 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
       vector::populateVectorBroadcastLoweringPatterns(p);
       vector::populateVectorTransposeLoweringPatterns(p, options);
       vector::populateVectorOuterProductLoweringPatterns(p);
+      vector::populateVectorMaskOpLoweringPatterns(p); // n-D create_mask -> 1-D
     });
   }
 };

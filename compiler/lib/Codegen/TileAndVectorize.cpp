@@ -395,7 +395,7 @@ void widenBoolInputs(RewriterBase &rewriter, func::FuncOp func) {
       return;
     if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
           auto type = dyn_cast<RankedTensorType>(input->get().getType());
-          return isBool(input->get().getType()) && type.hasStaticShape();
+          return type && isBool(type);
         }))
       consumers.push_back(op);
   });
@@ -404,23 +404,20 @@ void widenBoolInputs(RewriterBase &rewriter, func::FuncOp func) {
   for (linalg::GenericOp op : consumers) {
     for (OpOperand *input : op.getDpsInputOperands()) {
       auto type = dyn_cast<RankedTensorType>(input->get().getType());
-      if (!type || !type.getElementType().isInteger(1) || !type.hasStaticShape())
+      if (!type || !type.getElementType().isInteger(1))
         continue;
       // A slice of a mask (the operand of an op inside grad-parallelize's forall) is taken
       // from the widened mask instead: the whole mask is widened once, outside the loops.
       auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
       Value source = slice ? slice.getSource() : input->get();
       auto sourceType = cast<RankedTensorType>(source.getType());
-      if (!sourceType.hasStaticShape()) {
-        slice = nullptr;
-        source = input->get();
-        sourceType = type;
-      }
       Value &wideSource = widened[source];
       if (!wideSource) {
         Location loc = source.getLoc();
         rewriter.setInsertionPointAfterValue(source);
-        Value empty = rewriter.create<tensor::EmptyOp>(loc, sourceType.getShape(), i8);
+        // `?` dims (a causal mask over T): the i8 tensor takes the mask's run-time sizes.
+        Value empty = rewriter.create<tensor::EmptyOp>(
+            loc, tensor::getMixedSizes(rewriter, loc, source), i8);
         AffineMap id = rewriter.getMultiDimIdentityMap(sourceType.getRank());
         SmallVector<utils::IteratorType> parallel(sourceType.getRank(),
                                                   utils::IteratorType::parallel);
@@ -523,17 +520,44 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     });
 
     SmallVector<Operation *> toVectorize;
+    // Ops tiled along a `?` innermost loop: vectorized with these vector sizes, masked.
+    llvm::DenseMap<Operation *, SmallVector<int64_t>> maskedSizes;
     for (linalg::LinalgOp op : work) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       // `?` loops (dynamic dims): ops other than matmuls are tiled to 1 along every outer loop
-      // anyway, so a static innermost loop still gives static vector tiles; matmuls and ops with
-      // a `?` innermost loop stay scalar loops.
-      bool dynamicOuter = !ranges.empty() && !ShapedType::isDynamic(ranges.back()) &&
-                          llvm::any_of(ranges, ShapedType::isDynamic);
-      if ((llvm::any_of(ranges, ShapedType::isDynamic) && !dynamicOuter) || hasEmptyLoop(op))
+      // anyway, so a static innermost loop still gives static vector tiles. A `?` innermost
+      // loop is tiled by one vector register and each tile vectorized with a mask (Note
+      // [Masked tiles of a `?` innermost loop]); matmuls with `?` loops stay scalar loops.
+      bool dynamic = llvm::any_of(ranges, ShapedType::isDynamic);
+      bool dynamicInner = !ranges.empty() && ShapedType::isDynamic(ranges.back());
+      if (hasEmptyLoop(op))
         continue;
-      if (dynamicOuter && isMatmulLike(op))
+      if (dynamic && isMatmulLike(op))
         continue;
+      if (dynamicInner) {
+        // Not for a reduction to a scalar, nor for an op that reads or writes along the
+        // innermost loop in another dim than its innermost (a transpose: strided reads).
+        unsigned inner = op.getNumLoops() - 1;
+        bool contiguous = llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap map) {
+          if (!map.isFunctionOfDim(inner))
+            return true;
+          if (map.getNumResults() == 0)
+            return false;
+          auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+          return last && last.getPosition() == inner;
+        });
+        if (isa<linalg::FillOp>(op) || op.getNumParallelLoops() == 0 || !contiguous ||
+            (skipBlasMatmuls && grad::isBlasMatmulCandidate(op)))
+          continue;
+        SmallVector<int64_t> sizes(ranges.size(), 1);
+        sizes.back() = vectorSize;
+        Operation *tiled = tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes);
+        if (!tiled)
+          continue;
+        toVectorize.push_back(tiled);
+        maskedSizes[tiled] = sizes;
+        continue;
+      }
       if (skipBlasMatmuls && grad::isBlasMatmulCandidate(op))
         continue; // becomes a BLAS call after bufferization (grad-matmul-to-blas)
       // A fill that only initializes such matmuls stays whole: gemm's beta = 0 replaces it.
@@ -594,7 +618,7 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
         toVectorize.push_back(tiled);
     }
 
-    for (Operation *op : toVectorize) {
+    auto vectorizeTile = [&](Operation *op, ArrayRef<int64_t> vectorSizes) {
       // LLVM packs vector<Nxi1> into bits in memory, while i1 buffers hold one
       // byte per element (scalar i1 loads/stores): ops that still read or write i1
       // tensors (the widenings, i1 results) stay scalar. i1 values inside fused
@@ -603,14 +627,21 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
             auto shaped = dyn_cast<ShapedType>(t);
             return shaped && shaped.getElementType().isInteger(1);
           }))
-        continue;
-      if (failed(linalg::vectorizeOpPrecondition(op)))
-        continue; // Stays a (tiled) linalg op; becomes scalar loops.
+        return;
+      // The scalable flags are passed explicitly: MLIR 19's vectorizer keeps a reference to
+      // the default it builds for an empty list, which then dangles (masks whose types
+      // print alike but differ, rejected by the transfer verifier).
+      SmallVector<bool> scalable(vectorSizes.size(), false);
+      if (failed(linalg::vectorizeOpPrecondition(op, vectorSizes, scalable)))
+        return; // Stays a (tiled) linalg op; becomes scalar loops.
       if (isFullReductionOfBroadcast(op))
-        continue;
+        return;
       rewriter.setInsertionPoint(op);
-      (void)linalg::vectorize(rewriter, op);
-    }
+      (void)linalg::vectorize(rewriter, op, vectorSizes, scalable);
+    };
+    for (Operation *op : toVectorize)
+      if (!maskedSizes.contains(op))
+        vectorizeTile(op, {});
 
     // The clean-up that vectorize_children_and_apply_patterns does: fold the
     // tensor slices into the transfers and simplify the transfers.
@@ -626,6 +657,25 @@ struct TileAndVectorize : grad::impl::GradTileAndVectorizeBase<TileAndVectorize>
     patterns.add<ReadOneElementAsBroadcast>(ctx);
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
       return signalPassFailure();
+
+    // Note [Masked tiles of a `?` innermost loop]: an op whose innermost loop is `?` (a softmax
+    // or causal mask over the sequence length T) is tiled by one vector register along it and
+    // each tile vectorized with vector sizes (1, ..., 1, lanes): its reads and writes are
+    // masked by `min(lanes, T - t)` lanes (vector.create_mask), so the last, partial tile runs
+    // the same vector code. The vector.mask regions become transfers with a mask operand
+    // (AVX-512 masked loads and stores). Reductions keep a parallel loop (row max/sum; a
+    // reduction to a scalar stays a scalar loop), and ops that read along the innermost loop in
+    // another dim (a transpose) stay scalar: their masked transfers would permute.
+    if (!maskedSizes.empty()) {
+      for (Operation *op : toVectorize)
+        if (auto it = maskedSizes.find(op); it != maskedSizes.end())
+          vectorizeTile(op, it->second);
+      RewritePatternSet maskPatterns(ctx);
+      maskPatterns.add<ReadOneElementAsBroadcast>(ctx);
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(maskPatterns);
+      if (failed(applyPatternsAndFoldGreedily(func, std::move(maskPatterns))))
+        return signalPassFailure();
+    }
   }
 };
 
