@@ -38,7 +38,7 @@ endif()
 
 # OpenMP through LLVM's libomp (libomp-19-dev): the one thread pool of eager kernels and compiled
 # code (MLIR's convert-scf-to-openmp emits calls into it). See docs/threads.md.
-find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(OpenMP REQUIRED COMPONENTS C CXX)
 find_library(GRAD_LIBOMP NAMES omp libomp.so.5 PATHS /usr/lib/llvm-19/lib NO_DEFAULT_PATH)
 if(NOT GRAD_LIBOMP)
   message(FATAL_ERROR "libomp not found: install libomp-19-dev (scripts/install-deps.sh)")

@@ -21,7 +21,8 @@
 // --grad-matmul-to-blas (buffers): every contraction on static f32/f64
 //   memrefs with one M, one N and one K loop, any number of batch loops and
 //   each operand unit-stride in one of its matrix dims becomes scf.for loops
-//   over the batch dims around one cblas_sgemm / cblas_dgemm call (row major;
+//   over the batch dims around one grad_gemm_f32 / grad_gemm_f64 call (libgradrt:
+//   cblas_sgemm / cblas_dgemm, large ones split over the OpenMP pool; row major;
 //   transpose flags and leading dimensions from the strides; C stored
 //   column-major is computed as C^T = B^T A^T; beta = 1: C += op(A) op(B),
 //   the linalg semantics; beta = 0 replaces a zero fill of C just before).
@@ -632,7 +633,7 @@ struct MatmulToBlas : grad::impl::GradMatmulToBlasBase<MatmulToBlas> {
         }
       }
       Type element = cast<MemRefType>(c.getType()).getElementType();
-      func::FuncOp callee = declare(element.isF32() ? "cblas_sgemm" : "cblas_dgemm", element);
+      func::FuncOp callee = declare(element.isF32() ? "grad_gemm_f32" : "grad_gemm_f64", element);
       b.setInsertionPoint(op);
       auto cst = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 32); };
       auto index = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };

@@ -305,7 +305,7 @@ struct LowerToLLVMPipelineOptions : PassPipelineOptions<LowerToLLVMPipelineOptio
                         llvm::cl::desc("Split large ops over OpenMP threads (grad-parallelize)"),
                         llvm::cl::init(true)};
   Option<bool> blasMatmul{*this, "blas-matmul",
-                          llvm::cl::desc("Matmuls call cblas_sgemm/dgemm (MatmulLowering::Blas)"),
+                          llvm::cl::desc("Matmuls call grad_gemm_f32/f64 (libgradrt: OpenBLAS, rows split over the OpenMP pool; MatmulLowering::Blas)"),
                           llvm::cl::init(false)};
 };
 } // namespace

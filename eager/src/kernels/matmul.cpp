@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "grad/gradrt.h"
+
 #include "core/tensor_impl.h"
 #include "kernels/kernels.h"
 #include "kernels/loops.h"
@@ -31,10 +33,11 @@ std::optional<BlasLayout> blas_layout(int64_t rows, int64_t cols, int64_t rs, in
 template <class T>
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const T* a,
           int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+  // Rows of C split over the OpenMP pool (Note [One pool for gemms], runtime/src/gemm.c).
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    grad_gemm_f32(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
   else
-    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+    grad_gemm_f64(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
 
 } // namespace
@@ -44,7 +47,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
   size_t r = a_in.shape().size();
   const int64_t m = a_in.shape()[r - 2], k = a_in.shape()[r - 1], n = b_in.shape()[r - 1];
   Tensor out = new_tensor(out_shape, a_in.dtype());
-  get_num_threads(); // the first call gives OpenBLAS its thread count (grad/threads.h)
+  get_num_threads(); // the first call sets the pool's count (grad/threads.h)
   if (out.numel() == 0)
     return out;
   auto layout_of = [&](const Tensor& t, int64_t rows, int64_t cols) {

@@ -1,13 +1,14 @@
-// grad::set_num_threads / get_num_threads: one count for the OpenMP pool (eager kernels and
-// compiled code) and OpenBLAS's own pool.
+// grad::set_num_threads / get_num_threads: one count for the OpenMP pool, which runs eager
+// kernels, compiled code and the blocks of every gemm.
 //
-// Note [One thread count, two pools]
-// OpenBLAS (the pthread build Debian ships) keeps its own worker threads; eager kernels and
-// compiled code run on libomp's. The two never run at once (a matmul is never called inside a
-// parallel region), so giving both the same count keeps the machine at one thread per core.
-// libomp's workers spin for KMP_BLOCKTIME after a region before they sleep; while they spin
-// OpenBLAS's threads would share the cores with them, so the block time is cut to a short spin
-// unless the user set KMP_BLOCKTIME.
+// Note [One thread count, one pool]
+// OpenBLAS (the pthread build Debian ships) would keep worker threads of its own beside
+// libomp's; it is held at one thread, and grad_gemm_f32/f64 (libgradrt, Note [One pool for
+// gemms] in runtime/src/gemm.c) split each large gemm over libomp's threads instead. The count
+// set here is therefore the whole machine's: libomp's workers are the only extra threads.
+// libomp's workers spin for KMP_BLOCKTIME after a region before they sleep; the block time is
+// cut to a short spin unless the user set KMP_BLOCKTIME, so that an idle pool does not hold
+// the cores other processes (or a second grad process) want.
 #include "grad/threads.h"
 
 #include <omp.h>
@@ -21,13 +22,13 @@
 #include <fmt/format.h>
 
 #include "grad/error.h"
+#include "grad/gradrt.h"
 
-extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace grad {
 namespace {
 
-/// libomp's spin before sleeping, in ms (its default is 200): see Note [One thread count, two pools].
+/// libomp's spin before sleeping, in ms (its default is 200): see Note [One thread count, one pool].
 constexpr int kSpinMillis = 1;
 
 std::atomic<int> g_num_threads{0};
@@ -53,7 +54,7 @@ int default_num_threads() {
 void apply(int n) {
   g_num_threads.store(n, std::memory_order_relaxed);
   omp_set_num_threads(n);
-  openblas_set_num_threads(n);
+  grad_gemm_init(); // OpenBLAS single-threaded: gemms split over this pool (Note [One pool for gemms])
 }
 
 /// The first call sets the count to `first()`; an exception from it (a bad GRAD_NUM_THREADS)

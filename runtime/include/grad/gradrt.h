@@ -235,6 +235,21 @@ GRAD_RT_API grad_status grad_cuda_driver_get(const grad_cuda_driver** out_driver
 /// it receives the reason on failure (caller frees) and NULL on success. Thread-safe.
 GRAD_RT_API int grad_cuda_available(grad_status* out_status);
 
+/// Matrix products for compiled code and eager kernels, with cblas_?gemm's arguments (order 101
+/// row-major / 102 column-major, transposes 111 no / 112 yes): C = alpha op(A) op(B) + beta C.
+/// Splits the rows (or columns) of C over the OpenMP threads (omp_get_max_threads(), which
+/// grad::set_num_threads sets), one single-threaded OpenBLAS call per block; runs as one call
+/// inside a parallel region or below ~128k multiply-adds per thread. The first call sets
+/// OpenBLAS's own pool to one thread (process-wide): see docs/threads.md, "One pool for gemms".
+GRAD_RT_API void grad_gemm_f32(int order, int trans_a, int trans_b, int m, int n, int k,
+                               float alpha, const float* a, int lda, const float* b, int ldb,
+                               float beta, float* c, int ldc);
+GRAD_RT_API void grad_gemm_f64(int order, int trans_a, int trans_b, int m, int n, int k,
+                               double alpha, const double* a, int lda, const double* b, int ldb,
+                               double beta, double* c, int ldc);
+/// Sets OpenBLAS to one thread once (grad_gemm_* call it; grad::set_num_threads too).
+GRAD_RT_API void grad_gemm_init(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

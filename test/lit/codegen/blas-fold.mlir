@@ -5,7 +5,7 @@
 // The matmul forms of a transformer under the BLAS lowering: reshapes stay views around a
 // 2-D linalg.matmul (grad-fuse-elementwise does not push them into it), transposes and
 // permutations become indexing maps (grad-fold-matmul-transposes), and each contraction is
-// one cblas_sgemm call site, in scf.for loops over its batch dims (grad-matmul-to-blas):
+// one grad_gemm_f32 call site, in scf.for loops over its batch dims (grad-matmul-to-blas):
 // flags 111 = no transpose, 112 = transposed; lda/ldb/ldc are the memref strides.
 
 // A Linear on [B, T, D] activations: collapse, 2-D matmul, expand (not a 4-loop generic).
@@ -16,10 +16,10 @@
 // CHECK: tensor.expand_shape
 // BUF-LABEL: func.func @linear
 // BUF-NOT: linalg.
-// BUF: call @cblas_sgemm
+// BUF: call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @linear
-// LLVM-COUNT-1: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-COUNT-1: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @_mlir_ciface_linear
 func.func @linear(%x: tensor<4x8x16xf32>, %w: tensor<16x24xf32>) -> tensor<4x8x24xf32> {
   %x2 = grad.reshape %x : tensor<4x8x16xf32> -> tensor<32x16xf32>
@@ -40,10 +40,10 @@ func.func @linear(%x: tensor<4x8x16xf32>, %w: tensor<16x24xf32>) -> tensor<4x8x2
 // BUF-NOT: linalg.
 // BUF: %[[T:.*]] = arith.constant 112 : i32
 // BUF: %[[N:.*]] = arith.constant 111 : i32
-// BUF: call @cblas_sgemm(%{{.*}}, %[[T]], %[[N]],
+// BUF: call @grad_gemm_f32(%{{.*}}, %[[T]], %[[N]],
 // LLVM-LABEL: llvm.func @weight_gradient
-// LLVM-COUNT-1: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-COUNT-1: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @_mlir_ciface_weight_gradient
 func.func @weight_gradient(%x: tensor<4x8x16xf32>, %g: tensor<4x8x24xf32>) -> tensor<16x24xf32> {
   %x2 = grad.reshape %x : tensor<4x8x16xf32> -> tensor<32x16xf32>
@@ -73,15 +73,15 @@ func.func @weight_gradient(%x: tensor<4x8x16xf32>, %g: tensor<4x8x24xf32>) -> te
 // BUF: scf.forall (%[[B:.*]], %[[H:.*]]) in (2, 4)
 // BUF: arith.muli %[[B]], %c512
 // BUF: arith.muli %[[H]], %c16
-// BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c112_i32, %c8_i32, %c8_i32{{.*}}, %c16_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}})
+// BUF: call @grad_gemm_f32(%c101_i32, %c111_i32, %c112_i32, %c8_i32, %c8_i32{{.*}}, %c16_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %c64_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}})
 // BUF-NOT: linalg.
 // BUF: return
 // The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
 // LLVM-LABEL: llvm.func internal @attention_scores_k{{[0-9]+}}(
-// LLVM-COUNT-1: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-COUNT-1: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @attention_scores(
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @_mlir_ciface_attention_scores
 func.func @attention_scores(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>) -> tensor<2x4x8x8xf32> {
   %qh = grad.transpose %q {perm = array<i64: 0, 2, 1, 3>} : tensor<2x8x4x16xf32> -> tensor<2x4x8x16xf32>
@@ -106,13 +106,13 @@ func.func @attention_scores(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>) 
 // CHECK: tensor.collapse_shape {{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x8x4x16xf32> into tensor<2x8x64xf32>
 // BUF-LABEL: func.func @attention_output
 // BUF: scf.forall ({{.*}}) in (2, 4)
-// BUF: call @cblas_sgemm(%c101_i32, %c111_i32, %c111_i32{{.*}}, %c8_i32, %c16_i32, %c8_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}}, %{{.*}}, %c64_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}})
+// BUF: call @grad_gemm_f32(%c101_i32, %c111_i32, %c111_i32{{.*}}, %c8_i32, %c16_i32, %c8_i32{{.*}}, %{{.*}}, %{{.*}}, %c8_i32{{.*}}, %{{.*}}, %c64_i32, %{{.*}}, %{{.*}}, %c64_i32{{.*}})
 // The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
 // LLVM-LABEL: llvm.func internal @attention_output_k{{[0-9]+}}(
-// LLVM-COUNT-1: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-COUNT-1: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @attention_output(
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @_mlir_ciface_attention_output
 func.func @attention_output(%att: tensor<2x4x8x8xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x64xf32> {
   %vh = grad.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<2x8x4x16xf32> -> tensor<2x4x8x16xf32>
@@ -132,10 +132,10 @@ func.func @attention_output(%att: tensor<2x4x8x8xf32>, %v: tensor<2x8x4x16xf32>)
 // CHECK: linalg.batch_matmul
 // The batch loops around the gemm are a loop nest: outlined (grad-outline-kernels).
 // LLVM-LABEL: llvm.func internal @batch_innermost_k{{[0-9]+}}(
-// LLVM-COUNT-1: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-COUNT-1: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @batch_innermost(
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM-NOT: llvm.call @grad_gemm_f32
 // LLVM-LABEL: llvm.func @_mlir_ciface_batch_innermost
 func.func @batch_innermost(%a: tensor<5x7x3xf32>, %b: tensor<3x7x4xf32>) -> tensor<3x5x4xf32> {
   %ap = grad.transpose %a {perm = array<i64: 2, 0, 1>} : tensor<5x7x3xf32> -> tensor<3x5x7xf32>

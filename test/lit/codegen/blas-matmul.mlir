@@ -4,7 +4,7 @@
 // RUN: grad-opt %s --split-input-file --grad-matmul-to-blas --canonicalize | FileCheck %s --check-prefix=BUF
 
 // The BLAS matmul lowering: transposes fold into matmul_transpose_a/_b, which
-// become cblas_?gemm calls with the transpose flags (111 = no, 112 = transposed).
+// become grad_gemm_f32/f64 calls with the transpose flags (111 = no, 112 = transposed).
 
 // CHECK-LABEL: func.func @operand_a
 // CHECK-NOT: linalg.transpose
@@ -12,8 +12,8 @@
 // LLVM-LABEL: llvm.func @operand_a
 // LLVM-DAG: %[[T:.*]] = llvm.mlir.constant(112 : i32)
 // LLVM-DAG: %[[N:.*]] = llvm.mlir.constant(111 : i32)
-// LLVM: llvm.call @cblas_sgemm(%{{.*}}, %[[T]], %[[N]],
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM: llvm.call @grad_gemm_f32(%{{.*}}, %[[T]], %[[N]],
+// LLVM-NOT: llvm.call @grad_gemm_f32
 func.func @operand_a(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<5x3xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<5x7xf32>
@@ -29,7 +29,7 @@ func.func @operand_a(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<5x3xf32
 // CHECK-LABEL: func.func @operand_b
 // CHECK: linalg.matmul_transpose_b ins(%arg0, %arg1 : tensor<5x7xf64>, tensor<3x7xf64>)
 // LLVM-LABEL: llvm.func @operand_b
-// LLVM: llvm.call @cblas_dgemm
+// LLVM: llvm.call @grad_gemm_f64
 func.func @operand_b(%a: tensor<5x7xf64>, %b: tensor<3x7xf64>) -> tensor<5x3xf64> {
   %z = arith.constant 0.0 : f64
   %e = tensor.empty() : tensor<7x3xf64>
@@ -47,8 +47,8 @@ func.func @operand_b(%a: tensor<5x7xf64>, %b: tensor<3x7xf64>) -> tensor<5x3xf64
 // CHECK-NOT: linalg.transpose
 // CHECK: linalg.matmul_transpose_a ins(%arg1, %arg0 : tensor<7x3xf32>, tensor<7x5xf32>) outs(%{{.*}} : tensor<3x5xf32>)
 // LLVM-LABEL: llvm.func @result
-// LLVM: llvm.call @cblas_sgemm
-// LLVM-NOT: llvm.call @cblas_sgemm
+// LLVM: llvm.call @grad_gemm_f32
+// LLVM-NOT: llvm.call @grad_gemm_f32
 func.func @result(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<3x5xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<5x7xf32>
@@ -68,7 +68,7 @@ func.func @result(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>) -> tensor<3x5xf32> {
 // CHECK: linalg.matmul_transpose_a ins(%arg0, %arg1
 // CHECK: linalg.transpose
 // LLVM-LABEL: llvm.func @nonzero_init
-// LLVM: llvm.call @cblas_sgemm
+// LLVM: llvm.call @grad_gemm_f32
 func.func @nonzero_init(%a: tensor<7x5xf32>, %b: tensor<7x3xf32>, %c: tensor<5x3xf32>) -> tensor<3x5xf32> {
   %e = tensor.empty() : tensor<5x7xf32>
   %t = linalg.transpose ins(%a : tensor<7x5xf32>) outs(%e : tensor<5x7xf32>) permutation = [1, 0]
@@ -95,7 +95,7 @@ func.func @integer(%a: tensor<5x7xi64>, %b: tensor<7x3xi64>, %c: tensor<5x3xi64>
 // SPLIT-LABEL: func.func @shared_fill
 // LLVM-LABEL: llvm.func @shared_fill
 // LLVM-NOT: memcpy
-// LLVM-COUNT-2: llvm.call @cblas_sgemm
+// LLVM-COUNT-2: llvm.call @grad_gemm_f32
 // SPLIT: %[[F1:.*]] = linalg.fill
 // SPLIT: %[[F2:.*]] = linalg.fill
 // SPLIT: linalg.matmul ins(%arg0, %arg1 {{.*}} outs(%[[F2]]
@@ -117,8 +117,8 @@ func.func @shared_fill(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> (tensor<4x4x
 // BUF-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // BUF-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // BUF-NOT: linalg.fill
-// BUF: call @cblas_sgemm({{.*}}, %[[ZERO]], %{{[^,]*}}, %{{[^,]*}}) :
-// BUF: call @cblas_sgemm({{.*}}, %[[ONE]], %{{[^,]*}}, %{{[^,]*}}) :
+// BUF: call @grad_gemm_f32({{.*}}, %[[ZERO]], %{{[^,]*}}, %{{[^,]*}}) :
+// BUF: call @grad_gemm_f32({{.*}}, %[[ONE]], %{{[^,]*}}, %{{[^,]*}}) :
 func.func @beta(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>, %d: memref<4x4xf32>) {
   %z = arith.constant 0.0 : f32
   linalg.fill ins(%z : f32) outs(%c : memref<4x4xf32>)

@@ -10,17 +10,17 @@
 // CHECK-LABEL: func.func @small
 // CHECK:       scf.forall (%[[B:.+]], %[[H:.+]]) in (2, 4) {
 // CHECK-NOT:     scf.for
-// CHECK:         call @cblas_sgemm
+// CHECK:         call @grad_gemm_f32
 // CHECK:       }
 // SERIAL-LABEL: func.func @small
 // SERIAL-NOT:  scf.forall
 // SERIAL:      scf.for
 // SERIAL:        scf.for
-// SERIAL:          call @cblas_sgemm
+// SERIAL:          call @grad_gemm_f32
 // LLVM-LABEL:  llvm.func internal @small_k{{[0-9]+}}(
 // LLVM:        omp.parallel
 // LLVM:          omp.wsloop
-// LLVM:            llvm.call @cblas_sgemm
+// LLVM:            llvm.call @grad_gemm_f32
 func.func @small(%a: memref<2x4x16x8xf32>, %b: memref<2x4x8x16xf32>, %c: memref<2x4x16x16xf32>) {
   %z = arith.constant 0.0 : f32
   linalg.fill ins(%z : f32) outs(%c : memref<2x4x16x16xf32>)
@@ -43,7 +43,7 @@ func.func @small(%a: memref<2x4x16x8xf32>, %b: memref<2x4x8x16xf32>, %c: memref<
 // CHECK-LABEL: func.func @large
 // CHECK-NOT:   scf.forall
 // CHECK:       scf.for
-// CHECK:         call @cblas_sgemm
+// CHECK:         call @grad_gemm_f32
 func.func @large(%a: memref<3x128x64xf32>, %b: memref<3x64x64xf32>, %c: memref<3x128x64xf32>) {
   %z = arith.constant 0.0 : f32
   linalg.fill ins(%z : f32) outs(%c : memref<3x128x64xf32>)

@@ -46,7 +46,7 @@ func.func @used_twice(%x: tensor<128x128xf32>, %w: tensor<128x256xf32>) -> (tens
 
 // -----
 
-// The BLAS path (skip-blas-matmuls) keeps the matmul whole for cblas_sgemm: nothing is fused.
+// The BLAS path (skip-blas-matmuls) keeps the matmul whole for grad_gemm_f32: nothing is fused.
 // RUN: grad-opt %s --grad-fuse --grad-lower-to-linalg --canonicalize --linalg-fuse-elementwise-ops --canonicalize --cse --grad-tile-and-vectorize=skip-blas-matmuls --split-input-file | FileCheck %s --check-prefix=BLAS
 // BLAS-LABEL: func.func @blas_epilogue
 // BLAS:         linalg.matmul

@@ -1,6 +1,6 @@
 // Shared by the BLAS lowering tests (BlasMatmulTest.cpp, BlasFoldTest.cpp): a context with the
 // grad and codegen dialects, a grad module parsed with its element type `FT` substituted, the
-// BLAS codegen options, and the number of cblas_?gemm call sites after lowering.
+// BLAS codegen options, and the number of grad_gemm_f32/f64 call sites after lowering.
 #pragma once
 
 #include "grad/Codegen/Pipeline.h"
@@ -47,14 +47,14 @@ inline CodegenOptions blasOptions(unsigned optLevel) {
   return options;
 }
 
-/// The number of cblas_?gemm call sites in the module lowered to the LLVM dialect.
+/// The number of grad_gemm_f32/f64 call sites in the module lowered to the LLVM dialect.
 inline int countGemmCalls(mlir::ModuleOp module, const CodegenOptions &options) {
   mlir::OwningOpRef<mlir::ModuleOp> clone = module.clone();
   EXPECT_TRUE(mlir::succeeded(lowerToLLVMDialect(*clone, options)));
   int calls = 0;
   clone->walk([&](mlir::LLVM::CallOp call) {
     auto callee = call.getCallee();
-    if (callee && (*callee == "cblas_sgemm" || *callee == "cblas_dgemm"))
+    if (callee && (*callee == "grad_gemm_f32" || *callee == "grad_gemm_f64"))
       ++calls;
   });
   return calls;
