@@ -8,7 +8,7 @@
  * the transformer's gemms (1024x64x192 and the like) scaled 1.27-1.63x on 2 cores. Instead,
  * OpenBLAS runs single-threaded and grad_gemm_f32/f64 split the rows (or columns) of C over
  * libomp's threads, one single-threaded cblas call per block: 1.74-2.0x on the same gemms
- * (bench/compiled/gemm_split_bench.cpp). This is what PyTorch does with MKL's or OpenBLAS's
+ * (bench/compiled/gemm_split_bench.cpp, build/bin/bench_gemm_split). This is what PyTorch does with MKL's or OpenBLAS's
  * OpenMP builds, which share the caller's pool.
  *
  * Each block of C is written by one call with the whole K range, so no sums are split: with a
