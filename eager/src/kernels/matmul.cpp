@@ -2,7 +2,10 @@
 // matmul loops over the batch.
 #include <cblas.h>
 
+#include <algorithm>
+#include <array>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,9 +14,14 @@
 #include "core/tensor_impl.h"
 #include "kernels/kernels.h"
 #include "kernels/loops.h"
+#include "parallel/parallel.h"
 
 namespace grad::kernels {
 namespace {
+
+/// OpenBLAS's own threading threshold (M x N x K): below it a call is one thread's work, and a
+/// batch of such calls is split over the pool by batch point instead.
+constexpr int64_t kSmallGemmMacs = 262144;
 
 struct BlasLayout {
   CBLAS_TRANSPOSE trans;
@@ -86,13 +94,30 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& out_shape) {
     std::vector<int64_t> sa(a.strides().begin(), a.strides().end() - 2);
     std::vector<int64_t> sb(b.strides().begin(), b.strides().end() - 2);
     std::vector<int64_t> sc(out.strides().begin(), out.strides().end() - 2);
+    // Note [Parallel batches of small gemms, eager]: a gemm large enough for grad_gemm to split
+    // runs one after another, each split over the pool; smaller ones (attention's per-head
+    // products, 64x16x64) are spread over the pool by batch point, one single-threaded call
+    // each (grad_gemm inside a parallel region is one call), as compiled code does. Each C block
+    // is written by one call, so the result does not depend on the thread count.
+    std::vector<std::array<int64_t, 3>> offsets; // C, A, B element offsets of each batch point
     for_each_row<3>(
         batch, {&sc, &sa, &sb},
         [&](const std::array<int64_t, 3>& off, int64_t cnt, const std::array<int64_t, 3>& st) {
           for (int64_t i = 0; i < cnt; ++i)
-            gemm<T>(la->trans, lb->trans, m, n, k, pa + off[1] + i * st[1], la->ld,
-                    pb + off[2] + i * st[2], lb->ld, pc + off[0] + i * st[0], n);
+            offsets.push_back({off[0] + i * st[0], off[1] + i * st[1], off[2] + i * st[2]});
         });
+    auto run = [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        gemm<T>(la->trans, lb->trans, m, n, k, pa + offsets[i][1], la->ld, pb + offsets[i][2],
+                lb->ld, pc + offsets[i][0], n);
+    };
+    const int64_t macs = m * n * k;
+    if (macs >= kSmallGemmMacs)
+      run(0, static_cast<int64_t>(offsets.size()));
+    else // at least ~kSmallGemmMacs / 2 multiply-adds per thread
+      parallel::parallel_for(static_cast<int64_t>(offsets.size()),
+                             std::max<int64_t>(1, kSmallGemmMacs / 2 / std::max<int64_t>(macs, 1)),
+                             run);
   });
   return out;
 }

@@ -6,8 +6,9 @@
 // the same order of operations whatever the split: elementwise ops trivially; reductions give
 // each output (or each fixed-size block of a long row, see kernels/reduce.cpp) to one thread and
 // combine block partials in index order. Results are therefore bitwise the same run to run and
-// across thread counts; only OpenBLAS's matmul (its own split of the work) may round differently
-// at a different thread count.
+// across thread counts; only a matmul large enough for grad_gemm_f32/f64 to split (rows of C
+// over the pool, Note [One pool for gemms] in runtime/src/gemm.c) may round differently at a
+// different thread count.
 #pragma once
 
 #include <omp.h>

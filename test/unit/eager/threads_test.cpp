@@ -99,6 +99,32 @@ TEST(ThreadsDeterminism, TwoThreadsBitwiseRunToRun) {
 // The eager kernels give each output to one thread in a fixed order of operations, so 1 and 2
 // threads agree bitwise (see Note [Deterministic parallel kernels]); matmul goes through
 // OpenBLAS, which only promises agreement within rounding.
+// Attention-sized batched matmuls (64 per-head 64x16 @ 16x64 products, and a transposed view
+// as the second operand) are spread over the pool by batch point (Note [Parallel batches of
+// small gemms, eager]): bitwise equal at 1 and 2 threads and to the 2-D matmul of each slice.
+TEST(ThreadsDeterminism, SmallBatchedMatmulsSplitByBatchPoint) {
+  ThreadCountGuard guard;
+  Tensor q = randn({16, 4, 64, 16}, 11), k = randn({16, 4, 64, 16}, 12);
+  auto scores = [&] { return matmul(q, transpose(k, 2, 3)); };
+  auto head = [](const Tensor& x, int64_t b, int64_t h) { // x[b, h] as a matrix
+    Tensor s = slice(slice(x, 0, b, b + 1), 1, h, h + 1);
+    return reshape(s, {s.shape()[2], s.shape()[3]});
+  };
+  set_num_threads(1);
+  Tensor one = scores();
+  set_num_threads(2);
+  Tensor two = scores(), again = scores();
+  ASSERT_EQ(one.shape(), (Shape{16, 4, 64, 64}));
+  EXPECT_TRUE(bitwise_equal<float>(one, two));
+  EXPECT_TRUE(bitwise_equal<float>(two, again));
+  for (int64_t b : {0, 7, 15})
+    for (int64_t h : {0, 3}) {
+      EXPECT_TRUE(bitwise_equal<float>(matmul(head(q, b, h), transpose(head(k, b, h), 0, 1)),
+                                       head(two, b, h)))
+          << "batch " << b << " head " << h;
+    }
+}
+
 TEST(ThreadsDeterminism, OneThreadMatchesTwoThreads) {
   ThreadCountGuard guard;
   set_num_threads(1);
