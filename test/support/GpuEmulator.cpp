@@ -414,12 +414,7 @@ FailureOr<std::vector<Tensor>> GpuEmulatedModule::runChecked(llvm::StringRef fn,
   std::vector<llvm::SmallVector<int64_t, 8>> descriptors;
   for (const Tensor &t : buffers)
     appendDescriptor(descriptors.emplace_back(), t.data_ptr(), t.shape());
-  std::vector<void *> argValues, args;
-  for (auto &d : descriptors)
-    argValues.push_back(d.data());
-  for (void *&v : argValues)
-    args.push_back(&v);
-  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
+  if (llvm::Error err = invokeCInterface(*engine_, fn, descriptors))
     return fail(error, "function '" + fn.str() + "': " + llvm::toString(std::move(err)));
   return std::vector<Tensor>(buffers.begin() + inputs.size(), buffers.end());
 }

@@ -10,6 +10,8 @@
 
 #include "grad/tensor.h"
 
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+
 #include <exception>
 
 using namespace mlir;
@@ -80,6 +82,17 @@ void CompiledModuleBase::appendDescriptor(llvm::SmallVectorImpl<int64_t> &words,
     w[3 + rank + d] = stride;
     stride *= shape[d];
   }
+}
+
+llvm::Error
+CompiledModuleBase::invokeCInterface(mlir::ExecutionEngine &engine, llvm::StringRef fn,
+                                     std::vector<llvm::SmallVector<int64_t, 8>> &descriptors) {
+  std::vector<void *> argValues, args;
+  for (auto &d : descriptors)
+    argValues.push_back(d.data());
+  for (void *&v : argValues)
+    args.push_back(&v);
+  return engine.invokePacked("_mlir_ciface_" + fn.str(), args);
 }
 
 } // namespace grad

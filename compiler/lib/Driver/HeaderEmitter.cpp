@@ -275,6 +275,30 @@ void emitRuntimeDescriptor(raw_ostream &os, const CTensorType &t, StringRef var,
   }
 }
 
+/// The end of a checked wrapper, after its shape checks: the no-alias check, one descriptor per
+/// input and output (made by `descriptor`: static or run-time sizes), the call, the OK status.
+void emitAliasCheckAndCall(raw_ostream &os, const Entry &e, StringRef wrapper,
+                           void (*descriptor)(raw_ostream &, const CTensorType &, StringRef,
+                                              StringRef)) {
+  os << "  status = grad_check_no_alias(\"" << wrapper << "\", "
+     << (e.inputs.empty() ? "NULL" : "inputs") << ", " << e.inputs.size() << ", "
+     << (e.outputs.empty() ? "NULL" : "outputs") << ", " << e.outputs.size()
+     << ");\n  if (status)\n    return status;\n";
+  SmallVector<std::string> args;
+  for (auto [i, t] : llvm::enumerate(e.inputs)) {
+    std::string var = "in" + std::to_string(i);
+    descriptor(os, t, var, "inputs[" + std::to_string(i) + "]");
+    args.push_back("&" + var);
+  }
+  for (auto [i, t] : llvm::enumerate(e.outputs)) {
+    std::string var = "out" + std::to_string(i);
+    descriptor(os, t, var, "outputs[" + std::to_string(i) + "]");
+    args.push_back("&" + var);
+  }
+  os << "  _mlir_ciface_" << e.symbol << "(" << llvm::join(args, ", ") << ");\n";
+  os << "  return grad_status_ok();\n}\n\n";
+}
+
 /// The helpers and the checked wrapper of an entry with `?` dims (Note [The C ABI of `?` dims]).
 void emitDynamicEntry(raw_ostream &os, const Entry &e, StringRef wrapper) {
   emitDynamicHelpers(os, e, wrapper);
@@ -324,23 +348,7 @@ void emitDynamicEntry(raw_ostream &os, const Entry &e, StringRef wrapper) {
        << "\", \"output\", " << i << ", " << t.dtypeEnum << ", " << t.shape.size()
        << ", shape);\n  if (status)\n    return status;\n";
   }
-  os << "  status = grad_check_no_alias(\"" << wrapper << "\", "
-     << (e.inputs.empty() ? "NULL" : "inputs") << ", " << e.inputs.size() << ", "
-     << (e.outputs.empty() ? "NULL" : "outputs") << ", " << e.outputs.size()
-     << ");\n  if (status)\n    return status;\n";
-  SmallVector<std::string> args;
-  for (auto [i, t] : llvm::enumerate(e.inputs)) {
-    std::string var = "in" + std::to_string(i);
-    emitRuntimeDescriptor(os, t, var, "inputs[" + std::to_string(i) + "]");
-    args.push_back("&" + var);
-  }
-  for (auto [i, t] : llvm::enumerate(e.outputs)) {
-    std::string var = "out" + std::to_string(i);
-    emitRuntimeDescriptor(os, t, var, "outputs[" + std::to_string(i) + "]");
-    args.push_back("&" + var);
-  }
-  os << "  _mlir_ciface_" << e.symbol << "(" << llvm::join(args, ", ") << ");\n";
-  os << "  return grad_status_ok();\n}\n\n";
+  emitAliasCheckAndCall(os, e, wrapper, emitRuntimeDescriptor);
 }
 
 void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
@@ -433,23 +441,7 @@ void emitEntry(raw_ostream &os, const Entry &e, StringRef prefix) {
   };
   emitChecks(e.inputs, "input", "inputs", "in");
   emitChecks(e.outputs, "output", "outputs", "out");
-  os << "  status = grad_check_no_alias(\"" << wrapper << "\", "
-     << (e.inputs.empty() ? "NULL" : "inputs") << ", " << e.inputs.size() << ", "
-     << (e.outputs.empty() ? "NULL" : "outputs") << ", " << e.outputs.size()
-     << ");\n  if (status)\n    return status;\n";
-  SmallVector<std::string> args;
-  for (auto [i, t] : llvm::enumerate(e.inputs)) {
-    std::string var = "in" + std::to_string(i);
-    emitDescriptor(os, t, var, "inputs[" + std::to_string(i) + "]");
-    args.push_back("&" + var);
-  }
-  for (auto [i, t] : llvm::enumerate(e.outputs)) {
-    std::string var = "out" + std::to_string(i);
-    emitDescriptor(os, t, var, "outputs[" + std::to_string(i) + "]");
-    args.push_back("&" + var);
-  }
-  os << "  _mlir_ciface_" << e.symbol << "(" << llvm::join(args, ", ") << ");\n";
-  os << "  return grad_status_ok();\n}\n\n";
+  emitAliasCheckAndCall(os, e, wrapper, emitDescriptor);
 }
 
 } // namespace

@@ -190,12 +190,7 @@ FailureOr<std::vector<Tensor>> GpuCompiledModule::runChecked(llvm::StringRef fn,
   // host code launches on its own non-blocking stream: wait for the copies.
   if (int r = driver->cuCtxSynchronize(); r != 0)
     return fail(error, cudaError(driver, r, "cuCtxSynchronize"));
-  std::vector<void *> argValues, args;
-  for (auto &d : descriptors)
-    argValues.push_back(d.data());
-  for (void *&v : argValues)
-    args.push_back(&v);
-  if (llvm::Error err = engine_->invokePacked("_mlir_ciface_" + fn.str(), args))
+  if (llvm::Error err = invokeCInterface(*engine_, fn, descriptors))
     return fail(error, "calling '" + fn.str() + "' failed: " + llvm::toString(std::move(err)));
   if (std::string message = takeMessage(grad_gpu_take_error()); !message.empty())
     return fail(error, "function '" + fn.str() + "' on the GPU: " + message);

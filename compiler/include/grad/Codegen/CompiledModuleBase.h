@@ -17,9 +17,14 @@
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 #include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
 
 namespace grad {
 
@@ -60,6 +65,11 @@ protected:
   /// a contiguous row-major buffer at `data` (a host or a device address) to `words`.
   static void appendDescriptor(llvm::SmallVectorImpl<int64_t> &words, const void *data,
                                const Shape &shape);
+
+  /// Calls `_mlir_ciface_<fn>` of `engine` with one pointer to each descriptor (the C-interface
+  /// wrapper's arguments: inputs, then outputs).
+  static llvm::Error invokeCInterface(mlir::ExecutionEngine &engine, llvm::StringRef fn,
+                                      std::vector<llvm::SmallVector<int64_t, 8>> &descriptors);
 
   std::vector<FunctionSignature> signatures_;
 
