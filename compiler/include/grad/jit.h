@@ -76,9 +76,11 @@ struct JitOptions {
   /// static code for the first signature, as Static does.
   Dynamic dynamic = Dynamic::Auto;
   /// Explicit dynamic dims, (argument, dim) pairs: compiled as `?` from the first call on (the
-  /// function is traced at the call's sizes and at those dims' sizes + 1, and the two traces
-  /// generalized as Dynamic::Auto does), under either policy. E.g. the batch dim of the inputs
-  /// and labels of a training step: {.dynamic_dims = {{2, 0}, {3, 0}}}.
+  /// function is traced at the call's sizes and at those dims' sizes + 1, a marked dim whose
+  /// size is the product of two or three other marked sizes, such as labels `[B*T]`, at the
+  /// product of theirs; the two traces generalized as Dynamic::Auto does), under either policy.
+  /// E.g. the batch dim of the inputs and labels of a training step:
+  /// {.dynamic_dims = {{2, 0}, {3, 0}}}.
   std::vector<std::pair<int, int>> dynamic_dims;
   /// Most signatures one jitted function keeps compiled (like torch.compile's recompile_limit,
   /// 8 by default). A new signature beyond it evicts the least recently used one, and a warning

@@ -64,6 +64,53 @@ bool matchesPattern(const Signature &pattern, const Signature &key) {
   return true;
 }
 
+/// The sizes the dims to be made `?` take in a second trace of the function (JitOptions::
+/// dynamic_dims, or dims that stay `?` under Auto), given their sizes in the call: each moves by
+/// `step` (+1 or -1; a size that would fall below 2 grows by one instead, since a size of 1
+/// broadcasts), except a dim whose size is the product of two or three of the other dims' sizes,
+/// which takes the product of their new sizes. So a step whose labels are `[B*T]` next to inputs
+/// `[B,T]` can mark all three dims: the second trace runs at `[B+1,T+1]` and `[(B+1)(T+1)]`,
+/// which the shapes of the function accept, where `B*T + 1` would be a shape error. Pairs are
+/// tried before triples and the first product found wins. A wrong guess costs nothing but the
+/// static code: the second trace is a real trace at the sizes chosen, and the generalization
+/// compares the two (a trace that fails at them, or a graph that differs, keeps the static code
+/// with the reason in the compile event).
+std::vector<int64_t> otherTraceSizes(const std::vector<int64_t> &sizes, int step) {
+  size_t n = sizes.size();
+  auto moved = [&](size_t i) { return sizes[i] + step >= 2 ? sizes[i] + step : sizes[i] + 1; };
+  std::vector<int64_t> other(n);
+  for (size_t i = 0; i < n; ++i)
+    other[i] = moved(i);
+  // The new size of `target` if it is the product of the dims in `factors` (each >= 2).
+  auto product = [&](size_t target, std::initializer_list<size_t> factors) -> bool {
+    int64_t old = 1, moves = 1;
+    for (size_t f : factors) {
+      if (f == target || sizes[f] < 2)
+        return false;
+      old *= sizes[f];
+      moves *= moved(f);
+    }
+    if (old != sizes[target])
+      return false;
+    other[target] = moves;
+    return true;
+  };
+  auto factor = [&](size_t target) {
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = a + 1; b < n; ++b)
+        if (product(target, {a, b}))
+          return;
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = a + 1; b < n; ++b)
+        for (size_t c = b + 1; c < n; ++c)
+          if (product(target, {a, b, c}))
+            return;
+  };
+  for (size_t i = 0; i < n; ++i)
+    factor(i);
+  return other;
+}
+
 /// Same arguments, dtypes and ranks: only sizes differ.
 bool sameStructure(const Signature &a, const Signature &b) {
   if (a.size() != b.size())
@@ -284,60 +331,118 @@ struct JitCache::Impl {
   /// its generalization with `?` dims when there is a reference trace to compare with
   /// (Note [Generalizing two traces]), and keeps a static trace as a later reference. Returns
   /// why the code stays static when dynamic dims were asked for ("" otherwise).
+  ///
+  /// The references tried, in order, until one generalizes: under Auto, the trace of the most
+  /// recently used static signature of the same structure; then (and first with marks) the
+  /// function traced again with the dims to be made `?` one larger, then one smaller. Two
+  /// directions because a graph pass may depend on a size (a constant broadcast folds up to
+  /// 4096 elements): a trace at a size where it folds differs from one where it does not, and
+  /// of n + 1 and n - 1 one is on the same side of such a bound as n. Under Auto, dims that an
+  /// earlier compile made `?` and this signature leaves at the reference's size (the batch went
+  /// `?` first, now the sequence length changes at the first batch size) stay `?`: then only
+  /// the second traces are tried (torch.compile's automatic dynamic keeps a dim dynamic once it
+  /// has changed too).
   std::string generalize(CompiledEntry &entry, const Signature &key,
                          const std::vector<Tensor> &args, std::vector<DynamicDim> &made) {
     bool marks = !options.dynamic_dims.empty();
     if ((options.dynamic != Dynamic::Auto && !marks) || options.device != Device::CPU)
       return "";
-    OwningOpRef<ModuleOp> markedTrace;
     func::FuncOp reference;
+    std::vector<std::pair<int, int>> dims; // the dims of the second traces
     if (marks) {
-      // The same function at other sizes of the marked dims.
-      std::vector<Tensor> other;
-      for (const Tensor &a : args)
-        other.push_back(a);
-      for (auto [i, d] : options.dynamic_dims) {
+      for (auto [i, d] : options.dynamic_dims)
         if (i < 0 || static_cast<size_t>(i) >= args.size() || d < 0 ||
             d >= static_cast<int>(args[i].dim()))
           throw Error("jit @" + options.name + ": JitOptions::dynamic_dims names argument #" +
                       std::to_string(i) + " dim " + std::to_string(d) + ", which " +
                       formatSignature(key) + " does not have");
-        Shape shape = other[i].shape();
-        shape[d] += 1;
-        other[i] = zeros(shape, other[i].dtype());
-      }
-      markedTrace = ModuleOp::create(UnknownLoc::get(context.get()));
-      std::vector<size_t> structure;
-      try {
-        traceFunction(*markedTrace, options.name, fn, other, structure);
-        optimizeTracedModule(*markedTrace, options.optimize);
-      } catch (const Error &e) {
-        return std::string("tracing at other sizes of the marked dims failed: ") + e.what();
-      }
-      reference = markedTrace->lookupSymbol<func::FuncOp>(options.name);
+      dims = options.dynamic_dims;
     } else {
       // Auto: the most recently used static entry of the same arguments, dtypes and ranks.
+      const Signature *bestKey = nullptr;
       CompiledEntry *best = nullptr;
       for (auto &[signature, compiled] : entries)
         if (compiled.traced && sameStructure(signature, key) &&
-            (!best || compiled.lastUse > best->lastUse))
+            (!best || compiled.lastUse > best->lastUse)) {
           best = &compiled;
-      if (best)
-        reference = best->traced->lookupSymbol<func::FuncOp>(options.name);
+          bestKey = &signature;
+        }
+      if (best) {
+        bool keptDynamic = false;
+        for (size_t i = 0; i < key.size(); ++i)
+          for (size_t d = 0; d < key[i].second.size(); ++d) {
+            bool changed = (*bestKey)[i].second[d] != key[i].second[d];
+            bool wasDynamic = llvm::any_of(dynamicEntries, [&](const auto &e) {
+              return sameStructure(e.first, key) && e.first[i].second[d] < 0;
+            });
+            if (changed || wasDynamic)
+              dims.push_back({static_cast<int>(i), static_cast<int>(d)});
+            keptDynamic |= wasDynamic && !changed;
+          }
+        if (!keptDynamic)
+          reference = best->traced->lookupSymbol<func::FuncOp>(options.name);
+      }
     }
     std::string why;
-    if (reference) {
+    auto tryReference = [&](func::FuncOp ref) {
       OwningOpRef<ModuleOp> candidate = entry.module->clone();
-      why = generalizeTrace(candidate->lookupSymbol<func::FuncOp>(options.name), reference, made);
-      if (why.empty()) {
+      std::string reason =
+          generalizeTrace(candidate->lookupSymbol<func::FuncOp>(options.name), ref, made);
+      if (reason.empty()) {
         entry.module = std::move(candidate);
-        return "";
+        return true;
       }
       made.clear();
-    }
+      if (why.empty())
+        why = reason;
+      return false;
+    };
+    if (reference && tryReference(reference))
+      return "";
+    if (!dims.empty())
+      for (int step : {+1, -1}) {
+        OwningOpRef<ModuleOp> other;
+        std::string failed = traceAtOtherSizes(args, dims, step, other);
+        if (!failed.empty()) {
+          if (why.empty())
+            why = "tracing at other sizes of the " +
+                  std::string(marks ? "marked dims" : "dims that went dynamic") +
+                  " failed: " + failed;
+          continue;
+        }
+        if (tryReference(other->lookupSymbol<func::FuncOp>(options.name)))
+          return "";
+      }
     if (!marks)
       entry.traced = entry.module->clone(); // the reference of the next signature
     return why;
+  }
+
+  /// Traces the function (and runs the graph passes) with `args`' sizes moved in `dims`
+  /// (otherTraceSizes), into `trace`; returns the tracing error's message ("" on success).
+  std::string traceAtOtherSizes(const std::vector<Tensor> &args,
+                                const std::vector<std::pair<int, int>> &dims, int step,
+                                OwningOpRef<ModuleOp> &trace) {
+    std::vector<Tensor> other(args.begin(), args.end());
+    std::vector<int64_t> sizes;
+    for (auto [i, d] : dims)
+      sizes.push_back(args[i].shape()[d]);
+    std::vector<int64_t> moved = otherTraceSizes(sizes, step);
+    for (size_t k = 0; k < dims.size(); ++k) {
+      auto [i, d] = dims[k];
+      Shape shape = other[i].shape();
+      shape[d] = moved[k];
+      other[i] = zeros(shape, other[i].dtype());
+    }
+    trace = ModuleOp::create(UnknownLoc::get(context.get()));
+    std::vector<size_t> structure;
+    try {
+      traceFunction(*trace, options.name, fn, other, structure);
+      optimizeTracedModule(*trace, options.optimize);
+    } catch (const Error &e) {
+      return e.what();
+    }
+    return "";
   }
 
   /// The event of a compile for `key`: the reason is the difference from the compiled

@@ -67,3 +67,75 @@ TEST(DynamicCharlm, VaryingBatchAndSequenceLengthCompilesTwiceWithEagerLosses) {
 }
 
 } // namespace
+
+// JitOptions::dynamic_dims marks of dims whose sizes are coupled: the labels' `[B*T]` is marked
+// with x's B and T (and the positions' and the mask's T). The marked trace grows B and T by one
+// and the labels to (B+1)(T+1) (a product of two marked sizes), so the step is `?` in all six
+// dims from the first call: one compile for every (B, T), losses equal to eager's.
+TEST(DynamicCharlm, MarkedCoupledDimsCompileOnceWithEagerLosses) {
+  charlm::Config cfg = smallConfig();
+  grad::JitOptions options;
+  options.dynamic = grad::Dynamic::Static;
+  options.dynamic_dims = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {3, 0}, {3, 1}};
+  options.name = "charlm_step";
+  charlm::EagerTrainer eager(cfg, 1e-2);
+  charlm::CompiledTrainer compiled(cfg, 1e-2, options);
+  std::mt19937 rng(7);
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{8, 32}, {8, 48}, {12, 48}, {5, 17}};
+  for (auto [b, t] : shapes) {
+    auto [x, y] = randomBatch(cfg, b, t, rng);
+    float le = eager.step(x, y), lc = compiled.step(x, y);
+    EXPECT_NEAR(lc, le, 1e-5) << "B " << b << ", T " << t;
+  }
+  const auto &events = compiled.function().compile_events();
+  ASSERT_EQ(events.size(), 1u) << grad::format_compile_event(events.back());
+  EXPECT_EQ(events[0].static_reason, "");
+  std::vector<std::pair<int, int>> dims;
+  for (const grad::SignatureChange &c : events[0].made_dynamic)
+    dims.push_back({c.input, c.dim});
+  std::vector<std::pair<int, int>> expected = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {3, 0}, {3, 1}};
+  EXPECT_EQ(dims, expected);
+}
+
+// Auto when B and T change at different calls: T changes first (compile #2: T `?`), then B at
+// the first T. The third compile keeps T `?` (a dim stays dynamic once it has changed, as in
+// torch.compile) and adds B, so no later (B, T) compiles again: three compiles for the five
+// shapes, not four, losses equal to eager's. (Compile #3's second trace must move T down to 63:
+// at T = 65 a [T, context] constant broadcast is over the folding bound of 4096 elements and
+// the graphs differ.)
+TEST(DynamicCharlm, ADimThatWentDynamicStaysDynamicWhenAnotherChanges) {
+  charlm::Config cfg = smallConfig();
+  grad::JitOptions options;
+  options.dynamic = grad::Dynamic::Auto;
+  options.name = "charlm_step";
+  charlm::EagerTrainer eager(cfg, 1e-2);
+  charlm::CompiledTrainer compiled(cfg, 1e-2, options);
+  std::mt19937 rng(11);
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {
+      {16, 64}, {16, 48}, {8, 64}, {8, 32}, {12, 40}};
+  for (auto [b, t] : shapes) {
+    auto [x, y] = randomBatch(cfg, b, t, rng);
+    float le = eager.step(x, y), lc = compiled.step(x, y);
+    EXPECT_NEAR(lc, le, 1e-5) << "B " << b << ", T " << t;
+  }
+  const auto &events = compiled.function().compile_events();
+  ASSERT_EQ(events.size(), 3u) << grad::format_compile_event(events.back());
+  auto dynamicDims = [&](const grad::CompileEvent &e) {
+    std::vector<std::pair<int, int>> dims;
+    for (const grad::SignatureChange &c : e.made_dynamic)
+      dims.push_back({c.input, c.dim});
+    return dims;
+  };
+  // Compile #2: T in x, the labels [B*T], the positions and the mask.
+  std::vector<std::pair<int, int>> t = {{0, 1}, {1, 0}, {2, 0}, {3, 0}, {3, 1}};
+  EXPECT_EQ(dynamicDims(events[1]), t);
+  // Compile #3 (B changed at T = 64): B and T.
+  std::vector<std::pair<int, int>> bt = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {3, 0}, {3, 1}};
+  EXPECT_EQ(dynamicDims(events[2]), bt);
+  // What changed is still reported against the closest compiled signature: only B.
+  ASSERT_EQ(events[2].changes.size(), 2u);
+  EXPECT_EQ(events[2].changes[0].input, 0);
+  EXPECT_EQ(events[2].changes[0].dim, 0);
+  EXPECT_EQ(events[2].changes[0].old_size, 16);
+  EXPECT_EQ(events[2].changes[0].new_size, 8);
+}
