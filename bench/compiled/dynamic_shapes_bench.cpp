@@ -327,41 +327,46 @@ int main(int argc, char **argv) {
     std::printf("\n");
   }
 
-  // Dynamic code vs static code at one shape: the same step compiled static for batch 32, and
-  // with the batch dim `?` (JitOptions::dynamic_dims), each timed over the same steps.
+  // Dynamic code vs static code at one shape: the same step compiled static for the batch, and
+  // with the batch dim `?` (JitOptions::dynamic_dims), timed in alternating rounds over the same
+  // 200 steps (best round of each, and the median of the per-round ratios).
   for (int64_t batch : {8, 32, 64}) {
     std::vector<Batch> same;
     for (int k = 0; k < 200; ++k)
       same.push_back({randn({batch, kIn}, 500 + k), zeros({batch}, DType::i64)});
     JitOptions staticOptions;
+    staticOptions.dynamic = Dynamic::Static;
     auto staticStep = jit(value_and_grad(mlpLoss, {2, 3, 4, 5}), staticOptions);
     JitOptions dynamicOptions;
     dynamicOptions.dynamic_dims = {{0, 0}, {1, 0}};
     auto dynamicStep = jit(value_and_grad(mlpLoss, {2, 3, 4, 5}), dynamicOptions);
     std::vector<Tensor> params = initialParams();
-    auto time = [&](auto &step) {
-      std::vector<Tensor> warm = {same[0].x, same[0].labels};
-      warm.insert(warm.end(), params.begin(), params.end());
-      step(warm); // compile
-      double best = 1e30;
-      for (int rep = 0; rep < 3; ++rep) {
-        auto t0 = std::chrono::steady_clock::now();
-        for (const Batch &b : same) {
-          std::vector<Tensor> args = {b.x, b.labels};
-          args.insert(args.end(), params.begin(), params.end());
-          step(args);
-        }
-        best = std::min(best, std::chrono::duration<double, std::milli>(
-                                  std::chrono::steady_clock::now() - t0)
-                                      .count() /
-                                  same.size());
+    auto round = [&](auto &step) {
+      auto t0 = std::chrono::steady_clock::now();
+      for (const Batch &b : same) {
+        std::vector<Tensor> args = {b.x, b.labels};
+        args.insert(args.end(), params.begin(), params.end());
+        step(args);
       }
-      return best;
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                 .count() /
+             same.size();
     };
-    double s = time(staticStep), d = time(dynamicStep);
+    round(staticStep); // compiles
+    round(dynamicStep);
+    constexpr int kRounds = 7;
+    double s = 1e30, d = 1e30;
+    std::vector<double> ratios;
+    for (int r = 0; r < kRounds; ++r) {
+      double rs = round(staticStep), rd = round(dynamicStep);
+      s = std::min(s, rs);
+      d = std::min(d, rd);
+      ratios.push_back(rd / rs);
+    }
+    std::sort(ratios.begin(), ratios.end());
     std::printf("batch %lld: static code %.4f ms/step, dynamic code (batch `?`) %.4f ms/step: "
-                "dynamic/static %.2fx\n",
-                (long long)batch, s, d, d / s);
+                "dynamic/static %.2fx best, %.2fx median of rounds\n",
+                (long long)batch, s, d, d / s, ratios[kRounds / 2]);
   }
   return 0;
 }
