@@ -244,6 +244,10 @@ int main(int argc, char **argv) {
                   "%s\n",
                   (long long)cfg.context, (long long)cfg.d_model, (long long)cfg.layers,
                   data.size(), title.c_str());
+      std::printf("(B, T) in order:");
+      for (auto [b, t] : shapes)
+        std::printf(" %lldx%lld", (long long)b, (long long)t);
+      std::printf("\n");
       std::printf("%-24s %9s %12s %11s %9s %14s %12s\n", "policy", "compiles", "compile ms",
                   "total ms", "ms/step", "ms/step w/o c.", "max |dloss|");
       for (const SeqResult &r : seq) {
