@@ -10,6 +10,8 @@
 // Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B]
 //        bench_dynamic_shapes --profile-seq B T STEPS   (the charlm dynamic step only)
 //        bench_dynamic_shapes --profile-seq-static B T STEPS   (its static code at (B, T))
+//        (either with `--mlir FILE` after STEPS: also writes the step's optimized grad IR to FILE,
+//        input to `grad-opt --grad-lower-to-llvm` for reading the generated code)
 #include "../../examples/charlm/charlm.h"
 
 #include "grad/jit.h"
@@ -115,8 +117,9 @@ int main(int argc, char **argv) {
     else if (!std::strcmp(argv[i], "--max"))
       hi = std::atoll(argv[i + 1]);
   }
-  bool profileStatic = argc == 5 && !std::strcmp(argv[1], "--profile-seq-static");
-  if (argc == 5 && (profileStatic || !std::strcmp(argv[1], "--profile-seq"))) {
+  bool profileArgs = argc == 5 || (argc == 7 && !std::strcmp(argv[5], "--mlir"));
+  bool profileStatic = profileArgs && !std::strcmp(argv[1], "--profile-seq-static");
+  if (profileArgs && (profileStatic || !std::strcmp(argv[1], "--profile-seq"))) {
     // Only the char transformer's dynamic step at (B, T) = (argv[2], argv[3]), argv[4] steps
     // after its compiles: for perf record.
     charlm::Config cfg;
@@ -132,6 +135,15 @@ int main(int argc, char **argv) {
     if (!profileStatic)
       trainer.step(xw, yw); // Auto: the second size compiles the dynamic code
     trainer.step(x, y);
+    if (argc == 7) {
+      std::FILE *file = std::fopen(argv[6], "w");
+      if (!file) {
+        std::fprintf(stderr, "cannot write %s\n", argv[6]);
+        return 1;
+      }
+      std::fputs(trainer.mlir(x, y).c_str(), file);
+      std::fclose(file);
+    }
     auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < std::atoi(argv[4]); ++k)
       trainer.step(x, y);

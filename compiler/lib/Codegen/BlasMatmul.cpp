@@ -567,10 +567,19 @@ struct SplitMatmulFills : grad::impl::GradSplitMatmulFillsBase<SplitMatmulFills>
       OpOperand *init = op.getDpsInitOperand(0);
       auto fill = init->get().getDefiningOp<linalg::FillOp>();
       auto type = dyn_cast<RankedTensorType>(init->get().getType());
-      if (!fill || fill->getResult(0).hasOneUse() || !type || !type.hasStaticShape())
+      if (!fill || fill->getResult(0).hasOneUse() || !type)
+        continue;
+      // `?` dims: the new tensor.empty takes the shared fill's run-time sizes (its own
+      // tensor.empty's size operands, which dominate the fill and so the matmul).
+      SmallVector<OpFoldResult> sizes;
+      if (auto dest = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+        sizes = dest.getMixedSizes();
+      else if (type.hasStaticShape())
+        sizes = getAsIndexOpFoldResult(&getContext(), type.getShape());
+      else
         continue;
       b.setInsertionPoint(op);
-      Value empty = b.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
+      Value empty = b.create<tensor::EmptyOp>(op.getLoc(), sizes, type.getElementType());
       Value own = b.create<linalg::FillOp>(op.getLoc(), fill.getInputs()[0], empty).getResult(0);
       init->set(own);
       if (fill->use_empty()) {

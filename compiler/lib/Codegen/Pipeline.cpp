@@ -187,6 +187,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
   // an output that is a local allocation is replaced by the out-param itself.
   if (blas)
     pm.addNestedPass<func::FuncOp>(createGradSplitMatmulFills());
+  pm.addNestedPass<func::FuncOp>(createGradSplitReshapeShapes());
   buildBufferizeToOutParams(pm);
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);

@@ -76,12 +76,62 @@ bool feedsOnlySiblingReductions(Operation *producer) {
   });
 }
 
+/// A linalg.generic that only broadcasts: all-parallel, one output with `?` dims, written
+/// through the identity map, every input read through a map with fewer results than loops (a
+/// 0-d constant, a bias row), and a body that yields an input element as it is.
+bool isDynamicBroadcast(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != op.getNumParallelLoops() || op.getNumDpsInputs() == 0)
+    return false;
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type || type.hasStaticShape() ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+    return false;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (op.getMatchingIndexingMap(input).getNumResults() >= op.getNumLoops())
+      return false;
+  auto yielded = dyn_cast<BlockArgument>(op.getBlock()->getTerminator()->getOperand(0));
+  return yielded && yielded.getOwner() == op.getBlock() &&
+         yielded.getArgNumber() < op.getNumDpsInputs();
+}
+
+/// Note [Broadcasts with `?` dims fuse into every consumer]: a static grad.broadcast is fused
+/// into its consumers' grad.fusion regions (constants fold as splats); one with run-time sizes
+/// (`sizes(%b, %t)`, e.g. gelu's constants over `[B, T, 256]` in a dynamic step) is not, and CSE
+/// shares it among all its consumers, so elementwise fusion (one use only) left it a whole
+/// tensor in memory that every consumer read back: 6 such `[B, T, 256]` tensors in charlm's gelu
+/// backward alone. Each consumer generic gets its own copy of the broadcast, which fusion then
+/// folds into it (a scalar or a row read in its loops); recomputing a broadcast costs nothing.
+void cloneDynamicBroadcastsPerConsumer(Operation *root) {
+  SmallVector<linalg::GenericOp> broadcasts;
+  root->walk([&](linalg::GenericOp op) {
+    if (isDynamicBroadcast(op) && !op->getResult(0).hasOneUse())
+      broadcasts.push_back(op);
+  });
+  OpBuilder b(root->getContext());
+  for (linalg::GenericOp op : broadcasts) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : op->getResult(0).getUses()) {
+      auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (consumer && consumer.isDpsInput(&use) && !isContractionOrItsTranspose(consumer))
+        uses.push_back(&use);
+    }
+    // The original keeps its other uses (or the last consumer).
+    if (uses.size() == static_cast<size_t>(llvm::range_size(op->getResult(0).getUses())))
+      uses.pop_back();
+    b.setInsertionPointAfter(op);
+    for (OpOperand *use : uses)
+      use->set(b.clone(*op)->getResult(0));
+  }
+}
+
 struct FuseElementwise : grad::impl::GradFuseElementwiseBase<FuseElementwise> {
   using GradFuseElementwiseBase::GradFuseElementwiseBase;
 
   void runOnOperation() override {
     Operation *op = getOperation();
     MLIRContext *context = op->getContext();
+    cloneDynamicBroadcastsPerConsumer(op);
     RewritePatternSet patterns(context);
 
     // MLIR's default (fuse a producer with one use), except around contractions: for a fusion,

@@ -157,6 +157,26 @@ def GradSplitMatmulFills : Pass<"grad-split-matmul-fills", "mlir::func::FuncOp">
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
+def GradSplitReshapeShapes : Pass<"grad-split-reshape-shapes", "mlir::func::FuncOp"> {
+  let summary = "Give each tensor.reshape its own shape tensor (before bufferization)";
+  let description = [{
+    LLVM 19's one-shot bufferization treats a tensor.reshape's shape operand as
+    an alias of its result (fixed in LLVM 21, llvm-project #128590). After CSE,
+    the reshapes that split a `?` dim in two share one tensor.from_elements of
+    the run-time sizes, so all their results alias and a write to one of them
+    copies a whole buffer. This pass clones the shared tensor.from_elements for
+    every tensor.reshape that uses it:
+
+    ```mlir
+    %s = tensor.from_elements %b, %t, %c64 : tensor<3xindex>
+    %r0 = tensor.reshape %x(%s) : ...
+    %r1 = tensor.reshape %y(%s) : ...
+    ```
+    becomes two reshapes, each with its own `tensor.from_elements`.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def GradMatmulToBlas : Pass<"grad-matmul-to-blas", "mlir::ModuleOp"> {
   let summary = "Replace contractions on buffers with calls to cblas_sgemm / cblas_dgemm";
   let description = [{
