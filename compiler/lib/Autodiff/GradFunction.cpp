@@ -60,6 +60,8 @@ FailureOr<func::FuncOp> buildGradFunction(func::FuncOp f, ArrayRef<int64_t> argn
   if (symbolTableOp && SymbolTable::lookupSymbolIn(symbolTableOp, name))
     return f.emitOpError() << "grad-autodiff: cannot create @" << name
                            << ": a symbol with that name already exists";
+  if (hasDynamicDims(f))
+    return buildDynamicGradFunction(f, chosen, name);
 
   SmallVector<Type> resultTypes(f.getResultTypes());
   for (int64_t a : chosen)

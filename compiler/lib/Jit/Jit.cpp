@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompileEvents.h"
-#include "Generalize.h"
+#include "grad/Autodiff/Generalize.h"
 
 #include "grad/Jit/Executable.h"
 #include "grad/Jit/Tracer.h"

@@ -15,8 +15,9 @@
 #include "grad/Transforms/Passes.h"
 
 #include "grad/Dialect/GradDialect.h"
-#include "grad/Dialect/ShapeInference.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -37,8 +38,6 @@ struct GradAutodiffPass : public grad::impl::GradAutodiffPassBase<GradAutodiffPa
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(grad::checkStaticShapes(module, "--grad-autodiff")))
-      return signalPassFailure();
     SmallVector<std::pair<func::FuncOp, SmallVector<int64_t>>> requests;
     if (!funcName.empty()) {
       auto f = module.lookupSymbol<func::FuncOp>(funcName);

@@ -33,9 +33,20 @@ emitReverseSweep(IRSymbolicContext &ctx, llvm::ArrayRef<mlir::Operation *> ops,
 /// Builds `gradName` (default "<f>_grad") next to `f`: same arguments, returns f's results
 /// followed by the gradients of f's first result with respect to the arguments in `argnums`
 /// (all floating-point arguments when empty). f's first result must be a floating-point tensor
-/// with one element; f's body must be straight-line grad ops (inline calls first).
+/// with one element; f's body must be straight-line grad ops (inline calls first). f may have
+/// `?` dims: then @f_grad has them too, with its sizes read at run time (Note [Autodiff with
+/// dynamic dims] in DynamicGrad.cpp).
 mlir::FailureOr<mlir::func::FuncOp> buildGradFunction(mlir::func::FuncOp f,
                                                       llvm::ArrayRef<int64_t> argnums,
                                                       llvm::StringRef gradName = "");
+
+/// Whether f's arguments, results or ops have a dynamic (`?`) dim.
+bool hasDynamicDims(mlir::func::FuncOp f);
+
+/// buildGradFunction's path for a function with `?` dims, after the request was validated:
+/// `argnums` chosen, `gradName` free.
+mlir::FailureOr<mlir::func::FuncOp> buildDynamicGradFunction(mlir::func::FuncOp f,
+                                                             llvm::ArrayRef<int64_t> argnums,
+                                                             llvm::StringRef gradName);
 
 } // namespace grad

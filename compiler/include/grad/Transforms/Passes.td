@@ -57,6 +57,8 @@ def GradAutodiffPass : Pass<"grad-autodiff", "::mlir::ModuleOp"> {
     and `argnums` options, or every func.func with a `grad.autodiff` attribute (unit: all
     floating-point arguments; `array<i64: ...>`: those argnums). Run canonicalize and CSE after
     it. The result is ordinary grad IR: the pass differentiates its own output (grad of grad).
+    A function with `?` dims gets an `@f_grad` with the same `?` dims, its sizes read at run
+    time with `tensor.dim` (Note [Autodiff with dynamic dims] in compiler/lib/Autodiff).
 
     Before (`--grad-autodiff="func=f"`):
     ```mlir
@@ -77,7 +79,8 @@ def GradAutodiffPass : Pass<"grad-autodiff", "::mlir::ModuleOp"> {
     }
     ```
   }];
-  let dependentDialects = ["::grad::GradDialect", "::mlir::func::FuncDialect"];
+  let dependentDialects = ["::grad::GradDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"funcName", "func", "std::string", /*default=*/"\"\"",
            "Function to differentiate (default: every func.func with a grad.autodiff attribute)">,

@@ -1,6 +1,8 @@
 //===- Generalize.h - two traces at different sizes -> one with `?` dims -*- C++ -*-===//
 //
-// Private to GradJit (Note [Generalizing two traces] in Generalize.cpp).
+// Note [Generalizing two traces] in compiler/lib/Autodiff/Generalize.cpp. Used by grad::jit
+// (Dynamic::Auto and explicit marks) and by --grad-autodiff on functions with `?` dims
+// (Note [Autodiff with dynamic dims] in DynamicGrad.cpp).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -8,6 +10,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +25,10 @@ struct DynamicDim {
 /// Rewrites `fresh` (a trace of the function at new sizes, optimized) into the same function
 /// with `?` dims where its sizes differ from `reference` (the same function traced at other
 /// sizes). Returns "" and the argument dims made dynamic, or why the two traces cannot be one
-/// function (then `fresh` is in an unspecified state: work on a clone).
+/// function (then `fresh` is in an unspecified state: work on a clone). On failure, `where`
+/// (if given) is set to the location of the op the reason is about, where there is one.
 std::string generalizeTrace(mlir::func::FuncOp fresh, mlir::func::FuncOp reference,
-                            std::vector<DynamicDim> &dynamicDims);
+                            std::vector<DynamicDim> &dynamicDims,
+                            std::optional<mlir::Location> *where = nullptr);
 
 } // namespace grad::detail

@@ -4,11 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Generalize.h"
+#include "grad/Autodiff/Generalize.h"
 
 #include "grad/Dialect/GradDialect.h"
 #include "grad/Dialect/ShapeInference.h"
-#include "grad/Jit/Tracer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -34,8 +33,9 @@ namespace grad::detail {
 // operands and attributes. Then every value's dims whose sizes differ between the traces are
 // `?`, and the rest stay static. What needs more than a type change:
 //  - a splat constant whose shape changed: a scalar constant broadcast with `sizes`;
-//  - a scalar constant whose value is c * n or c / n for a dim of sizes n (a mean's count in its
-//    gradient, eager's `g / count`): c * (the sum of n ones), computed at run time, exact;
+//  - a scalar constant whose value is c * n or c / n for a dim of sizes n, or for the product of
+//    two dims (a mean's count in its gradient, eager's `g / count`): c * (the sum of n ones),
+//    computed at run time, exact;
 //  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
 //    tensor.dim of the argument dim that had the same two sizes.
 //  - a reshape that merges or splits a `?` dim ([B, T, D] -> [B*T, D] and back): `sizes`
@@ -57,6 +57,9 @@ public:
   Generalizer(func::FuncOp fresh, func::FuncOp reference) : fresh(fresh), reference(reference) {}
 
   std::string run(std::vector<DynamicDim> &dynamicDims);
+
+  /// The location of the op the failure is about, if any.
+  std::optional<Location> where;
 
 private:
   /// The `index` value of argument `input`'s dim `dim`, made once at the function's entry.
@@ -82,6 +85,33 @@ private:
     return failure();
   }
 
+  /// A size of sizes `pair` in the two traces for an op at `before`: the argument dim of the
+  /// same sizes, else the dim of a value defined before `before` whose type became `?` there
+  /// (the primal of a sum's gradient broadcast back to `[B, T*3]`), as `tensor.dim`.
+  FailureOr<Value> sizeWith(DimPair pair, Operation *before) {
+    if (auto src = argDimWith(pair); succeeded(src))
+      return argDim(src->first, src->second);
+    for (Operation &op : fresh.getBody().front()) {
+      if (&op == before)
+        break;
+      for (Value r : op.getResults()) {
+        auto it = originalSizes.find(r);
+        if (it == originalSizes.end())
+          continue;
+        RankedTensorType refType = refTypes.lookup(r);
+        if (!refType)
+          continue;
+        for (auto [d, size] : llvm::enumerate(it->second))
+          if (size == pair.newSize && refType.getDimSize(d) == pair.oldSize) {
+            OpBuilder b(before);
+            Value c = b.create<arith::ConstantIndexOp>(before->getLoc(), d);
+            return b.create<tensor::DimOp>(before->getLoc(), r, c).getResult();
+          }
+      }
+    }
+    return failure();
+  }
+
   /// Appends to `sizes` one argument dim per dynamic dim of `newType`, the constant that was `b`
   /// in the first trace and is `a` in this one; "" or why no argument dim matches.
   std::string constantDimSizes(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType,
@@ -90,10 +120,11 @@ private:
     auto curType = cast<RankedTensorType>(a.getType());
     for (int64_t d = 0; d < newType.getRank(); ++d)
       if (newType.isDynamicDim(d)) {
-        auto src = argDimWith({oldType.getDimSize(d), curType.getDimSize(d)});
-        if (failed(src))
+        FailureOr<Value> size =
+            sizeWith({oldType.getDimSize(d), curType.getDimSize(d)}, a.getOperation());
+        if (failed(size))
           return "a constant's dim " + std::to_string(d) + " changes size with no argument dim";
-        sizes.push_back(argDim(src->first, src->second));
+        sizes.push_back(*size);
       }
     return "";
   }
@@ -116,8 +147,9 @@ private:
   func::FuncOp fresh, reference;
   std::vector<DynamicDim> dims;
   std::map<std::pair<int64_t, int64_t>, Value> argDims;
-  /// The fresh trace's sizes of the values whose types became `?`.
+  /// The fresh trace's sizes of the values whose types became `?`, and their reference types.
   llvm::DenseMap<Value, SmallVector<int64_t>> originalSizes;
+  llvm::DenseMap<Value, RankedTensorType> refTypes;
 };
 
 /// `ref`'s and `cur`'s shapes merged: `?` where they differ.
@@ -212,6 +244,7 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
     os << b.getValue() << " and " << a.getValue();
     if (text.size() > 160)
       text = text.substr(0, 157) + "...";
+    where = a.getLoc();
     return "a constant differs between the traces (" + text + ")";
   }
   OpBuilder builder(a);
@@ -227,12 +260,23 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
   if (*va == *vb) {
     value = scalar(*va);
   } else {
-    // c * n or c / n for one dynamic argument dim of sizes (n_old, n_new).
+    // c * n or c / n for a count n of sizes (n_old, n_new): one dynamic argument dim, else the
+    // product of two different ones (a mean over a batch and a sequence dim, [B, T, D]).
     // The constants were rounded to the element type: c is an integer, the match is to a few
     // ulps of f32.
     auto near = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::abs(y); };
-    for (const DynamicDim &d : dims) {
-      double nOld = double(d.old_size), nNew = double(d.new_size);
+    SmallVector<SmallVector<const DynamicDim *, 2>> counts;
+    for (const DynamicDim &d : dims)
+      counts.push_back({&d});
+    for (size_t i = 0; i < dims.size(); ++i)
+      for (size_t j = i + 1; j < dims.size(); ++j)
+        counts.push_back({&dims[i], &dims[j]});
+    for (ArrayRef<const DynamicDim *> count : counts) {
+      double nOld = 1, nNew = 1;
+      for (const DynamicDim *d : count) {
+        nOld *= double(d->old_size);
+        nNew *= double(d->new_size);
+      }
       double cTimes = std::round(*vb / nOld), cOver = std::round(*vb * nOld);
       bool times = cTimes != 0 && near(*vb, cTimes * nOld) && near(*va, cTimes * nNew);
       bool over = cOver != 0 && near(*vb, cOver / nOld) && near(*va, cOver / nNew);
@@ -240,11 +284,16 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
         continue;
       // n as a float tensor: the sum of n ones (exact below 2^24 in f32).
       Value one = scalar(1.0);
-      auto vecType = RankedTensorType::get({ShapedType::kDynamic}, element);
-      Value ones = builder.create<grad::BroadcastOp>(loc, vecType, one, ValueRange{argDim(d.input, d.dim)},
-                                                     builder.getDenseI64ArrayAttr({}));
+      SmallVector<int64_t> onesShape(count.size(), ShapedType::kDynamic), axes;
+      SmallVector<Value> sizes;
+      for (auto [k, d] : llvm::enumerate(count)) {
+        sizes.push_back(argDim(d->input, d->dim));
+        axes.push_back(static_cast<int64_t>(k));
+      }
+      Value ones = builder.create<grad::BroadcastOp>(loc, RankedTensorType::get(onesShape, element),
+                                                     one, sizes, builder.getDenseI64ArrayAttr({}));
       Value n = builder.create<grad::SumOp>(loc, scalarType, ones,
-                                            builder.getDenseI64ArrayAttr({0}), false);
+                                            builder.getDenseI64ArrayAttr(axes), false);
       double c = times ? cTimes : cOver;
       if (times)
         value = c == 1 ? n : Value(builder.create<grad::MulOp>(loc, scalar(c), n));
@@ -252,9 +301,11 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
         value = builder.create<grad::DivOp>(loc, scalar(c), n);
       break;
     }
-    if (!value)
+    if (!value) {
+      where = a.getLoc();
       return "a constant (" + describe(a) + ") takes the values " + std::to_string(*vb) + " and " +
              std::to_string(*va) + " at the two sizes, not a count of a dynamic dim";
+    }
   }
   if (newType.getRank() > 0) {
     SmallVector<Value> sizes;
@@ -288,11 +339,13 @@ std::string Generalizer::addBroadcastSizes(grad::BroadcastOp op, RankedTensorTyp
       // oldType: the reference trace's; the fresh trace's size was replaced by `?` already, so
       // the pair is looked up through the recorded original sizes.
       auto it = originalSizes.find(op.getResult());
-      auto src = argDimWith({oldType.getDimSize(d), it->second[d]});
-      if (failed(src))
+      FailureOr<Value> size = sizeWith({oldType.getDimSize(d), it->second[d]}, op);
+      if (failed(size)) {
+        where = op.getLoc();
         return "a broadcast's result dim " + std::to_string(d) +
-               " changes size with no argument dim of the same sizes";
-      sizes.push_back(argDim(src->first, src->second));
+               " changes size with no argument dim or earlier value dim of the same sizes";
+      }
+      sizes.push_back(*size);
     }
   op.getSizesMutable().assign(sizes);
   return "";
@@ -345,12 +398,14 @@ std::string Generalizer::addReshapeSizes(grad::ReshapeOp op, RankedTensorType ol
           size = b.create<tensor::DimOp>(loc, operand, i); // kept in place
     }
     if (!size) {
-      auto src = argDimWith({oldType.getDimSize(d), outFresh[d]});
-      if (failed(src))
+      FailureOr<Value> src = sizeWith({oldType.getDimSize(d), outFresh[d]}, op);
+      if (failed(src)) {
+        where = op.getLoc();
         return "a reshape's result dim " + std::to_string(d) + " (sizes " +
                std::to_string(oldType.getDimSize(d)) + " and " + std::to_string(outFresh[d]) +
                ") is neither a product of operand dims nor an argument dim of the same sizes";
-      size = argDim(src->first, src->second);
+      }
+      size = *src;
     }
     sizes.push_back(size);
   }
@@ -385,8 +440,10 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
   SmallVector<std::pair<grad::ConstantOp, grad::ConstantOp>> constants;
   for (auto [a, b] : llvm::zip(opsA, opsB)) {
     if (a->getName() != b->getName() || a->getNumOperands() != b->getNumOperands() ||
-        a->getNumResults() != b->getNumResults() || a->getNumRegions() != b->getNumRegions())
+        a->getNumResults() != b->getNumResults() || a->getNumRegions() != b->getNumRegions()) {
+      where = a->getLoc();
       return "the traces have different graphs (" + describe(b) + " and " + describe(a) + ")";
+    }
     for (auto [oa, ob] : llvm::zip(a->getOperands(), b->getOperands()))
       if (map.lookupOrNull(oa) != ob)
         return "the traces have different graphs (the operands of " + describe(a) + ")";
@@ -402,8 +459,10 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
       constants.push_back({ca, cast<grad::ConstantOp>(b)});
       continue;
     }
-    if (a->getAttrDictionary() != b->getAttrDictionary())
+    if (a->getAttrDictionary() != b->getAttrDictionary()) {
+      where = a->getLoc();
       return "the attributes of " + describe(a) + " differ between the traces";
+    }
   }
   // The argument dims that differ.
   for (auto [i, types] : llvm::enumerate(
@@ -438,15 +497,19 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
       continue;
     }
     originalSizes[va] = SmallVector<int64_t>(a.getShape());
+    refTypes[va] = b;
     va.setType(merged);
   }
   for (auto [a, b] : constants) {
     auto it = constantTypes.find(a);
     RankedTensorType type = it != constantTypes.end() ? it->second
                                                       : cast<RankedTensorType>(a.getType());
+    Location loc = a.getLoc();
     std::string why = replaceConstant(a, b, type);
-    if (!why.empty())
+    if (!why.empty()) {
+      where = where.value_or(loc);
       return why;
+    }
   }
   SmallVector<std::pair<grad::BroadcastOp, RankedTensorType>> broadcasts;
   fresh.walk([&](grad::BroadcastOp op) {
@@ -471,18 +534,33 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
   auto ret = cast<func::ReturnOp>(fresh.getBody().front().getTerminator());
   fresh.setType(FunctionType::get(fresh.getContext(), fresh.getBody().front().getArgumentTypes(),
                                   ret.getOperandTypes()));
-  bool ok = false;
-  std::string diags = collectDiagnostics(
-      fresh.getContext(), [&]() -> LogicalResult { return verify(fresh); }, ok);
-  if (!ok)
+  std::string diags;
+  LogicalResult verified = failure();
+  {
+    ScopedDiagnosticHandler handler(fresh.getContext(), [&](Diagnostic &diag) {
+      llvm::raw_string_ostream os(diags);
+      if (!diags.empty())
+        os << "\n";
+      os << diag.getLocation() << ": " << diag.str();
+      if (!where)
+        where = diag.getLocation();
+      return success();
+    });
+    verified = verify(fresh);
+  }
+  if (failed(verified))
     return "the function with `?` dims does not verify: " + diags;
   dynamicDims = dims;
   return "";
 }
 
 std::string generalizeTrace(func::FuncOp fresh, func::FuncOp reference,
-                            std::vector<DynamicDim> &dynamicDims) {
-  return Generalizer(fresh, reference).run(dynamicDims);
+                            std::vector<DynamicDim> &dynamicDims, std::optional<Location> *where) {
+  Generalizer generalizer(fresh, reference);
+  std::string why = generalizer.run(dynamicDims);
+  if (where)
+    *where = generalizer.where;
+  return why;
 }
 
 } // namespace grad::detail
