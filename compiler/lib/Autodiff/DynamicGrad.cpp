@@ -230,6 +230,12 @@ FailureOr<func::FuncOp> buildDynamicGradFunction(func::FuncOp f, ArrayRef<int64_
     return emitError(loc) << "grad-autodiff: the differentiated output must be a floating-point "
                              "tensor with one element, got "
                           << out;
+  for (auto [i, type] : llvm::enumerate(f.getArgumentTypes()))
+    if (!isa<RankedTensorType>(type))
+      return emitError(loc) << "grad-autodiff: argument #" << i << " of @" << f.getName()
+                            << " has type " << type
+                            << "; a function with `?` dims takes tensors only (its sizes are "
+                               "read from them)";
   // 1. Which sizes must agree: the run-time size analysis of compiled code on a copy of f.
   OwningOpRef<ModuleOp> analyzed = ModuleOp::create(loc);
   func::FuncOp copy = f.clone();
@@ -299,6 +305,22 @@ FailureOr<func::FuncOp> buildDynamicGradFunction(func::FuncOp f, ArrayRef<int64_
         return emitError(loc) << "grad-autodiff: cannot choose sizes for the `?` dims of @"
                               << f.getName() << " that satisfy " << check.what;
   }
+  // A `?` dim that the ops tie to a static size has it in both traces, so the generalized
+  // function would not have f's type: the user should write the size.
+  for (auto [input, dim] : dynamicDims)
+    if (shapes[0][input][dim] == shapes[1][input][dim]) {
+      InFlightDiagnostic diag = emitError(loc);
+      diag << "grad-autodiff: argument #" << input << " of @" << f.getName() << " has type "
+           << f.getArgumentTypes()[input] << " but its ops need dim " << dim << " to be "
+           << shapes[0][input][dim];
+      for (const ShapeCheck &check : sig.checks)
+        for (const DimRef *side : {&check.lhs, &check.rhs})
+          if (side->input == static_cast<int64_t>(input) &&
+              side->dim == static_cast<int64_t>(dim))
+            diag << " (" << check.what << ")";
+      diag << "; give it that static size";
+      return diag;
+    }
 
   // 2-3. The static functions and their gradients.
   OwningOpRef<ModuleOp> traces[2] = {ModuleOp::create(loc), ModuleOp::create(loc)};

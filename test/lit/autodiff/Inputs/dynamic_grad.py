@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""Inputs and numpy check of test/lit/autodiff/dynamic.mlir (@FN_grad of functions with `?` dims).
+"""Runs and checks @FN_grad of test/lit/autodiff/dynamic.mlir (functions with `?` dims).
 
-  dynamic_grad.py DIR FN SIZES...              writes DIR/FN/in0.npy, in1.npy, ... (f64; indices i64)
-  dynamic_grad.py DIR FN SIZES... --check OUT  compares OUT/out0.npy (f) and OUT/out1.npy, ...
-                                               (the gradients of f with respect to its floating-point
-                                               inputs) with numpy: f itself, and its gradients by
-                                               central finite differences in f64
+  dynamic_grad.py GRAD_RUN MODULE DIR FN SIZES...
+      writes inputs for FN at SIZES (f64; gather indices i64) into DIR, runs
+      `GRAD_RUN MODULE --fn=FN_grad` on them compiled and with --interpret, and compares each
+      run's out0.npy (f) and out1.npy, ... (the gradients of f with respect to its
+      floating-point inputs) with numpy: f itself, and its gradients by central finite
+      differences in f64. Prints one line per output: "ok" or "MISMATCH".
 """
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -46,31 +49,11 @@ def b_t(x):
     return x.shape[0] * x.shape[1]
 
 
-def main():
-    d, fn = sys.argv[1], sys.argv[2]
-    args = sys.argv[3:]
-    check = None
-    if "--check" in args:
-        check = args[args.index("--check") + 1]
-        args = args[: args.index("--check")]
-    sizes = [int(a) for a in args]
-    shapes_of, forward = FUNCTIONS[fn]
-    shapes = shapes_of(*sizes)
-    rng = np.random.default_rng(14 + sum(s * 10 ** i for i, s in enumerate(sizes)))
-    inputs = []
-    for shape in shapes:
-        if shape == "idx":
-            inputs.append(rng.integers(0, 6, size=sizes[0]).astype(np.int64))
-        else:
-            inputs.append(rng.standard_normal(shape))
-    if check is None:
-        for i, x in enumerate(inputs):
-            np.save(f"{d}/in{i}.npy", x)
-        return
-    inputs = [np.load(f"{d}/in{i}.npy") for i in range(len(inputs))]
+def check(fn, sizes, inputs, forward, out_dir, mode):
     f = forward(*inputs)
-    got = np.load(f"{check}/out0.npy")
-    print(f"{fn} {sizes} f: {'ok' if abs(got - f) <= 1e-9 * max(1, abs(f)) else f'MISMATCH {got} {f}'}")
+    got = np.load(f"{out_dir}/out0.npy")
+    ok = abs(got - f) <= 1e-9 * max(1, abs(f))
+    print(f"{fn} {sizes} {mode} f: {'ok' if ok else f'MISMATCH {got} {f}'}")
     out = 1
     for i, x in enumerate(inputs):
         if x.dtype != np.float64:
@@ -83,11 +66,34 @@ def main():
             plus[i][j] += eps
             minus[i][j] -= eps
             fd[j] = (forward(*plus) - forward(*minus)) / (2 * eps)
-        g = np.load(f"{check}/out{out}.npy")
+        g = np.load(f"{out_dir}/out{out}.npy")
         out += 1
         err = np.abs(g - fd).max() / max(1.0, np.abs(fd).max()) if g.shape == fd.shape else None
         ok = err is not None and err < 1e-6
-        print(f"{fn} {sizes} grad {i}: {list(g.shape)} {'ok' if ok else f'MISMATCH {err}'}")
+        print(f"{fn} {sizes} {mode} grad {i}: {list(g.shape)} {'ok' if ok else f'MISMATCH {err}'}")
+
+
+def main():
+    grad_run, module, d, fn = sys.argv[1:5]
+    sizes = [int(a) for a in sys.argv[5:]]
+    shapes_of, forward = FUNCTIONS[fn]
+    rng = np.random.default_rng(14 + sum(s * 10 ** i for i, s in enumerate(sizes)))
+    inputs = []
+    for shape in shapes_of(*sizes):
+        if shape == "idx":
+            inputs.append(rng.integers(0, 6, size=sizes[0]).astype(np.int64))
+        else:
+            inputs.append(rng.standard_normal(shape))
+    os.makedirs(d, exist_ok=True)
+    args = []
+    for i, x in enumerate(inputs):
+        np.save(f"{d}/in{i}.npy", x)
+        args.append(f"--input={d}/in{i}.npy")
+    for mode, extra in (("compiled", []), ("interpreted", ["--interpret"])):
+        out_dir = f"{d}/{mode}"
+        subprocess.run([grad_run, module, f"--fn={fn}_grad", *args, f"--output-dir={out_dir}",
+                        "--quiet", *extra], check=True)
+        check(fn, sizes, inputs, forward, out_dir, mode)
 
 
 if __name__ == "__main__":
