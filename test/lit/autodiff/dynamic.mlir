@@ -21,21 +21,25 @@
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/select7 select 7 >> %t/runs.txt
 // RUN: FileCheck %s --check-prefix=NUM --implicit-check-not=MISMATCH < %t/runs.txt
 // NUM:      mlp [5] compiled f: ok
+// NUM-NEXT: mlp [5] compiled result 1: [5, 4] ok
 // NUM-NEXT: mlp [5] compiled grad 0: [5, 3] ok
 // NUM-NEXT: mlp [5] compiled grad 1: [3, 4] ok
 // NUM-NEXT: mlp [5] compiled grad 2: [4] ok
 // NUM-NEXT: mlp [5] compiled grad 3: [5, 1] ok
 // NUM-NEXT: mlp [5] interpreted f: ok
+// NUM-NEXT: mlp [5] interpreted result 1: [5, 4] ok
 // NUM-NEXT: mlp [5] interpreted grad 0: [5, 3] ok
 // NUM-NEXT: mlp [5] interpreted grad 1: [3, 4] ok
 // NUM-NEXT: mlp [5] interpreted grad 2: [4] ok
 // NUM-NEXT: mlp [5] interpreted grad 3: [5, 1] ok
 // NUM-NEXT: mlp [2] compiled f: ok
+// NUM-NEXT: mlp [2] compiled result 1: [2, 4] ok
 // NUM-NEXT: mlp [2] compiled grad 0: [2, 3] ok
 // NUM-NEXT: mlp [2] compiled grad 1: [3, 4] ok
 // NUM-NEXT: mlp [2] compiled grad 2: [4] ok
 // NUM-NEXT: mlp [2] compiled grad 3: [2, 1] ok
 // NUM-NEXT: mlp [2] interpreted f: ok
+// NUM-NEXT: mlp [2] interpreted result 1: [2, 4] ok
 // NUM-NEXT: mlp [2] interpreted grad 0: [2, 3] ok
 // NUM-NEXT: mlp [2] interpreted grad 1: [3, 4] ok
 // NUM-NEXT: mlp [2] interpreted grad 2: [4] ok
@@ -102,13 +106,14 @@
 // RUN: grad-opt %s --grad-autodiff=func=mlp -mlir-print-debuginfo > %t/mlp.mlir
 // RUN: not grad-run %t/mlp.mlir --fn=mlp_grad --input=%t/mlp5/in0.npy --input=%t/mlp5/in1.npy --input=%t/mlp5/in2.npy --input=%t/mlp2/in3.npy 2>&1 | FileCheck %s --check-prefix=SIZE
 // RUN: not grad-run %t/mlp.mlir --fn=mlp_grad --input=%t/mlp5/in0.npy --input=%t/mlp5/in1.npy --input=%t/mlp5/in2.npy --input=%t/mlp2/in3.npy --interpret 2>&1 | FileCheck %s --check-prefix=SIZE-INTERP
-// SIZE: grad-run: error: function 'mlp_grad': 'grad.mul' op at {{.*}}dynamic.mlir:[[#MUL:]]:8: operand #1 dim 0 has size 2 but operand #0 dim 0 has size 5 at run time (they must agree)
-// SIZE-INTERP: dynamic.mlir:[[#MUL:]]:8: error: 'grad.mul' op operands must have one shape at run time, but operand #0 is f64[5,4] and operand #1 is f64[2,4]
+// SIZE: grad-run: error: function 'mlp_grad': 'grad.mul' op at {{.*}}dynamic.mlir:[[@LINE+14]]:8: operand #1 dim 0 has size 2 but operand #0 dim 0 has size 5 at run time (they must agree)
+// SIZE-INTERP: dynamic.mlir:[[@LINE+13]]:8: error: 'grad.mul' op operands must have one shape at run time, but operand #0 is f64[5,4] and operand #1 is f64[2,4]
 
 // Elementwise ops, a broadcast of a `?` operand dim and one with `sizes`, a matmul with a `?`
-// row dim, a mean over it (its count at run time).
+// row dim, a mean over it (its count at run time). f also returns a `?` result (@mlp_grad
+// returns it before the gradients).
 func.func @mlp(%x: tensor<?x3xf64>, %w: tensor<3x4xf64>, %b: tensor<4xf64>, %s: tensor<?x1xf64>)
-    -> tensor<f64> attributes {grad.autodiff} {
+    -> (tensor<f64>, tensor<?x4xf64>) attributes {grad.autodiff} {
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : tensor<?x3xf64>
   %xw = grad.matmul %x, %w : tensor<?x3xf64>, tensor<3x4xf64> -> tensor<?x4xf64>
@@ -124,11 +129,11 @@ func.func @mlp(%x: tensor<?x3xf64>, %w: tensor<3x4xf64>, %b: tensor<4xf64>, %s: 
   %he = grad.mul %hb, %e : tensor<?x4xf64>
   %t = grad.add %h, %he : tensor<?x4xf64>
   %m = grad.mean %t {axes = array<i64: 0, 1>} : tensor<?x4xf64> -> tensor<f64>
-  return %m : tensor<f64>
+  return %m, %t : tensor<f64>, tensor<?x4xf64>
 }
 
 // IR-LABEL: func.func @mlp_grad(%arg0: tensor<?x3xf64>, %arg1: tensor<3x4xf64>, %arg2: tensor<4xf64>, %arg3: tensor<?x1xf64>)
-// IR-SAME:    -> (tensor<f64>, tensor<?x3xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<?x1xf64>)
+// IR-SAME:    -> (tensor<f64>, tensor<?x4xf64>, tensor<?x3xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<?x1xf64>)
 // IR:         %[[N:[a-z0-9_]+]] = tensor.dim %arg0, %c0 : tensor<?x3xf64>
 // The mean's count, 4 * n, at run time:
 // IR:         %[[ONES:[0-9]+]] = grad.broadcast %{{.*}} sizes(%[[N]]) {dims = array<i64>} : tensor<f64> -> tensor<?xf64>

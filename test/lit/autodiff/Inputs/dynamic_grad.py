@@ -4,9 +4,9 @@
   dynamic_grad.py GRAD_RUN MODULE DIR FN SIZES...
       writes inputs for FN at SIZES (f64; gather indices i64) into DIR, runs
       `GRAD_RUN MODULE --fn=FN_grad` on them compiled and with --interpret, and compares each
-      run's out0.npy (f) and out1.npy, ... (the gradients of f with respect to its
-      floating-point inputs) with numpy: f itself, and its gradients by central finite
-      differences in f64. Prints one line per output: "ok" or "MISMATCH".
+      run's outputs with numpy: out0.npy (f) and f's other results, then the gradients of f
+      with respect to its floating-point inputs, by central finite differences in f64. Prints
+      one line per output: "ok" or "MISMATCH".
 """
 import os
 import subprocess
@@ -20,11 +20,16 @@ def log_softmax(s):
     return d - np.log(np.exp(d).sum(axis=-1, keepdims=True))
 
 
-# name: (input shapes from the sizes, forward in numpy)
+def mlp_hidden(x, w, b, s):
+    return np.tanh((x @ w + b) * s) + 0.5 * np.exp(-x @ w)
+
+
+# name: (input shapes from the sizes, forward in numpy[, f's other results in numpy])
 FUNCTIONS = {
-    # x [N,3], w [3,4], b [4], s [N,1]
+    # x [N,3], w [3,4], b [4], s [N,1]; f also returns its [N,4] hidden values
     "mlp": (lambda n: [(n, 3), (3, 4), (4,), (n, 1)],
-            lambda x, w, b, s: np.mean(np.tanh((x @ w + b) * s) + 0.5 * np.exp(-x @ w))),
+            lambda x, w, b, s: np.mean(mlp_hidden(x, w, b, s)),
+            lambda x, w, b, s: [mlp_hidden(x, w, b, s)]),
     # x [N,M]
     "reduce": (lambda n, m: [(n, m)],
                lambda x: x.max(axis=1).sum() + np.exp(x).mean() + (x.sum(axis=0) ** 2).mean()),
@@ -49,12 +54,17 @@ def b_t(x):
     return x.shape[0] * x.shape[1]
 
 
-def check(fn, sizes, inputs, forward, out_dir, mode):
+def check(fn, sizes, inputs, forward, others, out_dir, mode):
     f = forward(*inputs)
     got = np.load(f"{out_dir}/out0.npy")
     ok = abs(got - f) <= 1e-9 * max(1, abs(f))
     print(f"{fn} {sizes} {mode} f: {'ok' if ok else f'MISMATCH {got} {f}'}")
     out = 1
+    for r in others(*inputs):
+        got = np.load(f"{out_dir}/out{out}.npy")
+        ok = got.shape == r.shape and np.abs(got - r).max() <= 1e-9 * max(1, np.abs(r).max())
+        print(f"{fn} {sizes} {mode} result {out}: {list(got.shape)} {'ok' if ok else 'MISMATCH'}")
+        out += 1
     for i, x in enumerate(inputs):
         if x.dtype != np.float64:
             continue
@@ -76,7 +86,8 @@ def check(fn, sizes, inputs, forward, out_dir, mode):
 def main():
     grad_run, module, d, fn = sys.argv[1:5]
     sizes = [int(a) for a in sys.argv[5:]]
-    shapes_of, forward = FUNCTIONS[fn]
+    shapes_of, forward, *rest = FUNCTIONS[fn]
+    others = rest[0] if rest else lambda *inputs: []
     rng = np.random.default_rng(14 + sum(s * 10 ** i for i, s in enumerate(sizes)))
     inputs = []
     for shape in shapes_of(*sizes):
@@ -93,7 +104,7 @@ def main():
         out_dir = f"{d}/{mode}"
         subprocess.run([grad_run, module, f"--fn={fn}_grad", *args, f"--output-dir={out_dir}",
                         "--quiet", *extra], check=True)
-        check(fn, sizes, inputs, forward, out_dir, mode)
+        check(fn, sizes, inputs, forward, others, out_dir, mode)
 
 
 if __name__ == "__main__":
