@@ -42,9 +42,12 @@ namespace grad::detail {
 //    operands, each the product of the operand dims its result dim merges (tensor.dim,
 //    arith.muli; the row-major grouping of the two traces' shapes must be the same), or else
 //    the tensor.dim of the argument dim that had the same two sizes (an expansion's B and T).
-// Anything else that differs (another op, another attribute, another constant) keeps the static
-// policy, with the reason in the compile event; so does a generalized function that does not
-// verify (an op whose `?` form is not supported, e.g. grad.slice).
+//  - a slice whose limit differs only where it runs to the end of a dim that changes size (the
+//    three slices of fused q, k, v along D of [B, T, 3D]): that limit becomes `?`, the operand's
+//    run-time size (Note [Dynamic dims]).
+// Anything else that differs (another op, another attribute, another constant, a slice limit
+// that is not the end of its dim such as pos[:T]) keeps the static policy, with the reason in
+// the compile event; so does a generalized function that does not verify.
 
 namespace {
 
@@ -130,6 +133,31 @@ private:
   }
 
   std::string replaceConstant(grad::ConstantOp a, grad::ConstantOp b, RankedTensorType newType);
+
+  /// A slice whose limits differ between the traces only where it runs to the end of its operand
+  /// dim in both (fused q, k, v sliced along D of [B, T, 3D]): appends it with those dims, whose
+  /// limits become `?`; else why not.
+  static std::string
+  sliceToEnd(grad::SliceOp a, grad::SliceOp b,
+             SmallVectorImpl<std::pair<grad::SliceOp, SmallVector<int64_t>>> &slices) {
+    auto typeA = cast<RankedTensorType>(a.getOperand().getType());
+    auto typeB = cast<RankedTensorType>(b.getOperand().getType());
+    if (a.getStarts() != b.getStarts() || a.getStrides() != b.getStrides())
+      return "the starts or strides of a 'grad.slice' differ between the traces";
+    SmallVector<int64_t> toEnd;
+    for (int64_t d = 0; d < typeA.getRank(); ++d) {
+      int64_t la = a.getLimits()[d], lb = b.getLimits()[d];
+      if (la == lb)
+        continue;
+      if (la != typeA.getDimSize(d) || lb != typeB.getDimSize(d))
+        return "a 'grad.slice' limit of dim " + std::to_string(d) + " takes the values " +
+               std::to_string(lb) + " and " + std::to_string(la) +
+               ", not the end of its operand dim (a run-time extent such as pos[:T] stays static)";
+      toEnd.push_back(d);
+    }
+    slices.push_back({a, toEnd});
+    return "";
+  }
   std::string addBroadcastSizes(grad::BroadcastOp op, RankedTensorType oldType);
   std::string addReshapeSizes(grad::ReshapeOp op, RankedTensorType oldType, IRMapping &map);
 
@@ -438,6 +466,7 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
   };
   addValues(fresh.getArguments(), reference.getArguments());
   SmallVector<std::pair<grad::ConstantOp, grad::ConstantOp>> constants;
+  SmallVector<std::pair<grad::SliceOp, SmallVector<int64_t>>> slices;
   for (auto [a, b] : llvm::zip(opsA, opsB)) {
     if (a->getName() != b->getName() || a->getNumOperands() != b->getNumOperands() ||
         a->getNumResults() != b->getNumResults() || a->getNumRegions() != b->getNumRegions()) {
@@ -457,6 +486,15 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
     auto ca = dyn_cast<grad::ConstantOp>(a);
     if (ca && (ca.getValue() != cast<grad::ConstantOp>(b).getValue())) {
       constants.push_back({ca, cast<grad::ConstantOp>(b)});
+      continue;
+    }
+    if (auto sa = dyn_cast<grad::SliceOp>(a);
+        sa && a->getAttrDictionary() != b->getAttrDictionary()) {
+      std::string why = sliceToEnd(sa, cast<grad::SliceOp>(b), slices);
+      if (!why.empty()) {
+        where = a->getLoc();
+        return why;
+      }
       continue;
     }
     if (a->getAttrDictionary() != b->getAttrDictionary()) {
@@ -510,6 +548,12 @@ std::string Generalizer::run(std::vector<DynamicDim> &dynamicDims) {
       where = where.value_or(loc);
       return why;
     }
+  }
+  for (auto &[op, toEnd] : slices) {
+    SmallVector<int64_t> limits(op.getLimits());
+    for (int64_t d : toEnd)
+      limits[d] = ShapedType::kDynamic;
+    op.setLimits(limits);
   }
   SmallVector<std::pair<grad::BroadcastOp, RankedTensorType>> broadcasts;
   fresh.walk([&](grad::BroadcastOp op) {

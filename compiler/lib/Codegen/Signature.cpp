@@ -93,7 +93,34 @@ private:
       n = parent[n] = parent[parent[n]];
     return n;
   }
-  bool isConstant(int64_t n) { return refs[find(n)].input < 0; }
+  bool isConstant(int64_t n) { return refs[find(n)].isConstant(); }
+
+  /// A node of ceil((the sum of `nodes` + offset) / divisor) (a concat along a `?` axis, a slice
+  /// of a `?` dim to its end), or -1 if one is unknown.
+  int64_t derivedNode(ArrayRef<int64_t> nodes, int64_t offset, int64_t divisor) {
+    DimRef ref;
+    int64_t term = -1;
+    for (int64_t n : nodes) {
+      if (n < 0)
+        return -1;
+      const DimRef &r = refs[find(n)];
+      if (r.isConstant()) {
+        offset += r.size;
+        continue;
+      }
+      ref.terms.push_back(r);
+      term = n;
+    }
+    if (ref.terms.empty())
+      return constantNode(offset <= 0 ? 0 : (offset - 1) / divisor + 1);
+    if (ref.terms.size() == 1 && offset == 0 && divisor == 1)
+      return term;
+    ref.offset = offset;
+    ref.divisor = divisor;
+    parent.push_back(parent.size());
+    refs.push_back(std::move(ref));
+    return parent.size() - 1;
+  }
 
   /// The node of the product of `nodes` (a reshape's element count, `arith.muli` of sizes),
   /// or -1 if one is unknown: a constant, an input dim, or a product node, one per distinct
@@ -105,6 +132,8 @@ private:
       if (n < 0)
         return -1;
       const DimRef &r = refs[find(n)];
+      if (!r.terms.empty())
+        return -1; // a product of a sum: not a DimRef
       if (r.input < 0) {
         coeff *= r.size;
         continue;
@@ -144,6 +173,18 @@ private:
     if (isConstant(rb))
       std::swap(ra, rb);
     parent[rb] = ra; // a constant stays the root
+  }
+
+  /// Size `a` must be at most size `b` (a slice's static bound along a `?` dim): a check
+  /// unless both are constants that satisfy it.
+  void atMost(int64_t a, int64_t b, Operation *op, const std::string &aName,
+              const std::string &bName) {
+    if (a < 0 || b < 0)
+      return;
+    if (isConstant(a) && isConstant(b) && refs[find(a)].size <= refs[find(b)].size)
+      return;
+    sig.checks.push_back(
+        ShapeCheck{refs[find(a)], refs[find(b)], describe(op) + ": " + aName + " vs " + bName, true});
   }
 
   static std::string describe(Operation *op) {
@@ -322,6 +363,54 @@ LogicalResult DimAnalysis::visit(Operation *op) {
     set(reshape.getResult(), result);
     return success();
   }
+  if (auto slice = dyn_cast<grad::SliceOp>(op)) {
+    // Along a `?` operand dim: a static limit must be within the run-time size (a static result
+    // size); the limit `?` (to the end) gives ceil((size - start) / stride).
+    auto inType = cast<RankedTensorType>(slice.getOperand().getType());
+    SmallVector<int64_t> in = dims(slice.getOperand());
+    SmallVector<int64_t> result(inType.getRank(), -1);
+    ArrayRef<int64_t> starts = slice.getStarts(), limits = slice.getLimits(),
+                      strides = slice.getStrides();
+    for (int64_t d = 0; d < inType.getRank(); ++d) {
+      if (!inType.isDynamicDim(d))
+        continue; // static: the verifier checked the bounds
+      std::string dimName = "operand dim " + std::to_string(d);
+      if (!ShapedType::isDynamic(limits[d])) {
+        atMost(constantNode(limits[d]), in[d], op, "the limit of dim " + std::to_string(d),
+               dimName);
+        continue;
+      }
+      if (starts[d] > 0)
+        atMost(constantNode(starts[d]), in[d], op, "the start of dim " + std::to_string(d),
+               dimName);
+      result[d] = derivedNode({in[d]}, -starts[d], strides[d]);
+      if (result[d] < 0)
+        return unknown(op);
+    }
+    set(slice.getResult(), result);
+    return success();
+  }
+  if (auto concat = dyn_cast<grad::ConcatOp>(op)) {
+    // Outside the axis the inputs' sizes agree; along it the result is their sum.
+    int64_t axis = concat.getAxis();
+    auto inputs = concat.getInputs();
+    SmallVector<int64_t> result = dims(inputs[0]);
+    SmallVector<int64_t> along{result[axis]};
+    for (unsigned i = 1; i < inputs.size(); ++i) {
+      SmallVector<int64_t> other = dims(inputs[i]);
+      for (int64_t d = 0; d < static_cast<int64_t>(result.size()); ++d)
+        if (d != axis)
+          unify(result[d], other[d], op, operandName(0, d), operandName(i, d));
+      along.push_back(other[axis]);
+    }
+    if (cast<RankedTensorType>(concat.getType()).isDynamicDim(axis)) {
+      result[axis] = derivedNode(along, 0, 1);
+      if (result[axis] < 0)
+        return unknown(op);
+    }
+    set(concat.getResult(), result);
+    return success();
+  }
   if (auto tr = dyn_cast<grad::TransposeOp>(op)) {
     SmallVector<int64_t> in = dims(tr.getOperand()), result;
     for (int64_t p : tr.getPerm())
@@ -406,7 +495,7 @@ LogicalResult DimAnalysis::run() {
       continue;
     for (int64_t node : dims(v))
       out.dims.push_back(node < 0 ? DimRef{-1, -1, -1} : refs[find(node)]);
-    if (llvm::any_of(out.dims, [](const DimRef &r) { return r.input < 0 && r.size < 0; }))
+    if (llvm::any_of(out.dims, [](const DimRef &r) { return r.isConstant() && r.size < 0; }))
       return func.emitError() << "cannot compile function '" << func.getSymName()
                               << "': the size of a dynamic dim of result #" << j
                               << " is not known from the arguments' sizes";
@@ -424,6 +513,12 @@ std::string signatureStr(const TensorSignature &t) {
 }
 
 int64_t evaluateDimRef(const DimRef &r, const std::vector<Shape> &inputShapes) {
+  if (!r.terms.empty()) {
+    int64_t v = r.offset;
+    for (const DimRef &t : r.terms)
+      v += evaluateDimRef(t, inputShapes);
+    return v <= 0 ? 0 : (v - 1) / r.divisor + 1;
+  }
   if (r.input < 0)
     return r.size;
   int64_t v = inputShapes[r.input][r.dim] * r.scale;
@@ -437,11 +532,14 @@ std::string outputShapes(llvm::StringRef fn, const FunctionSignature &sig,
   auto size = [&](const DimRef &r) { return evaluateDimRef(r, inputShapes); };
   for (const ShapeCheck &check : sig.checks) {
     int64_t a = size(check.lhs), b = size(check.rhs);
-    if (a == b)
+    if (check.atMost ? a <= b : a == b)
       continue;
     std::string what = check.what;
     size_t vs = what.find(" vs ");
     std::string message = "function '" + fn.str() + "': " + what.substr(0, vs == std::string::npos ? what.size() : vs);
+    if (check.atMost && vs != std::string::npos)
+      return message + " is " + std::to_string(a) + " but " + what.substr(vs + 4) +
+             " has size " + std::to_string(b) + " at run time (it must be at most that size)";
     if (vs != std::string::npos)
       message += " has size " + std::to_string(a) + " but " + what.substr(vs + 4) + " has size " +
                  std::to_string(b);

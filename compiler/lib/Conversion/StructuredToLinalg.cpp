@@ -268,33 +268,93 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+/// The size of dim `d` of `value`: a constant attribute if static, else tensor.dim.
+OpFoldResult sizeOf(OpBuilder &b, Location loc, Value value, int64_t d) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(d))
+    return b.getIndexAttr(type.getDimSize(d));
+  return dimOf(b, loc, value, d);
+}
+
+/// A static slice is a tensor.extract_slice with static offsets, sizes and strides. Along a `?`
+/// operand dim to its end (the limit `?`), the size is ceil((dim - start) / stride) at run time;
+/// a static limit there was checked against the run-time size before the code runs (Note
+/// [Dynamic dims in compiled code]).
 struct SliceLowering : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, type, adaptor.getOperand(), ValueRange(), ValueRange(), ValueRange(), op.getStarts(),
-        type.getShape(), op.getStrides());
+    Location loc = op.getLoc();
+    Value source = adaptor.getOperand();
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t start = op.getStarts()[d], stride = op.getStrides()[d];
+      offsets.push_back(rewriter.getIndexAttr(start));
+      strides.push_back(rewriter.getIndexAttr(stride));
+      if (!type.isDynamicDim(d)) {
+        sizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
+        continue;
+      }
+      Value size = dimOf(rewriter, loc, source, d);
+      if (start != 0)
+        size = rewriter.create<arith::SubIOp>(
+            loc, size, rewriter.create<arith::ConstantIndexOp>(loc, start));
+      if (stride != 1) // ceil(size / stride) of size >= 0 (start <= dim is checked before)
+        size = rewriter.create<arith::DivUIOp>(
+            loc,
+            rewriter.create<arith::AddIOp>(
+                loc, size, rewriter.create<arith::ConstantIndexOp>(loc, stride - 1)),
+            rewriter.create<arith::ConstantIndexOp>(loc, stride));
+      sizes.push_back(size);
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, source, offsets, sizes,
+                                                        strides);
     return success();
   }
 };
 
+/// tensor.empty of the result and one tensor.insert_slice per input at its offset along the
+/// axis; `?` sizes (and the offsets after a `?` piece) come from tensor.dim at run time.
 struct ConcatLowering : OpConversionPattern<ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    Location loc = op.getLoc();
     int64_t axis = op.getAxis();
-    Value result =
-        rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), type.getElementType());
-    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
-    for (Value input : adaptor.getInputs()) {
+    ValueRange inputs = adaptor.getInputs();
+    Value result = emptyTensor(rewriter, loc, type, [&](int64_t d) -> Value {
+      if (d != axis)
+        return dimOf(rewriter, loc, inputs[0], d); // every input is `?` there
+      Value sum;
+      for (Value input : inputs) {
+        Value n = getValueOrCreateConstantIndexOp(rewriter, loc,
+                                                  sizeOf(rewriter, loc, input, axis));
+        sum = sum ? Value(rewriter.create<arith::AddIOp>(loc, sum, n)) : n;
+      }
+      return sum;
+    });
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
+        strides(type.getRank(), rewriter.getIndexAttr(1));
+    for (Value input : inputs) {
       auto inputType = cast<RankedTensorType>(input.getType());
-      result = rewriter.create<tensor::InsertSliceOp>(op.getLoc(), input, result, ValueRange(),
-                                                      ValueRange(), ValueRange(), offsets,
-                                                      inputType.getShape(), strides);
-      offsets[axis] += inputType.getDimSize(axis);
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < inputType.getRank(); ++d)
+        sizes.push_back(sizeOf(rewriter, loc, input, d));
+      result = rewriter.create<tensor::InsertSliceOp>(loc, input, result, offsets, sizes, strides);
+      // The next offset: static while every piece so far is.
+      OpFoldResult next = sizes[axis];
+      std::optional<int64_t> a = getConstantIntValue(offsets[axis]),
+                             n = getConstantIntValue(next);
+      if (a && n)
+        offsets[axis] = rewriter.getIndexAttr(*a + *n);
+      else
+        offsets[axis] = rewriter
+                            .create<arith::AddIOp>(
+                                loc, getValueOrCreateConstantIndexOp(rewriter, loc, offsets[axis]),
+                                getValueOrCreateConstantIndexOp(rewriter, loc, next))
+                            .getResult();
     }
     rewriter.replaceOp(op, result);
     return success();

@@ -538,13 +538,19 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
-  if (getOperand().getType() == getType())
-    return getOperand(); // same shape: starts are 0, every stride takes every element
+  // Same static shape: starts are 0, every stride takes every element. A `?` dim of the same
+  // type is whole only if the slice starts at 0 with stride 1 there.
+  auto inType = cast<RankedTensorType>(getOperand().getType());
+  bool whole = inType == getType();
+  for (int64_t d = 0; whole && d < inType.getRank(); ++d)
+    whole = !inType.isDynamicDim(d) || (getStarts()[d] == 0 && getStrides()[d] == 1 &&
+                                        ShapedType::isDynamic(getLimits()[d]));
+  if (whole)
+    return getOperand();
   auto a = foldable(adaptor.getOperand());
   if (!a)
     return {};
-  auto inType = cast<ShapedType>(a.getType());
-  SmallVector<int64_t> inStrides = rowMajorStrides(inType.getShape());
+  SmallVector<int64_t> inStrides = rowMajorStrides(cast<ShapedType>(a.getType()).getShape());
   ArrayRef<int64_t> starts = getStarts(), strides = getStrides();
   return remap(a, cast<ShapedType>(getType()), [&](ArrayRef<int64_t> idx) {
     int64_t s = 0;
@@ -558,7 +564,7 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return getInputs().front();
   auto type = cast<ShapedType>(getType());
-  if (type.getNumElements() > kMaxFoldElements)
+  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
     return {};
   SmallVector<SmallVector<Attribute>> parts;
   SmallVector<int64_t> offsets;

@@ -154,6 +154,17 @@ std::string cFormatLiteral(StringRef text) {
 
 /// The C expression of `ref`'s size, reading the sizes of `inputs` (a grad_tensor array).
 std::string dimRefExpr(const DimRef &ref) {
+  if (!ref.terms.empty()) {
+    // ceil((sum + offset) / divisor), 0 when not positive (a slice to the end, a concat).
+    std::string sum = "(" + std::to_string(ref.offset) + "LL";
+    for (const DimRef &t : ref.terms)
+      sum += " + " + dimRefExpr(t);
+    sum += ")";
+    if (ref.divisor == 1)
+      return sum;
+    return "(" + sum + " <= 0 ? 0LL : (" + sum + " - 1) / " + std::to_string(ref.divisor) +
+           "LL + 1)";
+  }
   if (ref.input < 0)
     return std::to_string(ref.size) + "LL";
   auto dim = [](int64_t input, int64_t d) {
@@ -220,7 +231,11 @@ void emitDynamicHelpers(raw_ostream &os, const Entry &e, StringRef wrapper) {
       size_t vs = what.find(" vs ");
       size_t colon = vs == std::string::npos ? std::string::npos : what.rfind(": ", vs);
       std::string message;
-      if (colon != std::string::npos)
+      if (c.atMost && colon != std::string::npos)
+        message = what.substr(0, colon) + ": " + what.substr(colon + 2, vs - colon - 2) +
+                  " is @@ but " + what.substr(vs + 4) +
+                  " has size @@ at run time (it must be at most that size)";
+      else if (colon != std::string::npos)
         message = what.substr(0, colon) + ": " + what.substr(colon + 2, vs - colon - 2) +
                   " has size @@ but " + what.substr(vs + 4) +
                   " has size @@ at run time (they must agree)";
@@ -230,7 +245,8 @@ void emitDynamicHelpers(raw_ostream &os, const Entry &e, StringRef wrapper) {
       for (size_t p; (p = literal.find("@@")) != std::string::npos;)
         literal.replace(p, 2, "%lld");
       std::string first = dimRefExpr(c.lhs), second = dimRefExpr(c.rhs);
-      os << "  if ((" << first << ") != (" << second << "))\n    return grad_status_make("
+      os << "  if ((" << first << ") " << (c.atMost ? ">" : "!=") << " (" << second
+         << "))\n    return grad_status_make("
          << "GRAD_STATUS_INVALID_ARGUMENT, \"%s: \" " << literal << ", \"" << wrapper
          << "\", (long long)(" << first << "), (long long)(" << second << "));\n";
     }

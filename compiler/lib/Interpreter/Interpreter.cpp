@@ -162,6 +162,25 @@ FailureOr<Tensor> evaluateGradOp(Operation *op, ArrayRef<Tensor> operands, std::
       ++next;
     }
   }
+  if (auto slice = dyn_cast<SliceOp>(op); slice && !operands.empty() && operands[0].defined()) {
+    // Along a `?` operand dim: the limit `?` is the run-time size, a static limit (or a start
+    // before the limit `?`) must be within it.
+    auto operandType = cast<RankedTensorType>(slice.getOperand().getType());
+    OpAttrs &attrs = decoded->second;
+    for (int64_t d = 0; d < operandType.getRank(); ++d) {
+      if (!operandType.isDynamicDim(d) || d >= static_cast<int64_t>(operands[0].dim()))
+        continue;
+      int64_t size = operands[0].shape()[d];
+      bool toEnd = ShapedType::isDynamic(attrs.limits[d]);
+      int64_t bound = toEnd ? attrs.starts[d] : attrs.limits[d];
+      if (bound > size)
+        return fail((toEnd ? "start " : "limit ") + std::to_string(bound) + " of dim " +
+                    std::to_string(d) + " exceeds the operand's size " + std::to_string(size) +
+                    " at run time (operand " + describeTensor(operands[0]) + ")");
+      if (toEnd)
+        attrs.limits[d] = size;
+    }
+  }
   Tensor result;
   try {
     NoGradGuard noGrad;

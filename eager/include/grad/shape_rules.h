@@ -85,18 +85,6 @@ template <class... A> Result fail(const A&... parts) {
 inline Result dims(std::vector<int64_t> d) { return {std::move(d), {}}; }
 } // namespace detail
 
-/// For ops whose rule has no dynamic form yet (slice, concat): an error naming `what` if `dims`
-/// has a dynamic size, else the empty string.
-inline std::string require_static(std::string_view what, Dims dims) {
-  if (!has_dynamic(dims))
-    return {};
-  return detail::fail(what, " ", str(dims),
-                      " has dynamic dims, which this op does not take yet (dynamic dims: "
-                      "elementwise ops, broadcast, matmul, reductions, transpose, gather, "
-                      "convert, reshape of size-1 dims)")
-      .error;
-}
-
 /// broadcast: operand dim i goes to result dim dims[i] (strictly increasing), and is 1 or the
 /// result size. A dynamic operand dim is 1 or the result size at run time; a dynamic result dim
 /// takes its size from a dynamic operand dim mapped to it, or from the op's `sizes` operands
@@ -238,11 +226,12 @@ inline Result transpose(Dims in, Dims perm) {
 }
 
 /// slice: per dim 0 <= start <= limit <= size and stride > 0; result size
-/// ceil((limit - start) / stride). Static operands only.
+/// ceil((limit - start) / stride). Along a dynamic operand dim: a static limit gives a static
+/// result size (limit <= size is checked at run time), and the limit kDynamic (`?`) is the
+/// operand's size (the dim kept to its end: a dynamic result size; start <= size at run time).
+/// A kDynamic limit along a static dim is an error (write the size).
 inline Result slice(Dims in, Dims starts, Dims limits, Dims strides) {
   using detail::fail;
-  if (std::string e = require_static("operand shape", in); !e.empty())
-    return {{}, e};
   size_t rank = in.size();
   if (starts.size() != rank || limits.size() != rank || strides.size() != rank)
     return fail("starts ", str(starts), ", limits ", str(limits), " and strides ", str(strides),
@@ -252,38 +241,60 @@ inline Result slice(Dims in, Dims starts, Dims limits, Dims strides) {
     int64_t s = starts[d], l = limits[d], st = strides[d];
     if (st <= 0)
       return fail("stride ", st, " of dim ", d, " must be positive");
-    if (s < 0 || s > l || l > in[d])
-      return fail("dim ", d, ": [", s, ", ", l, ") is out of bounds for size ", in[d],
-                  " of the operand shape ", str(in));
+    if (is_dynamic(l)) {
+      if (!is_dynamic(in[d]))
+        return fail("dim ", d, ": the limit `?` (the operand's run-time size) needs a dynamic "
+                    "operand dim, but the operand shape ",
+                    str(in), " has size ", in[d], " there (write the limit ", in[d], ")");
+      if (s < 0)
+        return fail("dim ", d, ": start ", s, " is negative");
+      out[d] = kDynamic;
+      continue;
+    }
+    if (s < 0 || s > l || (!is_dynamic(in[d]) && l > in[d]))
+      return fail("dim ", d, ": [", s, ", ", l, ") is out of bounds for size ",
+                  detail::size_str(in[d]), " of the operand shape ", str(in));
     // ceil((l - s) / st) without overflow for any int64 stride.
     out[d] = l == s ? 0 : (l - s - 1) / st + 1;
   }
   return detail::dims(std::move(out));
 }
 
-/// concat along `axis` (in [0, rank)): equal shapes outside the axis. Static operands only.
+/// concat along `axis` (in [0, rank)): equal shapes outside the axis. A dynamic dim outside the
+/// axis must agree with the others at run time (the result takes a static size if any input has
+/// one); a dynamic size along the axis makes the result's axis dynamic.
 inline Result concat(std::span<const Dims> inputs, int64_t axis) {
   using detail::fail;
   if (inputs.empty())
     return fail("needs at least one operand");
   Dims first = inputs[0];
   int64_t rank = static_cast<int64_t>(first.size());
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (std::string e = require_static("input #" + std::to_string(i) + " shape", inputs[i]);
-        !e.empty())
-      return {{}, e};
   if (axis < 0 || axis >= rank)
     return fail("axis ", axis, " is out of range for inputs of rank ", rank);
   std::vector<int64_t> out(first.begin(), first.end());
+  std::vector<size_t> from(first.size(), 0); // the input that gave out[d]
   for (size_t i = 1; i < inputs.size(); ++i) {
     Dims s = inputs[i];
     bool ok = static_cast<int64_t>(s.size()) == rank;
-    for (int64_t d = 0; ok && d < rank; ++d)
-      ok = d == axis || s[d] == first[d];
-    if (!ok)
-      return fail("input #", i, " of shape ", str(s), " does not match input #0 of shape ",
-                  str(first), " outside axis ", axis);
-    if (__builtin_add_overflow(out[axis], s[axis], &out[axis]))
+    int64_t bad = 0;
+    for (int64_t d = 0; ok && d < rank; ++d) {
+      if (d == axis)
+        continue;
+      ok = s[d] == out[d] || is_dynamic(s[d]) || is_dynamic(out[d]);
+      bad = d;
+      if (ok && is_dynamic(out[d]) && !is_dynamic(s[d])) {
+        out[d] = s[d];
+        from[d] = i;
+      }
+    }
+    if (!ok) {
+      size_t j = static_cast<int64_t>(s.size()) == rank ? from[bad] : 0;
+      return fail("input #", i, " of shape ", str(s), " does not match input #", j,
+                  " of shape ", str(inputs[j]), " outside axis ", axis);
+    }
+    if (is_dynamic(out[axis]) || is_dynamic(s[axis]))
+      out[axis] = kDynamic;
+    else if (__builtin_add_overflow(out[axis], s[axis], &out[axis]))
       return fail("the result size along axis ", axis, " overflows int64");
   }
   return detail::dims(std::move(out));

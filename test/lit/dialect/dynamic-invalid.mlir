@@ -51,10 +51,28 @@ func.func @reshape_keeps_dynamic_dims_in_place(%a: tensor<?x4xf32>) {
 
 // -----
 
-func.func @slice_is_static_only(%a: tensor<?xf32>) {
-  // expected-error @+2 {{'grad.slice' op operand shape [?] has dynamic dims, which this op does not take yet (dynamic dims: elementwise ops, broadcast, matmul, reductions, transpose, gather, convert, reshape of size-1 dims)}}
+func.func @slice_dynamic_limit_along_a_static_dim(%a: tensor<?x4xf32>) {
+  // expected-error @+2 {{'grad.slice' op dim 1: the limit `?` (the operand's run-time size) needs a dynamic operand dim, but the operand shape [?,4] has size 4 there (write the limit 4)}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = grad.slice %a {starts = array<i64: 0>, limits = array<i64: 1>, strides = array<i64: 1>} : tensor<?xf32> -> tensor<1xf32>
+  %0 = grad.slice %a {starts = array<i64: 0, 0>, limits = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<?x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @slice_start_after_limit_along_a_dynamic_dim(%a: tensor<?xf32>) {
+  // expected-error @+2 {{'grad.slice' op dim 0: [3, 2) is out of bounds for size ? of the operand shape [?]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.slice %a {starts = array<i64: 3>, limits = array<i64: 2>, strides = array<i64: 1>} : tensor<?xf32> -> tensor<0xf32>
+  return
+}
+
+// -----
+
+func.func @slice_to_the_end_is_dynamic(%a: tensor<?x4xf32>) {
+  // expected-error @+2 {{'grad.slice' op inferred type(s) 'tensor<?x2xf32>' are incompatible with return type(s) of operation 'tensor<3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.slice %a {starts = array<i64: 1, 0>, limits = array<i64: -9223372036854775808, 4>, strides = array<i64: 1, 2>} : tensor<?x4xf32> -> tensor<3x2xf32>
   return
 }
 
@@ -68,10 +86,19 @@ func.func @sizes_count(%b: tensor<4xf32>, %n: index) -> tensor<?x?x4xf32> {
 
 // -----
 
-func.func @concat_dynamic(%a: tensor<?x3xf32>, %b: tensor<2x3xf32>) {
-  // expected-error @+2 {{'grad.concat' op input #0 shape [?,3] has dynamic dims, which this op does not take yet}}
+func.func @concat_static_dims_differ_outside_the_axis(%a: tensor<?x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{'grad.concat' op input #1 of shape [2,4] does not match input #0 of shape [?,3] outside axis 0}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = grad.concat %a, %b {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+  %0 = grad.concat %a, %b {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x4xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dynamic_axis_is_dynamic(%a: tensor<?x3xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+2 {{'grad.concat' op inferred type(s) 'tensor<?x3xf32>' are incompatible with return type(s) of operation 'tensor<4x3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = grad.concat %a, %b {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<4x3xf32>
   return
 }
 

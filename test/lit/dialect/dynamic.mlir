@@ -57,3 +57,25 @@ func.func @bias(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
   %y = grad.add %x, %bb : tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// fused q, k, v: three slices of one [B, T, 3D] projection along its static last dim carry B
+// and T through; a static limit along a `?` dim gives a static size (checked at run time), the
+// limit `?` (-9223372036854775808, MLIR's kDynamic) keeps a `?` dim to its end. A concat joins
+// `?` dims outside its axis and along it.
+// CHECK-LABEL: func.func @qkv
+// CHECK: grad.slice %{{.*}} {limits = array<i64: -9223372036854775808, -9223372036854775808, 4>, starts = array<i64: 0, 0, 0>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf32> -> tensor<?x?x4xf32>
+// CHECK: grad.slice %{{.*}} {limits = array<i64: -9223372036854775808, -9223372036854775808, 12>, starts = array<i64: 0, 0, 8>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf32> -> tensor<?x?x4xf32>
+// CHECK: grad.slice %{{.*}} {limits = array<i64: 2, -9223372036854775808, 12>, starts = array<i64: 0, 1, 0>, strides = array<i64: 1, 2, 3>} : tensor<?x?x12xf32> -> tensor<2x?x4xf32>
+// CHECK: grad.concat %{{.*}}, %{{.*}} {axis = 2 : i64} : tensor<?x?x4xf32>, tensor<?x?x4xf32> -> tensor<?x?x8xf32>
+// CHECK: grad.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : tensor<?x?x4xf32>, tensor<2x?x4xf32> -> tensor<?x?x4xf32>
+// CHECK: grad.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : tensor<?x3xf32>, tensor<2x?xf32> -> tensor<2x?xf32>
+func.func @qkv(%all: tensor<?x?x12xf32>, %a: tensor<?x3xf32>, %b: tensor<2x?xf32>)
+    -> (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<2x?xf32>) {
+  %q = grad.slice %all {starts = array<i64: 0, 0, 0>, limits = array<i64: -9223372036854775808, -9223372036854775808, 4>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf32> -> tensor<?x?x4xf32>
+  %v = grad.slice %all {starts = array<i64: 0, 0, 8>, limits = array<i64: -9223372036854775808, -9223372036854775808, 12>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf32> -> tensor<?x?x4xf32>
+  %s = grad.slice %all {starts = array<i64: 0, 1, 0>, limits = array<i64: 2, -9223372036854775808, 12>, strides = array<i64: 1, 2, 3>} : tensor<?x?x12xf32> -> tensor<2x?x4xf32>
+  %qv = grad.concat %q, %v {axis = 2 : i64} : tensor<?x?x4xf32>, tensor<?x?x4xf32> -> tensor<?x?x8xf32>
+  %qs = grad.concat %q, %s {axis = 0 : i64} : tensor<?x?x4xf32>, tensor<2x?x4xf32> -> tensor<?x?x4xf32>
+  %ab = grad.concat %a, %b {axis = 1 : i64} : tensor<?x3xf32>, tensor<2x?xf32> -> tensor<2x?xf32>
+  return %qv, %qs, %ab : tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<2x?xf32>
+}

@@ -105,8 +105,16 @@ TEST(SharedShapeRules, Slice) {
                "dim 1: [1, 4) is out of bounds for size 3");
   expect_error(sr::slice(V{3}, V{0}, V{2}, V{0}), "stride 0 of dim 0 must be positive");
   expect_error(sr::slice(V{2, 3}, V{0}, V{2}, V{1}), "must each have one entry per dim");
-  expect_error(sr::slice(V{Q}, V{0}, V{1}, V{1}),
-               "operand shape [?] has dynamic dims, which this op does not take yet");
+  // Dynamic: a static limit along a `?` dim gives a static size (limit <= size at run time);
+  // the limit `?` keeps the dim to its end; a dim the slice does not cut carries `?` through.
+  expect_dims(sr::slice(V{Q}, V{0}, V{1}, V{1}), V{1});
+  expect_dims(sr::slice(V{Q, Q, 12}, V{0, 0, 4}, V{Q, Q, 8}, V{1, 1, 1}), V{Q, Q, 4});
+  expect_dims(sr::slice(V{Q, 6}, V{2, 0}, V{Q, 6}, V{3, 2}), V{Q, 3});
+  expect_error(sr::slice(V{Q}, V{3}, V{2}, V{1}), "dim 0: [3, 2) is out of bounds for size ?");
+  expect_error(sr::slice(V{Q}, V{-1}, V{Q}, V{1}), "dim 0: start -1 is negative");
+  expect_error(sr::slice(V{Q, 4}, V{0, 0}, V{Q, Q}, V{1, 1}),
+               "dim 1: the limit `?` (the operand's run-time size) needs a dynamic operand dim, "
+               "but the operand shape [?,4] has size 4 there (write the limit 4)");
 }
 
 TEST(SharedShapeRules, Concat) {
@@ -118,7 +126,14 @@ TEST(SharedShapeRules, Concat) {
   expect_error(sr::concat(std::vector<sr::Dims>{a, a}, 2), "axis 2 is out of range");
   expect_error(sr::concat(std::vector<sr::Dims>{big, big}, 0), "overflows int64");
   expect_error(sr::concat(std::vector<sr::Dims>{}, 0), "needs at least one operand");
-  expect_error(sr::concat(std::vector<sr::Dims>{a, dyn}, 0), "input #1 shape [?,3] has dynamic");
+  // Dynamic: `?` outside the axis agrees at run time (a static size wins); `?` along it: `?`.
+  expect_dims(sr::concat(std::vector<sr::Dims>{a, dyn}, 0), V{Q, 3});
+  expect_dims(sr::concat(std::vector<sr::Dims>{V{Q, 2}, V{Q, 3}}, 1), V{Q, 5});
+  expect_dims(sr::concat(std::vector<sr::Dims>{V{Q, Q}, V{Q, 3}}, 0), V{Q, 3});
+  expect_error(sr::concat(std::vector<sr::Dims>{dyn, b}, 0),
+               "input #1 of shape [2,4] does not match input #0 of shape [?,3] outside axis 0");
+  expect_error(sr::concat(std::vector<sr::Dims>{V{Q, Q}, V{2, 3}, V{2, 4}}, 0),
+               "input #2 of shape [2,4] does not match input #1 of shape [2,3] outside axis 0");
 }
 
 TEST(SharedShapeRules, Gather) {

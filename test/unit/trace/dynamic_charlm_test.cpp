@@ -1,7 +1,8 @@
 // A transformer over a varying batch AND sequence length under Dynamic::Auto (issue 14): the
 // examples/charlm training step (loss, gradients and Adam in one jitted function) at (B, T) in
 // {(8,32), (12,48), (16,64), (8,40)} compiles twice (static, then B and T `?`), its losses equal
-// eager's, and the second compile event names the dims that went dynamic.
+// eager's, and the second compile event names the dims that went dynamic; the same with q, k, v
+// fused into one projection and three slices (`fused_qkv`).
 #include "../../../examples/charlm/charlm.h"
 
 #include <gtest/gtest.h>
@@ -33,8 +34,9 @@ std::pair<grad::Tensor, grad::Tensor> randomBatch(const charlm::Config &cfg, int
   return {grad::tensor(x, {b, t}), grad::tensor(y, {b * t})};
 }
 
-TEST(DynamicCharlm, VaryingBatchAndSequenceLengthCompilesTwiceWithEagerLosses) {
-  charlm::Config cfg = smallConfig();
+/// Trains `cfg` at (B, T) in {(8,32), (12,48), (16,64), (8,40)} under Auto: two compiles, the
+/// second with B and T `?` everywhere and no static reason, the losses equal eager's.
+void expectTwoCompilesWithEagerLosses(const charlm::Config &cfg) {
   grad::JitOptions options;
   options.dynamic = grad::Dynamic::Auto;
   options.name = "charlm_step";
@@ -64,6 +66,19 @@ TEST(DynamicCharlm, VaryingBatchAndSequenceLengthCompilesTwiceWithEagerLosses) {
   std::string line = grad::format_compile_event(events[1]);
   EXPECT_NE(line.find("dynamic: input #0 dim 0, input #0 dim 1, input #1 dim 0"), std::string::npos)
       << line;
+}
+
+TEST(DynamicCharlm, VaryingBatchAndSequenceLengthCompilesTwiceWithEagerLosses) {
+  expectTwoCompilesWithEagerLosses(smallConfig());
+}
+
+// q, k, v as three slices of one Linear(D, 3D) (nanoGPT's c_attn): the slices of [B, T, 3D]
+// along D run to the end of B and T (limits `?` after generalizing), and their gradient is a
+// concat with zero pieces of run-time size [B, T, 2D].
+TEST(DynamicCharlm, FusedQkvSlicesGoDynamicToo) {
+  charlm::Config cfg = smallConfig();
+  cfg.fused_qkv = true;
+  expectTwoCompilesWithEagerLosses(cfg);
 }
 
 } // namespace

@@ -24,13 +24,19 @@ inline constexpr int64_t kDynamicSize = -1;
 
 /// A size known when an entry point runs: `size` if `input` < 0, else the size of dim `dim` of
 /// input `input`, times `scale` and the sizes of the input dims in `times` (a product of sizes:
-/// a reshape that merges a batch and a sequence dim, `[B, T, D] -> [B*T, D]`).
+/// a reshape that merges a batch and a sequence dim, `[B, T, D] -> [B*T, D]`). With `terms`
+/// (the fields above unused): ceil((the sum of the terms + `offset`) / `divisor`), a concat
+/// along a `?` axis (a sum) or a slice of a `?` dim to its end (`(size - start) / stride`).
 struct DimRef {
   int64_t input = -1;
   int64_t dim = -1;
   int64_t size = 0;
   int64_t scale = 1;
   std::vector<std::pair<int64_t, int64_t>> times;
+  std::vector<DimRef> terms;
+  int64_t offset = 0;
+  int64_t divisor = 1;
+  bool isConstant() const { return input < 0 && terms.empty(); }
 };
 /// The value of `ref` for inputs of shapes `inputShapes`.
 int64_t evaluateDimRef(const DimRef &ref, const std::vector<Shape> &inputShapes);
@@ -52,6 +58,8 @@ struct TensorSignature {
 struct ShapeCheck {
   DimRef lhs, rhs;
   std::string what;
+  /// lhs <= rhs instead of lhs == rhs (a slice's static bound along a `?` dim).
+  bool atMost = false;
 };
 
 /// A public function `name`: `_mlir_ciface_<name>(inputs..., outputs...)`.

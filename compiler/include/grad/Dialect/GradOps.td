@@ -241,6 +241,18 @@ def Grad_SliceOp : Grad_Op<"slice", [Pure, InferTypeOpAdaptor]> {
     %1 = grad.slice %0 {starts = array<i64: 0, 1>, limits = array<i64: 2, 3>,
                         strides = array<i64: 1, 1>} : tensor<2x3xf32> -> tensor<2x2xf32>
     ```
+
+    Dynamic operand dims (Note [Dynamic dims]): a static limit along a `?` dim gives a static
+    result size, and the limit must be within the run-time size (checked when the code runs);
+    the limit `?` (MLIR's kDynamic, -9223372036854775808, as in tensor.extract_slice's static
+    lists) runs to the end of a `?` dim, whose result size is then `?`. The three slices of a
+    fused q, k, v projection of run-time batch and length:
+
+    ```mlir
+    %q = grad.slice %qkv {starts = array<i64: 0, 0, 0>,
+                          limits = array<i64: -9223372036854775808, -9223372036854775808, 64>,
+                          strides = array<i64: 1, 1, 1>} : tensor<?x?x192xf32> -> tensor<?x?x64xf32>
+    ```
   }];
   let arguments = (ins Grad_Tensor:$operand, DenseI64ArrayAttr:$starts,
                        DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$strides);
@@ -252,7 +264,9 @@ def Grad_SliceOp : Grad_Op<"slice", [Pure, InferTypeOpAdaptor]> {
 def Grad_ConcatOp : Grad_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let summary = "concatenation along one axis";
   let description = [{
-    All inputs have the same rank and element type, and equal sizes except along `axis`.
+    All inputs have the same rank and element type, and equal sizes except along `axis`. A `?`
+    size outside the axis must agree with the others at run time (a static size of another
+    input gives the result's); a `?` size along the axis makes the result's `?`.
 
     ```mlir
     %2 = grad.concat %0, %1 {axis = 0 : i64} : tensor<1x3xf32>, tensor<2x3xf32> -> tensor<3x3xf32>

@@ -32,7 +32,10 @@ namespace grad {
 //    dynamic result dim, e.g. from tensor.dim), as a bias added to a batch of run-time size does;
 //  - matmul: batch and inner dims compatible (equal, or one dynamic: checked at run time);
 //  - reductions, transpose, gather: dynamic dims carry through;
-//  - reshape, slice, concat: static operands only (a diagnostic says so).
+//  - reshape: `?` dims stay in place, or merge and split with `sizes` operands;
+//  - slice: along a `?` operand dim a static limit gives a static size (limit <= size at run
+//    time), and the limit `?` (kDynamic) runs to the operand's end (a `?` result dim);
+//  - concat: `?` dims outside the axis agree at run time; a `?` piece makes the axis `?`.
 // Every pass and code generator that needs sizes calls checkStaticShapes first, which names the
 // first op with a dynamic type: a diagnostic, never a crash on a `?` size.
 
