@@ -53,7 +53,10 @@ static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type, 
 // dims), each pair that must agree is recorded as a ShapeCheck naming the op, and each dynamic
 // output dim as the input dim it equals. The caller (CompiledModule::run) evaluates the checks
 // on the actual input shapes before it calls the code, fails with the op's name and both sizes,
-// and sizes the outputs from the DimRefs. A size that cannot be traced (an op this analysis
+// and sizes the outputs from the DimRefs. Two more kinds of size: a slice's static bound along
+// a `?` dim must be at most that dim (a ShapeCheck with atMost), and a concat along a `?` axis
+// or a slice to the end of a `?` dim gives a size that is a sum or ceil((size - start) / stride)
+// (a DimRef with terms; no product is taken of it). A size that cannot be traced (an op this analysis
 // does not know producing a `?` dim) refuses the function at compile time.
 //
 // One difference from the reference interpreter: a dynamic operand dim broadcast into a result

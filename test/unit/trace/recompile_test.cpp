@@ -308,6 +308,49 @@ TEST(RecompileAuto, ASizeDependentConstantKeepsTheStaticPolicyAndSaysWhy) {
   EXPECT_NE(format_compile_event(events[1]).find("; static: a constant"), std::string::npos);
 }
 
+TEST(RecompileAuto, SlicesToTheEndOfADimGoDynamicARunTimeExtentStaysStatic) {
+  // r = x[1:], then r[:, 1:3] and r[:, 0:2]: limits that are the end of the changing dim
+  // become `?`.
+  auto sliced = [](const std::vector<Tensor> &a) {
+    Tensor r = slice(a[0], 0, 1, a[0].shape()[0]);
+    return slice(r, 1, 1, 3) + slice(r, 1, 0, 2);
+  };
+  JitOptions options;
+  options.dynamic = Dynamic::Auto;
+  options.name = "sliced";
+  auto f = jit(sliced, options); // the CPU backend: extract_slice with run-time sizes
+  for (int64_t n : {3, 5, 8}) {
+    Tensor x = randn({n, 4}, n);
+    Tensor y = f({x});
+    Tensor expected = sliced({x});
+    ASSERT_EQ(y.shape(), expected.shape()) << "n " << n;
+    EXPECT_LE(max(abs(y - expected)).item<float>(), 1e-6f) << "n " << n;
+  }
+  std::vector<CompileEvent> events = f.compile_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].static_reason, "");
+  ASSERT_EQ(events[1].made_dynamic.size(), 1u);
+
+  // pos[:n] of a static table: the limit is n, not the end of pos's dim: static, and why.
+  auto prefix = [](const std::vector<Tensor> &a) {
+    return a[0] + slice(a[1], 0, 0, a[0].shape()[0]);
+  };
+  JitOptions o = interpreted();
+  o.dynamic = Dynamic::Auto;
+  auto g = jit(prefix, o);
+  Tensor pos = randn({8, 2}, 7);
+  g({ones({3, 2}), pos});
+  Tensor z = g({ones({4, 2}), pos});
+  EXPECT_EQ(z.shape(), (Shape{4, 2}));
+  events = g.compile_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[1].made_dynamic.empty());
+  EXPECT_NE(events[1].static_reason.find("a 'grad.slice' limit of dim 0 takes the values 3 and "
+                                         "4, not the end of its operand dim"),
+            std::string::npos)
+      << events[1].static_reason;
+}
+
 TEST(RecompileMarks, MarkedDimsAreDynamicFromTheFirstCall) {
   JitOptions options = interpreted();
   options.backend = JitBackend::Native;
