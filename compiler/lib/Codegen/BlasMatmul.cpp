@@ -37,6 +37,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -317,10 +318,12 @@ bool isZeroFill(Value init) {
   return fill && isZeroConstant(fill.getInputs()[0]);
 }
 
-/// A fresh zero fill of `type`, with the value of the fill `like`.
-Value zeroFillLike(PatternRewriter &rewriter, Location loc, RankedTensorType type, Value like) {
+/// A fresh zero fill of `type` (`sizes`: one per dim, a Value for each `?`), with the value of
+/// the fill `like`.
+Value zeroFillLike(PatternRewriter &rewriter, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes, Value like) {
   auto fill = like.getDefiningOp<linalg::FillOp>();
-  Value empty = rewriter.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+  Value empty = rewriter.create<tensor::EmptyOp>(loc, sizes, type.getElementType());
   return rewriter.create<linalg::FillOp>(loc, fill.getInputs()[0], empty).getResult(0);
 }
 
@@ -339,10 +342,11 @@ struct FoldResultTranspose : OpRewritePattern<linalg::TransposeOp> {
     auto matmul = cast<linalg::LinalgOp>(producer);
     Value init = matmul.getDpsInitOperand(0)->get();
     auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
-    if (!isZeroFill(init) || !resultType.hasStaticShape())
+    if (!isZeroFill(init))
       return failure();
     Location loc = op.getLoc();
-    Value zero = zeroFillLike(rewriter, loc, resultType, init);
+    Value zero = zeroFillLike(rewriter, loc, resultType,
+                              tensor::getMixedSizes(rewriter, loc, op.getInit()), init);
     SmallVector<Value> inputs = {matmul.getDpsInputOperand(1)->get(),
                                  matmul.getDpsInputOperand(0)->get()};
     Operation *replacement;
@@ -432,8 +436,8 @@ struct FoldResultPermutation : OpRewritePattern<linalg::TransposeOp> {
     auto contraction = cast<linalg::LinalgOp>(producer);
     Value init = contraction.getDpsInitOperand(0)->get();
     auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
-    if (!isZeroFill(init) || !resultType.hasStaticShape())
-      return failure(); // zeroFillLike makes a static tensor.empty
+    if (!isZeroFill(init))
+      return failure();
     // Transposed dim j is the product's dim perm[j].
     AffineMap map = (*maps)[2];
     SmallVector<AffineExpr> results;
@@ -446,7 +450,10 @@ struct FoldResultPermutation : OpRewritePattern<linalg::TransposeOp> {
     SmallVector<Type> types = {a.getType(), b.getType(), resultType};
     if (!planGemm(newMaps, types))
       return failure();
-    Value zero = zeroFillLike(rewriter, op.getLoc(), resultType, init);
+    // The transpose's init has the result's sizes (run-time ones for `?` dims).
+    Value zero = zeroFillLike(rewriter, op.getLoc(), resultType,
+                              tensor::getMixedSizes(rewriter, op.getLoc(), op.getDpsInits()[0]),
+                              init);
     linalg::GenericOp generic = buildContraction(rewriter, op.getLoc(), a, b, zero, newMaps,
                                                  contraction.getIteratorTypesArray());
     rewriter.replaceOp(op, generic->getResults());
@@ -481,8 +488,11 @@ struct ExpandBatchDims : OpRewritePattern<linalg::BatchMatmulOp> {
     auto ta = cast<RankedTensorType>(ca.getSrc().getType());
     auto tb = cast<RankedTensorType>(cb.getSrc().getType());
     int64_t rank = ta.getRank();
+    // Batch dims with `?`: at most one, so that equal collapsed batch sizes (which the
+    // batch_matmul needs) make A's and B's batch dims equal one by one ([B, H] with H static).
     if (rank <= 3 || tb.getRank() != rank ||
         ta.getShape().drop_back(2) != tb.getShape().drop_back(2) ||
+        llvm::count_if(ta.getShape().drop_back(2), ShapedType::isDynamic) > 1 ||
         ca.getReassociationIndices() != batchCollapse(rank) ||
         cb.getReassociationIndices() != batchCollapse(rank))
       return failure();
@@ -492,12 +502,16 @@ struct ExpandBatchDims : OpRewritePattern<linalg::BatchMatmulOp> {
     shape.push_back(initType.getDimSize(1));
     shape.push_back(initType.getDimSize(2));
     auto type = RankedTensorType::get(shape, initType.getElementType());
-    if (!type.hasStaticShape())
-      return failure(); // zeroFillLike and expand_shape below take static shapes
     Location loc = op.getLoc();
-    Value acc = isZeroFill(init)
-                    ? zeroFillLike(rewriter, loc, type, init)
-                    : rewriter.create<tensor::ExpandShapeOp>(loc, type, init, batchCollapse(rank));
+    // The uncollapsed sizes: A's batch dims, then the init's M and N (run-time ones for `?`).
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, ca.getSrc(), d));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, init, 1));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, init, 2));
+    Value acc = isZeroFill(init) ? zeroFillLike(rewriter, loc, type, sizes, init)
+                                 : rewriter.create<tensor::ExpandShapeOp>(
+                                       loc, type, init, batchCollapse(rank), sizes);
     // Loops: batch..., m, n, k.
     int64_t batch = rank - 2;
     MLIRContext *ctx = op.getContext();
@@ -533,6 +547,9 @@ struct FoldMatmulTransposes : grad::impl::GradFoldMatmulTransposesBase<FoldMatmu
     patterns.add<FoldOperandPermutation, FoldResultPermutation, ExpandBatchDims>(ctx);
     // expand(collapse(x)) -> x after ExpandBatchDims, so a result transpose sees the product.
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    // A `?` batch size ExpandBatchDims read from a transposed operand (tensor.dim of the
+    // transpose) becomes the transpose's init size, so the folded transpose dies.
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

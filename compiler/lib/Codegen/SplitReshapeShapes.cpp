@@ -10,7 +10,8 @@
 // one of them (the BLAS matmul whose output is reshaped next) conflicts with
 // later reads of the others, and bufferization copies a whole buffer before
 // each such write (charlm's dynamic step: 29 copies of `[B*T, 64]` and
-// `[B*T, 256]` activations). Each reshape gets its own clone of the shape.
+// `[B*T, 256]` activations). Each reshape gets its own clone of the shape,
+// right before it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +37,15 @@ struct SplitReshapeShapes : grad::impl::GradSplitReshapeShapesBase<SplitReshapeS
     OpBuilder b(&getContext());
     for (tensor::ReshapeOp op : reshapes) {
       auto shape = op.getShape().getDefiningOp<tensor::FromElementsOp>();
-      if (!shape || shape->hasOneUse())
+      if (!shape)
         continue;
+      // Right before the reshape, even when it is the only user: the shape is then defined
+      // after every write to the reshaped buffer (a matmul's output), which it would alias
+      // otherwise (a write between an alias's definition and a read of it is a conflict).
+      if (shape->hasOneUse()) {
+        shape->moveBefore(op);
+        continue;
+      }
       b.setInsertionPoint(op);
       Operation *own = b.clone(*shape);
       op.getShapeMutable().set(own->getResult(0));

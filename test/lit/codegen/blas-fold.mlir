@@ -142,3 +142,39 @@ func.func @batch_innermost(%a: tensor<5x7x3xf32>, %b: tensor<3x7x4xf32>) -> tens
   %r = grad.matmul %ap, %b : tensor<3x5x7xf32>, tensor<3x7x4xf32> -> tensor<3x5x4xf32>
   return %r : tensor<3x5x4xf32>
 }
+
+// -----
+
+// The same attention products with `?` batch and sequence dims ([B, T, H, D], H and D static):
+// the permutations still become the operands' and the result's maps (at most one `?` batch dim,
+// so equal collapsed batches make the batch dims equal), no transpose is copied, and the
+// batch loops (scf.for: grad-parallelize skips `?` loops) call the gemm with run-time sizes.
+// CHECK-LABEL: func.func @attention_dynamic
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[SC:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>) outs(%{{.*}} : tensor<?x4x?x?xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {{.*}} ins(%[[SC]], %arg2 : tensor<?x4x?x?xf32>, tensor<?x?x4x16xf32>) outs(%{{.*}} : tensor<?x?x4x16xf32>)
+// CHECK-NOT: linalg.transpose
+// BUF-LABEL: func.func @attention_dynamic
+// BUF-NOT: linalg.
+// BUF-NOT: memref.copy
+// BUF: scf.for
+// BUF: scf.for
+// BUF: call @grad_gemm_f32(%c101_i32, %c111_i32, %c112_i32
+// BUF-NOT: linalg.
+// BUF-NOT: memref.copy
+// BUF: scf.for
+// BUF: scf.for
+// BUF: call @grad_gemm_f32(%c101_i32, %c111_i32, %c111_i32
+// BUF-NOT: memref.copy
+// BUF: return
+func.func @attention_dynamic(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>, %v: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  %qh = grad.transpose %q {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  %kh = grad.transpose %k {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  %kt = grad.transpose %kh {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = grad.matmul %qh, %kt : tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32> -> tensor<?x4x?x?xf32>
+  %vh = grad.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  %o = grad.matmul %s, %vh : tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  %ot = grad.transpose %o {perm = array<i64: 0, 2, 1, 3>} : tensor<?x4x?x16xf32> -> tensor<?x?x4x16xf32>
+  return %ot : tensor<?x?x4x16xf32>
+}

@@ -164,8 +164,9 @@ def GradSplitReshapeShapes : Pass<"grad-split-reshape-shapes", "mlir::func::Func
     an alias of its result (fixed in LLVM 21, llvm-project #128590). After CSE,
     the reshapes that split a `?` dim in two share one tensor.from_elements of
     the run-time sizes, so all their results alias and a write to one of them
-    copies a whole buffer. This pass clones the shared tensor.from_elements for
-    every tensor.reshape that uses it:
+    copies a whole buffer; so does a write to a buffer reshaped later with a
+    shape defined before the write. This pass gives every tensor.reshape its
+    own tensor.from_elements, right before it:
 
     ```mlir
     %s = tensor.from_elements %b, %t, %c64 : tensor<3xindex>
