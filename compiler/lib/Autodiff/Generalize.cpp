@@ -33,8 +33,8 @@ namespace grad::detail {
 // operands and attributes. Then every value's dims whose sizes differ between the traces are
 // `?`, and the rest stay static. What needs more than a type change:
 //  - a splat constant whose shape changed: a scalar constant broadcast with `sizes`;
-//  - a scalar constant whose value is c * n or c / n for a dim of sizes n, or for the product of
-//    two dims (a mean's count in its gradient, eager's `g / count`): c * (the sum of n ones),
+//  - a scalar constant whose value is c * n, c / n or 1 / (c * n) for a dim of sizes n, or for
+//    the product of two dims (a mean's count in its gradient, eager's `g / count`): c * (the sum of n ones),
 //    computed at run time, exact;
 //  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
 //    tensor.dim of the argument dim that had the same two sizes.
@@ -306,9 +306,13 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
         nNew *= double(d->new_size);
       }
       double cTimes = std::round(*vb / nOld), cOver = std::round(*vb * nOld);
+      double cInverse = *vb != 0 ? std::round(1 / (*vb * nOld)) : 0;
       bool times = cTimes != 0 && near(*vb, cTimes * nOld) && near(*va, cTimes * nNew);
       bool over = cOver != 0 && near(*vb, cOver / nOld) && near(*va, cOver / nNew);
-      if (!isa<FloatType>(element) || (!times && !over))
+      // 1 / (c * n): a mean's gradient folded into a product with the reciprocal count.
+      bool inverse = !times && !over && cInverse != 0 && near(*vb, 1 / (cInverse * nOld)) &&
+                     near(*va, 1 / (cInverse * nNew));
+      if (!isa<FloatType>(element) || (!times && !over && !inverse))
         continue;
       // n as a float tensor: the sum of n ones (exact below 2^24 in f32).
       Value one = scalar(1.0);
@@ -322,11 +326,14 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
                                                      one, sizes, builder.getDenseI64ArrayAttr({}));
       Value n = builder.create<grad::SumOp>(loc, scalarType, ones,
                                             builder.getDenseI64ArrayAttr(axes), false);
-      double c = times ? cTimes : cOver;
+      double c = times ? cTimes : over ? cOver : cInverse;
       if (times)
         value = c == 1 ? n : Value(builder.create<grad::MulOp>(loc, scalar(c), n));
-      else
+      else if (over)
         value = builder.create<grad::DivOp>(loc, scalar(c), n);
+      else
+        value = builder.create<grad::DivOp>(
+            loc, scalar(1), c == 1 ? n : Value(builder.create<grad::MulOp>(loc, scalar(c), n)));
       break;
     }
     if (!value) {

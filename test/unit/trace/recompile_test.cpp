@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -349,6 +350,35 @@ TEST(RecompileAuto, SlicesToTheEndOfADimGoDynamicARunTimeExtentStaysStatic) {
                                          "4, not the end of its operand dim"),
             std::string::npos)
       << events[1].static_reason;
+}
+
+TEST(RecompileAuto, AMeanOverTwoChangingDimsAndASumBackToAMergedDimGoDynamic) {
+  // The gradient of a mean over [B, T, 4] divides by 4 * B * T (a count of two dims), and the
+  // sum over the [B, T*4] reshape broadcasts its seed back to [B, T*4] (T*4 is no argument dim:
+  // the reshape's result dim gives it). Both are generalized, so B and T both changing compiles
+  // dynamic code once.
+  auto loss = [](const std::vector<Tensor> &a) {
+    const Tensor &x = a[0];
+    Tensor flat = reshape(x, {x.shape()[0], x.shape()[1] * 4});
+    return mean(exp(x)) + sum(flat * flat);
+  };
+  JitOptions options = interpreted();
+  options.backend = JitBackend::Native;
+  options.dynamic = Dynamic::Auto;
+  auto step = jit(value_and_grad(loss, {0}), options);
+  auto eagerStep = value_and_grad(loss, {0});
+  for (Shape shape : {Shape{2, 3, 4}, Shape{3, 5, 4}, Shape{4, 2, 4}, Shape{1, 7, 4}}) {
+    std::vector<Tensor> a = {randn(shape, 31)};
+    auto [l, g] = step(a);
+    auto [le, ge] = eagerStep(a);
+    EXPECT_NEAR(l.item<float>(), le.item<float>(), 1e-4f * std::abs(le.item<float>()))
+        << shape_str(shape);
+    EXPECT_LT(max(abs(g[0] - ge[0])).item<float>(), 1e-5f) << shape_str(shape);
+  }
+  std::vector<CompileEvent> events = step.compile_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].static_reason, "");
+  ASSERT_EQ(events[1].made_dynamic.size(), 2u); // x's B and T
 }
 
 TEST(RecompileMarks, MarkedDimsAreDynamicFromTheFirstCall) {
