@@ -34,10 +34,11 @@ namespace grad::detail {
 // `?`, and the rest stay static. What needs more than a type change:
 //  - a splat constant whose shape changed: a scalar constant broadcast with `sizes`;
 //  - a scalar constant whose value is c * n, c / n or 1 / (c * n) for a dim of sizes n, or for
-//    the product of two dims (a mean's count in its gradient, eager's `g / count`): c * (the sum of n ones),
-//    computed at run time, exact;
+//    the product of two or three different dims (a mean's count in its gradient, eager's
+//    `g / count`): c * (the sum of n ones), computed at run time, exact;
 //  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
-//    tensor.dim of the argument dim that had the same two sizes.
+//    tensor.dim of the argument dim that had the same two sizes, else of an earlier value's dim
+//    that had them (a sum's gradient broadcast back to a reshape's [B, T*3]).
 //  - a reshape that merges or splits a `?` dim ([B, T, D] -> [B*T, D] and back): `sizes`
 //    operands, each the product of the operand dims its result dim merges (tensor.dim,
 //    arith.muli; the row-major grouping of the two traces' shapes must be the same), or else
@@ -288,8 +289,9 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
   if (*va == *vb) {
     value = scalar(*va);
   } else {
-    // c * n or c / n for a count n of sizes (n_old, n_new): one dynamic argument dim, else the
-    // product of two different ones (a mean over a batch and a sequence dim, [B, T, D]).
+    // c * n, c / n or 1 / (c * n) for a count n of sizes (n_old, n_new): one dynamic argument
+    // dim, else the product of two or three different ones (a mean over a batch and a sequence
+    // dim, [B, T, D]).
     // The constants were rounded to the element type: c is an integer, the match is to a few
     // ulps of f32.
     auto near = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::abs(y); };
@@ -299,6 +301,10 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
     for (size_t i = 0; i < dims.size(); ++i)
       for (size_t j = i + 1; j < dims.size(); ++j)
         counts.push_back({&dims[i], &dims[j]});
+    for (size_t i = 0; i < dims.size(); ++i)
+      for (size_t j = i + 1; j < dims.size(); ++j)
+        for (size_t k = j + 1; k < dims.size(); ++k)
+          counts.push_back({&dims[i], &dims[j], &dims[k]});
     for (ArrayRef<const DynamicDim *> count : counts) {
       double nOld = 1, nNew = 1;
       for (const DynamicDim *d : count) {

@@ -11,6 +11,8 @@
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/mlp2 mlp 2 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/reduce34 reduce 3 4 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/reduce52 reduce 5 2 >> %t/runs.txt
+// RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/mean234 mean3 2 3 4 >> %t/runs.txt
+// RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/mean352 mean3 3 5 2 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/att23 attention 2 3 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/att35 attention 3 5 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/reshape23 reshape 2 3 >> %t/runs.txt
@@ -52,6 +54,14 @@
 // NUM-NEXT: reduce [5, 2] compiled grad 0: [5, 2] ok
 // NUM-NEXT: reduce [5, 2] interpreted f: ok
 // NUM-NEXT: reduce [5, 2] interpreted grad 0: [5, 2] ok
+// NUM-NEXT: mean3 [2, 3, 4] compiled f: ok
+// NUM-NEXT: mean3 [2, 3, 4] compiled grad 0: [2, 3, 4] ok
+// NUM-NEXT: mean3 [2, 3, 4] interpreted f: ok
+// NUM-NEXT: mean3 [2, 3, 4] interpreted grad 0: [2, 3, 4] ok
+// NUM-NEXT: mean3 [3, 5, 2] compiled f: ok
+// NUM-NEXT: mean3 [3, 5, 2] compiled grad 0: [3, 5, 2] ok
+// NUM-NEXT: mean3 [3, 5, 2] interpreted f: ok
+// NUM-NEXT: mean3 [3, 5, 2] interpreted grad 0: [3, 5, 2] ok
 // NUM-NEXT: attention [2, 3] compiled f: ok
 // NUM-NEXT: attention [2, 3] compiled grad 0: [2, 3, 4] ok
 // NUM-NEXT: attention [2, 3] compiled grad 1: [2, 3, 4] ok
@@ -171,6 +181,18 @@ func.func @reduce(%x: tensor<?x?xf64>) -> tensor<f64> attributes {grad.autodiff}
 // IR:         grad.cmp "eq", %arg0, %{{.*}} : tensor<?x?xf64>
 // IR:         grad.sum %{{.*}} {axes = array<i64: 1>, keepdim = true} : tensor<?x?xf64> -> tensor<?x1xf64>
 
+
+// A mean over three `?` dims: its count a * b * c at run time.
+func.func @mean3(%x: tensor<?x?x?xf64>) -> tensor<f64> attributes {grad.autodiff} {
+  %s = grad.sin %x : tensor<?x?x?xf64>
+  %p = grad.mul %s, %x : tensor<?x?x?xf64>
+  %m = grad.mean %p {axes = array<i64: 0, 1, 2>} : tensor<?x?x?xf64> -> tensor<f64>
+  return %m : tensor<f64>
+}
+
+// IR-LABEL: func.func @mean3_grad(%arg0: tensor<?x?x?xf64>) -> (tensor<f64>, tensor<?x?x?xf64>)
+// IR:         %[[ONES:[0-9]+]] = grad.broadcast %{{.*}} sizes(%{{.*}}, %{{.*}}, %{{.*}}) {dims = array<i64>} : tensor<f64> -> tensor<?x?x?xf64>
+// IR-NEXT:    grad.sum %[[ONES]] {axes = array<i64: 0, 1, 2>} : tensor<?x?x?xf64> -> tensor<f64>
 
 // Batched matmuls with `?` batch, row and inner dims and a log_softmax / softmax over the `?`
 // innermost dim (max, sum and log with keepdim, broadcasts back with `sizes`).

@@ -33,6 +33,8 @@ FUNCTIONS = {
     # x [N,M]
     "reduce": (lambda n, m: [(n, m)],
                lambda x: x.max(axis=1).sum() + np.exp(x).mean() + (x.sum(axis=0) ** 2).mean()),
+    # x [A,B,C]: a mean over three `?` dims
+    "mean3": (lambda a, b, c: [(a, b, c)], lambda x: np.mean(np.sin(x) * x)),
     # q, k, v [B,T,4]: softmax attention written with primitives
     "attention": (lambda b, t: [(b, t, 4), (b, t, 4), (b, t, 4)],
                   lambda q, k, v: np.mean((np.exp(log_softmax(q @ k.transpose(0, 2, 1))) @ v) ** 2)
