@@ -177,6 +177,13 @@ LogicalResult Specializer::visit(Operation &op, OpBuilder &b) {
   } else {
     for (Value v : op.getOperands())
       operands.push_back(map.lookupOrDefault(v));
+    if (kind == OpKind::Slice) {
+      // A limit `?` runs to the end of its `?` operand dim: that size here.
+      auto operandType = cast<RankedTensorType>(operands[0].getType());
+      for (auto [d, limit] : llvm::enumerate(attrs.limits))
+        if (ShapedType::isDynamic(limit))
+          limit = operandType.getDimSize(d);
+    }
   }
   FailureOr<Value> result = buildGradOp(b, op.getLoc(), kind, operands, attrs);
   if (failed(result))
@@ -279,14 +286,15 @@ FailureOr<func::FuncOp> buildDynamicGradFunction(func::FuncOp f, ArrayRef<int64_
     for (auto [k, dim] : llvm::enumerate(dynamicDims))
       shapes[t][dim.first][dim.second] = primes[t * dynamicDims.size() + k];
     // The sizes that must agree made equal: a plain argument dim takes the other side's size.
+    // (A bound, `atMost`, holds at these sizes unless a slice starts beyond them: checked below.)
     auto plain = [](const DimRef &r) {
-      return r.input >= 0 && r.scale == 1 && r.times.empty();
+      return r.input >= 0 && r.scale == 1 && r.times.empty() && r.terms.empty();
     };
     for (size_t round = 0; round <= sig.checks.size(); ++round) {
       bool changed = false;
       for (const ShapeCheck &check : sig.checks) {
         int64_t l = evaluateDimRef(check.lhs, shapes[t]), r = evaluateDimRef(check.rhs, shapes[t]);
-        if (l == r)
+        if (l == r || check.atMost)
           continue;
         if (plain(check.lhs) && sig.inputs[check.lhs.input].shape[check.lhs.dim] == kDynamicSize)
           shapes[t][check.lhs.input][check.lhs.dim] = r;
@@ -301,7 +309,8 @@ FailureOr<func::FuncOp> buildDynamicGradFunction(func::FuncOp f, ArrayRef<int64_
         break;
     }
     for (const ShapeCheck &check : sig.checks)
-      if (evaluateDimRef(check.lhs, shapes[t]) != evaluateDimRef(check.rhs, shapes[t]))
+      if (int64_t l = evaluateDimRef(check.lhs, shapes[t]), r = evaluateDimRef(check.rhs, shapes[t]);
+          check.atMost ? l > r : l != r)
         return emitError(loc) << "grad-autodiff: cannot choose sizes for the `?` dims of @"
                               << f.getName() << " that satisfy " << check.what;
   }
@@ -315,9 +324,10 @@ FailureOr<func::FuncOp> buildDynamicGradFunction(func::FuncOp f, ArrayRef<int64_
            << shapes[0][input][dim];
       for (const ShapeCheck &check : sig.checks)
         for (const DimRef *side : {&check.lhs, &check.rhs})
-          if (side->input == static_cast<int64_t>(input) &&
-              side->dim == static_cast<int64_t>(dim))
-            diag << " (" << check.what << ")";
+          if (!check.atMost)
+            if (side->input == static_cast<int64_t>(input) &&
+                side->dim == static_cast<int64_t>(dim))
+              diag << " (" << check.what << ")";
       diag << "; give it that static size";
       return diag;
     }

@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace mlir;
 
@@ -34,8 +35,9 @@ namespace grad::detail {
 // `?`, and the rest stay static. What needs more than a type change:
 //  - a splat constant whose shape changed: a scalar constant broadcast with `sizes`;
 //  - a scalar constant whose value is c * n, c / n or 1 / (c * n) for a dim of sizes n, or for
-//    the product of two or three different dims (a mean's count in its gradient, eager's
-//    `g / count`): c * (the sum of n ones), computed at run time, exact;
+//    the product of two or three different dims, or of an earlier value's `?` dims (a mean's
+//    count in its gradient, eager's `g / count`): c * (the sum of n ones), computed at run time,
+//    exact;
 //  - a broadcast into a `?` dim that no `?` operand dim gives: `sizes` operands, each the
 //    tensor.dim of the argument dim that had the same two sizes, else of an earlier value's dim
 //    that had them (a sum's gradient broadcast back to a reshape's [B, T*3]).
@@ -291,26 +293,66 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
   } else {
     // c * n, c / n or 1 / (c * n) for a count n of sizes (n_old, n_new): one dynamic argument
     // dim, else the product of two or three different ones (a mean over a batch and a sequence
-    // dim, [B, T, D]).
+    // dim, [B, T, D]), else a `?` dim of an earlier value or the product of all of them.
     // The constants were rounded to the element type: c is an integer, the match is to a few
     // ulps of f32.
     auto near = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::abs(y); };
-    SmallVector<SmallVector<const DynamicDim *, 2>> counts;
+    // The candidates: argument dims, then the `?` dims of values defined before the constant,
+    // one at a time and all of one value's together (a mean over x[1:], [B-1, T]).
+    struct Count {
+      double nOld = 1, nNew = 1;
+      SmallVector<std::pair<int64_t, int64_t>> args;
+      SmallVector<std::pair<Value, int64_t>> valueDims;
+    };
+    SmallVector<Count> counts;
+    std::set<std::pair<double, double>> seen;
+    auto addArgs = [&](ArrayRef<const DynamicDim *> ds) {
+      Count c;
+      for (const DynamicDim *d : ds) {
+        c.nOld *= double(d->old_size);
+        c.nNew *= double(d->new_size);
+        c.args.push_back({int64_t(d->input), int64_t(d->dim)});
+      }
+      if (seen.insert({c.nOld, c.nNew}).second)
+        counts.push_back(std::move(c));
+    };
     for (const DynamicDim &d : dims)
-      counts.push_back({&d});
+      addArgs({&d});
     for (size_t i = 0; i < dims.size(); ++i)
       for (size_t j = i + 1; j < dims.size(); ++j)
-        counts.push_back({&dims[i], &dims[j]});
+        addArgs({&dims[i], &dims[j]});
     for (size_t i = 0; i < dims.size(); ++i)
       for (size_t j = i + 1; j < dims.size(); ++j)
         for (size_t k = j + 1; k < dims.size(); ++k)
-          counts.push_back({&dims[i], &dims[j], &dims[k]});
-    for (ArrayRef<const DynamicDim *> count : counts) {
-      double nOld = 1, nNew = 1;
-      for (const DynamicDim *d : count) {
-        nOld *= double(d->old_size);
-        nNew *= double(d->new_size);
+          addArgs({&dims[i], &dims[j], &dims[k]});
+    for (Operation &op : fresh.getBody().front()) {
+      if (&op == a.getOperation())
+        break;
+      for (Value r : op.getResults()) {
+        auto it = originalSizes.find(r);
+        RankedTensorType refType = refTypes.lookup(r);
+        if (it == originalSizes.end() || !refType)
+          continue;
+        Count all;
+        for (auto [d, size] : llvm::enumerate(it->second)) {
+          if (size == refType.getDimSize(d))
+            continue;
+          Count one;
+          one.nOld = double(refType.getDimSize(d));
+          one.nNew = double(size);
+          one.valueDims.push_back({r, int64_t(d)});
+          if (seen.insert({one.nOld, one.nNew}).second)
+            counts.push_back(one);
+          all.nOld *= one.nOld;
+          all.nNew *= one.nNew;
+          all.valueDims.push_back({r, int64_t(d)});
+        }
+        if (all.valueDims.size() > 1 && seen.insert({all.nOld, all.nNew}).second)
+          counts.push_back(std::move(all));
       }
+    }
+    for (const Count &count : counts) {
+      double nOld = count.nOld, nNew = count.nNew;
       double cTimes = std::round(*vb / nOld), cOver = std::round(*vb * nOld);
       double cInverse = *vb != 0 ? std::round(1 / (*vb * nOld)) : 0;
       bool times = cTimes != 0 && near(*vb, cTimes * nOld) && near(*va, cTimes * nNew);
@@ -322,12 +364,16 @@ std::string Generalizer::replaceConstant(grad::ConstantOp a, grad::ConstantOp b,
         continue;
       // n as a float tensor: the sum of n ones (exact below 2^24 in f32).
       Value one = scalar(1.0);
-      SmallVector<int64_t> onesShape(count.size(), ShapedType::kDynamic), axes;
       SmallVector<Value> sizes;
-      for (auto [k, d] : llvm::enumerate(count)) {
-        sizes.push_back(argDim(d->input, d->dim));
-        axes.push_back(static_cast<int64_t>(k));
+      for (auto [input, dim] : count.args)
+        sizes.push_back(argDim(input, dim));
+      for (auto [v, dim] : count.valueDims) {
+        Value c = builder.create<arith::ConstantIndexOp>(loc, dim);
+        sizes.push_back(builder.create<tensor::DimOp>(loc, v, c));
       }
+      SmallVector<int64_t> onesShape(sizes.size(), ShapedType::kDynamic), axes;
+      for (size_t k = 0; k < sizes.size(); ++k)
+        axes.push_back(static_cast<int64_t>(k));
       Value ones = builder.create<grad::BroadcastOp>(loc, RankedTensorType::get(onesShape, element),
                                                      one, sizes, builder.getDenseI64ArrayAttr({}));
       Value n = builder.create<grad::SumOp>(loc, scalarType, ones,

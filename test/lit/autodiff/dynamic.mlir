@@ -19,6 +19,8 @@
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/reshape35 reshape 3 5 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/gather5 gather 5 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/gather9 gather 9 >> %t/runs.txt
+// RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/slices34 slices 3 4 >> %t/runs.txt
+// RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/slices26 slices 2 6 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/select4 select 4 >> %t/runs.txt
 // RUN: %python_numpy %S/Inputs/dynamic_grad.py grad-run %t/grad.mlir %t/select7 select 7 >> %t/runs.txt
 // RUN: FileCheck %s --check-prefix=NUM --implicit-check-not=MISMATCH < %t/runs.txt
@@ -102,6 +104,14 @@
 // NUM-NEXT: gather [9] interpreted f: ok
 // NUM-NEXT: gather [9] interpreted grad 0: [6, 4] ok
 // NUM-NEXT: gather [9] interpreted grad 2: [9, 4] ok
+// NUM-NEXT: slices [3, 4] compiled f: ok
+// NUM-NEXT: slices [3, 4] compiled grad 0: [3, 4, 12] ok
+// NUM-NEXT: slices [3, 4] interpreted f: ok
+// NUM-NEXT: slices [3, 4] interpreted grad 0: [3, 4, 12] ok
+// NUM-NEXT: slices [2, 6] compiled f: ok
+// NUM-NEXT: slices [2, 6] compiled grad 0: [2, 6, 12] ok
+// NUM-NEXT: slices [2, 6] interpreted f: ok
+// NUM-NEXT: slices [2, 6] interpreted grad 0: [2, 6, 12] ok
 // NUM-NEXT: select [4] compiled f: ok
 // NUM-NEXT: select [4] compiled grad 0: [4, 2] ok
 // NUM-NEXT: select [4] interpreted f: ok
@@ -280,6 +290,32 @@ func.func @gather(%table: tensor<6x4xf64>, %idx: tensor<?xi64>, %y: tensor<?x4xf
 // IR:         grad.cmp "eq", %{{.*}}, %{{.*}} : tensor<?x6xi64>
 // IR:         grad.matmul %{{.*}}, %{{.*}} : tensor<6x?xf64>, tensor<?x4xf64> -> tensor<6x4xf64>
 
+
+// Slices to the end of `?` dims (x[1:, :, 0:4], x[:, 1:, 8:12]) and a concat along a static
+// axis (charlm's fused q, k, v): their gradients pad with zeros of `?` sizes and concatenate; the
+// mean's count 4 * B * (T-1) is the product of the slice's `?` dims.
+func.func @slices(%x: tensor<?x?x12xf64>) -> tensor<f64> attributes {grad.autodiff} {
+  %q = grad.slice %x {starts = array<i64: 1, 0, 0>, limits = array<i64: -9223372036854775808, -9223372036854775808, 4>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf64> -> tensor<?x?x4xf64>
+  %k = grad.slice %x {starts = array<i64: 1, 0, 4>, limits = array<i64: -9223372036854775808, -9223372036854775808, 8>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf64> -> tensor<?x?x4xf64>
+  %v = grad.slice %x {starts = array<i64: 0, 1, 8>, limits = array<i64: -9223372036854775808, -9223372036854775808, 12>, strides = array<i64: 1, 1, 1>} : tensor<?x?x12xf64> -> tensor<?x?x4xf64>
+  %qk = grad.mul %q, %k : tensor<?x?x4xf64>
+  %c = grad.concat %qk, %q {axis = 2 : i64} : tensor<?x?x4xf64>, tensor<?x?x4xf64> -> tensor<?x?x8xf64>
+  %e = grad.sin %c : tensor<?x?x8xf64>
+  %r = grad.sum %e {axes = array<i64: 0, 1, 2>} : tensor<?x?x8xf64> -> tensor<f64>
+  %vs = grad.mul %v, %v : tensor<?x?x4xf64>
+  %rv = grad.mean %vs {axes = array<i64: 0, 1, 2>} : tensor<?x?x4xf64> -> tensor<f64>
+  %t = grad.add %r, %rv : tensor<f64>
+  return %t : tensor<f64>
+}
+
+// IR-LABEL: func.func @slices_grad(%arg0: tensor<?x?x12xf64>) -> (tensor<f64>, tensor<?x?x12xf64>)
+// IR:         %[[V:[0-9]+]] = grad.slice %arg0 {{.*}}starts = array<i64: 0, 1, 8>{{.*}} -> tensor<?x?x4xf64>
+// IR:         %[[T1:[a-z0-9_]+]] = tensor.dim %[[V]], %c1 : tensor<?x?x4xf64>
+// IR:         %[[B:[a-z0-9_]+]] = tensor.dim %[[V]], %c0 : tensor<?x?x4xf64>
+// IR-NEXT:    %[[ONES:[0-9]+]] = grad.broadcast %{{.*}} sizes(%[[B]], %[[T1]]) {dims = array<i64>} : tensor<f64> -> tensor<?x?xf64>
+// IR-NEXT:    grad.sum %[[ONES]] {axes = array<i64: 0, 1>} : tensor<?x?xf64> -> tensor<f64>
+// IR:         grad.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : tensor<1x?x4xf64>, tensor<?x?x4xf64> -> tensor<?x?x4xf64>
+// IR:         grad.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 2 : i64} : tensor<?x?x4xf64>, tensor<?x?x4xf64>, tensor<?x?x4xf64> -> tensor<?x?x12xf64>
 
 // cmp and select (no gradient through the predicate), abs.
 func.func @select(%x: tensor<?x2xf64>) -> tensor<f64> attributes {grad.autodiff} {

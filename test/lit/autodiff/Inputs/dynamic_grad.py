@@ -46,6 +46,11 @@ FUNCTIONS = {
     # table [6,4], idx [N] i64, y [N,4]
     "gather": (lambda n: [(6, 4), "idx", (n, 4)],
                lambda table, idx, y: np.mean(table[idx] * y)),
+    # x [B,T,12]: slices to the end of `?` dims (x[1:] and x[:, 1:]), a concat
+    "slices": (lambda b, t: [(b, t, 12)],
+               lambda x: np.sin(np.concatenate([x[1:, :, 0:4] * x[1:, :, 4:8], x[1:, :, 0:4]],
+                                               axis=2)).sum()
+               + np.mean(x[:, 1:, 8:12] ** 2)),
     # x [N,2]
     "select": (lambda n: [(n, 2)],
                lambda x: np.where(x > 0, x * x, -3.0 * x).sum() + np.abs(x).mean()),
