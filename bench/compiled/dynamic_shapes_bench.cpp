@@ -106,7 +106,9 @@ Result trainJit(const std::string &policy, JitOptions options, const std::vector
 } // namespace
 
 int main(int argc, char **argv) {
-  grad::set_num_threads(1); // one thread: eager kernels, OpenBLAS and compiled code
+  // One thread (eager kernels, OpenBLAS and compiled code) unless GRAD_BENCH_THREADS says.
+  const char *threads = std::getenv("GRAD_BENCH_THREADS");
+  grad::set_num_threads(threads ? std::atoi(threads) : 1);
   int epochs = 2;
   int64_t lo = 8, hi = 64;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -11,6 +11,7 @@
 #include "grad/Codegen/Passes.h"
 
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -29,6 +30,57 @@ namespace grad {
 using namespace mlir;
 
 namespace {
+
+/// The neutral element of a reduction kind, as arith's identity values (0 for add, -inf for
+/// maximumf, the largest value for minsi, ...).
+std::optional<arith::AtomicRMWKind> atomicKind(vector::CombiningKind kind, bool isFloat) {
+  using K = vector::CombiningKind;
+  using A = arith::AtomicRMWKind;
+  switch (kind) {
+  case K::ADD: return isFloat ? A::addf : A::addi;
+  case K::MUL: return isFloat ? A::mulf : A::muli;
+  case K::MAXIMUMF: return A::maximumf;
+  case K::MINIMUMF: return A::minimumf;
+  case K::MAXNUMF: return A::maxnumf;
+  case K::MINNUMF: return A::minnumf;
+  case K::MAXSI: return A::maxs;
+  case K::MINSI: return A::mins;
+  case K::MAXUI: return A::maxu;
+  case K::MINUI: return A::minu;
+  case K::AND: return A::andi;
+  case K::OR: return A::ori;
+  default: return std::nullopt;
+  }
+}
+
+/// Note [Masked reductions take the neutral element]: a masked tile of a `?` innermost loop
+/// reduces `vector.mask %m { vector.multi_reduction <kind>, %v, %acc }`, where %v is a masked
+/// read whose lanes past the row hold its padding (0). LLVM 19's lowering of the masked
+/// reduction does not drop those lanes for every kind (a row max over negative values came out
+/// 0), so the mask is applied here instead: the reduction of `select(%m, %v, neutral)`, with
+/// the kind's neutral element in the lanes the mask leaves out (an AVX-512 masked blend).
+struct UnmaskMultiReduction : OpRewritePattern<vector::MaskOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::MaskOp mask, PatternRewriter &rewriter) const override {
+    auto reduction = dyn_cast_or_null<vector::MultiDimReductionOp>(mask.getMaskableOp());
+    if (!reduction || mask.hasPassthru())
+      return failure();
+    auto type = cast<VectorType>(reduction.getSourceVectorType());
+    Type element = type.getElementType();
+    std::optional<arith::AtomicRMWKind> kind =
+        atomicKind(reduction.getKind(), isa<FloatType>(element));
+    if (!kind)
+      return failure();
+    Location loc = mask.getLoc();
+    TypedAttr neutral = arith::getIdentityValueAttr(*kind, element, rewriter, loc);
+    Value fill = rewriter.create<arith::ConstantOp>(loc, SplatElementsAttr::get(type, neutral));
+    Value kept = rewriter.create<arith::SelectOp>(loc, mask.getMask(), reduction.getSource(), fill);
+    rewriter.replaceOpWithNewOp<vector::MultiDimReductionOp>(
+        mask, kept, reduction.getAcc(), reduction.getReductionMask(), reduction.getKind());
+    return success();
+  }
+};
 
 struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
   void runOnOperation() override {
@@ -56,6 +108,7 @@ struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
       // vector.mask regions become transfers with a mask operand.
       vector::populateVectorMaskLoweringPatternsForSideEffectingOps(p);
       vector::populateVectorTransferPermutationMapLoweringPatterns(p);
+      p.add<UnmaskMultiReduction>(p.getContext());
     });
     stage([&](RewritePatternSet &p) {
       vector::populateVectorMultiReductionLoweringPatterns(p, options.vectorMultiReductionLowering);

@@ -4,7 +4,8 @@
 // large linalg op on tensors becomes an scf.forall, which the pipeline later
 // lowers to an OpenMP worksharing loop (scf-forall-to-parallel,
 // convert-scf-to-openmp, convert-openmp-to-llvm) running on libomp, the pool the
-// eager kernels use too. See docs/threads.md.
+// eager kernels use too. See docs/threads.md. Also --grad-fork-if-many-iterations,
+// which lets an op whose `?` loops are small at run time skip the fork.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +14,9 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -22,6 +25,7 @@
 
 namespace grad {
 #define GEN_PASS_DEF_GRADPARALLELIZE
+#define GEN_PASS_DEF_GRADFORKIFMANYITERATIONS
 #include "grad/Codegen/Passes.h.inc"
 } // namespace grad
 
@@ -76,40 +80,53 @@ struct Parallelize : grad::impl::GradParallelizeBase<Parallelize> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : work) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, [](int64_t r) { return ShapedType::isDynamic(r) || r == 0; }))
+      if (llvm::any_of(ranges, [](int64_t r) { return r == 0; }))
         continue;
-      int64_t iterations = 1;
+      const bool dynamic = llvm::any_of(ranges, ShapedType::isDynamic);
+      int64_t iterations = 1; // of the static loops
       for (int64_t r : ranges)
-        iterations *= r;
-      if (iterations < minWork || isa<linalg::FillOp>(op.getOperation()))
+        if (!ShapedType::isDynamic(r))
+          iterations *= r;
+      if ((!dynamic && iterations < minWork) || isa<linalg::FillOp>(op.getOperation()))
         continue;
       if (skipBlasMatmuls && grad::isBlasMatmulCandidate(op))
         continue;
       if (inMatmulEpilogueFusion(op))
         continue;
+      if (dynamic && isMatmulLike(op))
+        continue; // generated matmul code tiles M itself (static tiles only)
       SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
       int64_t dim = -1;
       for (int64_t d = 0; d < static_cast<int64_t>(ranges.size()); ++d)
-        if (kinds[d] == utils::IteratorType::parallel && ranges[d] > 1) {
+        if (kinds[d] == utils::IteratorType::parallel &&
+            (ShapedType::isDynamic(ranges[d]) || ranges[d] > 1)) {
           dim = d;
           break;
         }
       if (dim < 0)
         continue; // a reduction to a scalar
-      int64_t tile = 1;
       const bool innermost = dim == static_cast<int64_t>(ranges.size()) - 1;
-      if (isMatmulLike(op) && dim == static_cast<int64_t>(ranges.size()) - 3)
-        tile = divisorTile(ranges[dim], matmulTileM); // M
-      else if (innermost)
-        tile = divisorTile(ranges[dim], vectorSize);
-      if (tile == ranges[dim])
-        continue; // one iteration: nothing to split
       SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
-      sizes[dim] = rewriter.getIndexAttr(tile);
+      rewriter.setInsertionPoint(op);
+      if (dynamic) {
+        // A `?` innermost dim is cut into masked vector tiles by grad-tile-and-vectorize;
+        // those stay whole.
+        if (innermost)
+          continue;
+        sizes[dim] = runTimeTile(rewriter, op, dim);
+      } else {
+        int64_t tile = 1;
+        if (isMatmulLike(op) && dim == static_cast<int64_t>(ranges.size()) - 3)
+          tile = divisorTile(ranges[dim], matmulTileM); // M
+        else if (innermost)
+          tile = divisorTile(ranges[dim], vectorSize);
+        if (tile == ranges[dim])
+          continue; // one iteration: nothing to split
+        sizes[dim] = rewriter.getIndexAttr(tile);
+      }
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> result =
           scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(result)) {
@@ -118,6 +135,63 @@ struct Parallelize : grad::impl::GradParallelizeBase<Parallelize> {
       }
       rewriter.replaceOp(op, result->replacements);
     }
+  }
+
+  /// The tile of loop `dim` of an op with `?` loops: 1 (one forall iteration per index, split
+  /// over the threads) when the op's iteration count reaches min-work at run time, else the
+  /// loop's whole extent (at least 1: a forall step must be positive), one iteration.
+  Value runTimeTile(IRRewriter &rewriter, linalg::LinalgOp op, int64_t dim) {
+    Location loc = op.getLoc();
+    SmallVector<Range> loops = op.createLoopRanges(rewriter, loc);
+    Value work = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    for (Range &r : loops)
+      work = rewriter.create<arith::MulIOp>(
+          loc, work, getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+    Value big = rewriter.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::sge, work,
+        rewriter.create<arith::ConstantIndexOp>(loc, minWork));
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    Value whole = rewriter.create<arith::MaxSIOp>(
+        loc, getValueOrCreateConstantIndexOp(rewriter, loc, loops[dim].size), one);
+    return rewriter.create<arith::SelectOp>(loc, big, one, whole);
+  }
+};
+
+struct ForkIfManyIterations
+    : grad::impl::GradForkIfManyIterationsBase<ForkIfManyIterations> {
+  void runOnOperation() override {
+    getOperation().walk([&](omp::ParallelOp parallel) {
+      if (parallel.getIfExpr())
+        return;
+      // The body: one omp.wsloop around one omp.loop_nest (convert-scf-to-openmp's shape).
+      omp::LoopNestOp nest;
+      unsigned loops = 0;
+      parallel.walk([&](omp::LoopNestOp n) {
+        nest = n;
+        ++loops;
+      });
+      if (loops != 1)
+        return;
+      auto outside = [&](Value v) {
+        return !parallel->isAncestor(v.getParentRegion()->getParentOp());
+      };
+      if (!llvm::all_of(nest->getOperands(), outside))
+        return;
+      OpBuilder b(parallel);
+      Location loc = parallel.getLoc();
+      Value many;
+      for (auto [lb, ub, step] :
+           llvm::zip(nest.getLowerBound(), nest.getUpperBound(), nest.getStep())) {
+        Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
+        Value more = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, span, step);
+        many = many ? b.createOrFold<arith::OrIOp>(loc, many, more) : more;
+      }
+      if (!many)
+        return;
+      if (auto constant = getConstantIntValue(many); constant && *constant != 0)
+        return; // always more than one iteration: no clause needed
+      parallel.getIfExprMutable().assign(many);
+    });
   }
 };
 

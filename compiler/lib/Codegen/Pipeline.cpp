@@ -214,6 +214,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const CodegenOptions &options)
     // thread), not at the function entry (one shared by all threads).
     pm.addPass(createForallToParallelLoopPass());
     pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(createGradForkIfManyIterations());
     pm.addPass(createGradInlineAllocaScopes());
   }
   // From here on every pass that works within one function runs nested on func.func, i.e. on

@@ -8,7 +8,7 @@
 // RUN: gradc %s --emit=obj -o %t/dyn.o
 // RUN: gradc %s --emit=header --header-prefix=dyn -o %t/dyn.h
 // RUN: FileCheck %s --check-prefix=HEADER < %t/dyn.h
-// RUN: clang -std=c11 -Wall -Werror -I %t -I %grad_src/runtime/include %S/Inputs/run_dynamic.c %t/dyn.o -L %grad_lib -lgradrt -lm -Wl,-rpath,%grad_lib -o %t/run_dynamic
+// RUN: clang -std=c11 -Wall -Werror -I %t -I %grad_src/runtime/include %S/Inputs/run_dynamic.c %t/dyn.o -L %grad_lib -lgradrt -L %libomp_dir -lomp -lm -Wl,-rpath,%grad_lib -o %t/run_dynamic
 // RUN: %t/run_dynamic | FileCheck %s
 
 // HEADER: /* @seq: (f32[?, ?, 4], f32[4, 3], f32[?, 3]) -> (f32[?, ?, 3], f32[?, 3]) */

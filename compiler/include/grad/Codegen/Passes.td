@@ -66,7 +66,12 @@ def GradParallelize : Pass<"grad-parallelize", "mlir::func::FuncOp"> {
     convert-scf-to-openmp turn the forall into an OpenMP worksharing loop
     (static schedule) on libomp's pool, sized by grad::set_num_threads. Each
     output element is computed by one iteration in a fixed order, so results
-    do not depend on the thread count. Left serial: ops below `min-work`,
+    do not depend on the thread count. An op with `?` loops (dynamic shapes)
+    has its outermost parallel loop that is not innermost tiled with a tile
+    computed at run time: 1 when the op's iteration count (the product of its
+    loop extents, read from tensor.dim) reaches `min-work`, else the whole
+    extent (one iteration; grad-fork-if-many-iterations then runs it on the
+    calling thread). Left serial: ops below `min-work`,
     reductions to a scalar (no parallel loop), matmuls fused with their
     epilogue and their epilogues (the fusion needs the whole op), and matmuls
     that become BLAS calls (OpenBLAS has its own threads).
@@ -108,6 +113,26 @@ def GradInlineAllocaScopes : Pass<"grad-inline-alloca-scopes", "mlir::ModuleOp">
       omp.loop_nest (%i) ... { scf.for ... omp.yield }
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def GradForkIfManyIterations : Pass<"grad-fork-if-many-iterations", "mlir::ModuleOp"> {
+  let summary = "Give each omp.parallel an if clause: its worksharing loop has >1 iteration";
+  let description = [{
+    After convert-scf-to-openmp. An omp.parallel whose body is one worksharing
+    loop gets `if(%many)`, %many true when that loop has more than one
+    iteration (ub - lb > step in some dim, computed before the region). A
+    grad-parallelize split of a `?` loop whose op is small at run time is one
+    iteration, and libomp then runs it on the calling thread without waking
+    the pool. Static loops give a constant condition (folded: no change).
+
+    Before:
+      omp.parallel { omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n) step (%t) {...} } }
+    After:
+      %span = arith.subi %n, %c0 : index
+      %many = arith.cmpi sgt, %span, %t : index
+      omp.parallel if(%many) { ... }
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::omp::OpenMPDialect"];
 }
 
 def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::FuncOp"> {
