@@ -7,7 +7,7 @@
 // RUN: gradc %s --grad=loss --emit=obj -o %t/ad.o
 // RUN: gradc %s --grad=loss --emit=header --header-prefix=ad -o %t/ad.h
 // RUN: FileCheck %s --check-prefix=HEADER < %t/ad.h
-// RUN: clang -std=c11 -Wall -Werror -I %t -I %grad_src/runtime/include %S/Inputs/run_grad_dynamic.c %t/ad.o -L %grad_lib -lgradrt -lm -Wl,-rpath,%grad_lib -o %t/run
+// RUN: clang -std=c11 -Wall -Werror -I %t -I %grad_src/runtime/include %S/Inputs/run_grad_dynamic.c %t/ad.o -L %grad_lib -lgradrt -L %libomp_dir -lomp -lm -Wl,-rpath,%grad_lib -o %t/run
 // RUN: %t/run | FileCheck %s
 
 // HEADER: /* @loss_grad: (f32[?, 3], f32[3, 2], f32[?, 2]) -> (f32[], f32[?, 3], f32[3, 2], f32[?, 2]) */
