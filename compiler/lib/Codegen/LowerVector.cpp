@@ -4,7 +4,8 @@
 // schedule of TOOLCHAIN.md written as one pass: hoist redundant transfers (the
 // accumulator tile stays in registers over the K loop), contraction -> outer
 // products -> FMAs, multi-reductions, transfers to 1-D loads/stores (unrolled
-// through VectorToSCF), transposes, broadcasts and shape casts.
+// through VectorToSCF), transposes, broadcasts and shape casts; first, masked
+// row reductions over a `?` innermost dim get a vector of partial results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,10 +83,91 @@ struct UnmaskMultiReduction : OpRewritePattern<vector::MaskOp> {
   }
 };
 
+/// Note [Masked row reductions accumulate in a vector]: a row reduction over a `?` innermost
+/// dim (softmax's max and sum over the sequence length T; Note [Masked tiles of a `?` innermost
+/// loop] in TileAndVectorize.cpp) is a loop over tiles of one register whose scalar accumulator
+/// (hoisted into a loop-carried vector<1x..x1>) takes a masked horizontal reduction of each tile:
+/// log2(16) shuffle + combine steps per 16 elements. The static code keeps the row in vector
+/// registers and reduces once (Notes [Short rows in one vector], [Row reductions in vector
+/// registers]). Here the loop carries a whole tile of partial results instead, combined lane by
+/// lane with the tile (its masked-off lanes replaced by the combiner's neutral value, -0.0 for a
+/// sum, -inf for a max), and the partials are reduced into the accumulator once, after the loop.
+/// Sums are reassociated (16 partial sums), as the fast-math reassociation of reductions allows.
+void accumulateMaskedRowReductions(func::FuncOp func) {
+  struct Match {
+    scf::ForOp loop;
+    unsigned index;
+    vector::MaskOp mask;
+    vector::MultiDimReductionOp reduction;
+  };
+  SmallVector<Match> matches;
+  func.walk([&](scf::ForOp loop) {
+    for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+      auto mask = loop.getYieldedValues()[i].getDefiningOp<vector::MaskOp>();
+      if (!mask || mask->getBlock() != loop.getBody() || mask.getPassthru() ||
+          !mask->getResult(0).hasOneUse())
+        continue;
+      auto reduction = dyn_cast_or_null<vector::MultiDimReductionOp>(mask.getMaskableOp());
+      if (!reduction || reduction.getAcc() != arg || !arg.hasOneUse())
+        continue;
+      VectorType source = reduction.getSourceVectorType();
+      SmallVector<bool> dims = reduction.getReductionMask();
+      bool innermostOnly = source.getRank() >= 1 && !source.isScalable() && dims.back() &&
+                           llvm::count(dims, true) == 1;
+      auto kind = reduction.getKind();
+      if (!innermostOnly || !isa<FloatType>(source.getElementType()) ||
+          (kind != vector::CombiningKind::ADD && kind != vector::CombiningKind::MAXIMUMF))
+        continue;
+      matches.push_back({loop, static_cast<unsigned>(i), mask, reduction});
+      return; // one per loop: the loop is replaced
+    }
+  });
+  IRRewriter rewriter(func.getContext());
+  for (Match &m : matches) {
+    Location loc = m.loop.getLoc();
+    VectorType type = m.reduction.getSourceVectorType();
+    auto element = cast<FloatType>(type.getElementType());
+    vector::CombiningKind kind = m.reduction.getKind();
+    bool sum = kind == vector::CombiningKind::ADD;
+    APFloat neutral = sum ? APFloat::getZero(element.getFloatSemantics(), /*Negative=*/true)
+                          : APFloat::getInf(element.getFloatSemantics(), /*Negative=*/true);
+    rewriter.setInsertionPoint(m.loop);
+    Value neutrals = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(type, rewriter.getFloatAttr(element, neutral)));
+    Value init = m.loop.getInitArgs()[m.index];
+    Value tile = m.reduction.getSource(), lanes = m.mask.getMask();
+    SmallVector<bool> dims = m.reduction.getReductionMask();
+    FailureOr<LoopLikeOpInterface> replaced =
+        cast<LoopLikeOpInterface>(m.loop.getOperation())
+            .replaceWithAdditionalYields(
+                rewriter, neutrals, /*replaceInitOperandUsesInLoop=*/false,
+                [&](OpBuilder &b, Location l, ArrayRef<BlockArgument> partials) {
+                  Value live = b.create<arith::SelectOp>(l, lanes, tile, neutrals);
+                  Value next = sum ? b.create<arith::AddFOp>(l, partials[0], live).getResult()
+                                   : b.create<arith::MaximumFOp>(l, partials[0], live).getResult();
+                  return SmallVector<Value>{next};
+                });
+    if (failed(replaced))
+      continue;
+    auto loop = cast<scf::ForOp>(replaced->getOperation());
+    // The old accumulator passes through unchanged (and folds away); the masked reduction dies.
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    rewriter.modifyOpInPlace(
+        yield, [&] { yield->setOperand(m.index, loop.getRegionIterArgs()[m.index]); });
+    rewriter.eraseOp(m.mask);
+    rewriter.setInsertionPointAfter(loop);
+    Value total = rewriter.create<vector::MultiDimReductionOp>(loc, loop.getResults().back(), init,
+                                                               dims, kind);
+    rewriter.replaceAllUsesWith(loop.getResult(m.index), total);
+  }
+}
+
 struct LowerVector : grad::impl::GradLowerVectorBase<LowerVector> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
+    // Note [Masked row reductions accumulate in a vector].
+    accumulateMaskedRowReductions(func);
     linalg::hoistRedundantVectorTransfers(func);
 
     // Each stage runs to a fixed point before the next, as the transform

@@ -1,8 +1,9 @@
 // Ops whose innermost dim is `?` (a masked softmax over the sequence length T, as in attention
 // over [B,H,T,T]) are tiled by one vector register along it and vectorized with masks (Note
 // [Masked tiles of a `?` innermost loop] in TileAndVectorize.cpp): the last, partial tile runs
-// masked. Compiled once, run with 37 columns (two full tiles of 16 and a tail of 5), 16 (no
-// tail) and 5 (the tail only), against numpy.
+// masked; row reductions keep 16 partial results in a register. Compiled once, run with 37
+// columns (two full tiles of 16 and a tail of 5), 16 (no tail) and 5 (the tail only), against
+// numpy.
 // RUN: rm -rf %t && mkdir -p %t/a %t/b %t/c
 // RUN: %python_numpy %S/Inputs/dynamic_inner.py %t/a 5 37
 // RUN: grad-run %s --fn=softmax --input=%t/a/x.npy --input=%t/a/m.npy --output-dir=%t/a --quiet
@@ -49,6 +50,25 @@
 // CHECK: math.exp {{.*}} : vector<1x16xf32>
 // CHECK: vector.transfer_write {{.*}}, %[[E]] {in_bounds = [true, true]} : vector<1x16xf32>, tensor<1x?xf32>
 // CHECK: vector.multi_reduction <add>
+//
+// After bufferization the row max and row sum carry a tile of 16 partial results across the
+// row's tiles (the masked-off lanes of the last tile replaced by -inf, -0.0) and reduce them
+// once after the loop (Note [Masked row reductions accumulate in a vector] in LowerVector.cpp).
+// RUN: grad-opt %s --grad-lower-to-llvm=vector-size=16 -o /dev/null --mlir-print-ir-after=grad-lower-vector 2>&1 | FileCheck %s --check-prefix=ACC
+// ACC: %[[NEGINF:.*]] = arith.constant dense<0xFF800000> : vector<1x16xf32>
+// ACC: scf.for {{.*}} step %c16 iter_args(%{{.*}} = %{{.*}}, %[[MAXP:.*]] = %[[NEGINF]]) -> (vector<1xf32>, vector<1x16xf32>)
+// ACC: %[[M1:.*]] = arith.select %{{.*}}, %{{.*}}, %[[NEGINF]] : vector<1x16xi1>, vector<1x16xf32>
+// ACC: arith.maximumf %[[MAXP]], %[[M1]] : vector<1x16xf32>
+// ACC-NOT: vector.reduction
+// ACC: }
+// ACC: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
+// ACC: %[[NEGZERO:.*]] = arith.constant dense<-0.000000e+00> : vector<1x16xf32>
+// ACC: scf.for {{.*}} step %c16 iter_args(%{{.*}} = %{{.*}}, %[[SUMP:.*]] = %[[NEGZERO]]) -> (vector<1xf32>, vector<1x16xf32>)
+// ACC: %[[S1:.*]] = arith.select %{{.*}}, %{{.*}}, %[[NEGZERO]] : vector<1x16xi1>, vector<1x16xf32>
+// ACC: arith.addf %[[SUMP]], %[[S1]] : vector<1x16xf32>
+// ACC-NOT: vector.reduction
+// ACC: }
+// ACC: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
 
 func.func @softmax(%x: tensor<?x?xf32>, %m: tensor<?x?xi1>) -> (tensor<?x?xf32>, tensor<?x1xf32>) {
   %c0 = arith.constant 0 : index
