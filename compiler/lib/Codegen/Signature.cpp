@@ -162,6 +162,28 @@ private:
     return it->second;
   }
 
+  /// True if the products of `a` and `b` are equal whatever the run-time sizes: the same
+  /// non-constant classes (with multiplicity) and the same product of constants.
+  bool sameFactors(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+    auto factors = [&](ArrayRef<int64_t> nodes, int64_t &constant) {
+      SmallVector<int64_t> roots;
+      constant = 1;
+      for (int64_t n : nodes) {
+        if (n < 0)
+          return std::optional<SmallVector<int64_t>>();
+        if (isConstant(n))
+          constant *= refs[find(n)].size;
+        else
+          roots.push_back(find(n));
+      }
+      llvm::sort(roots);
+      return std::optional<SmallVector<int64_t>>(roots);
+    };
+    int64_t ca, cb;
+    auto fa = factors(a, ca), fb = factors(b, cb);
+    return fa && fb && *fa == *fb && ca == cb;
+  }
+
   /// Sizes `a` and `b` must agree: records a check unless they are known equal.
   void unify(int64_t a, int64_t b, Operation *op, const std::string &aName,
              const std::string &bName) {
@@ -344,10 +366,15 @@ LogicalResult DimAnalysis::visit(Operation *op) {
         return unknown(op);
       result.push_back(it->second);
     }
-    int64_t in = productNode(dims(reshape.getOperand())), out = productNode(result);
-    if (in < 0 || out < 0)
+    SmallVector<int64_t> inDims = dims(reshape.getOperand());
+    int64_t in = productNode(inDims), out = productNode(result);
+    if (in >= 0 && out >= 0) {
+      unify(in, out, op, "the operand's element count", "the result's element count");
+    } else if (!sameFactors(inDims, result)) {
+      // A sum or a slice's size (no product of it is taken): equal counts only when both sides
+      // have the same sizes and the same static product ([B, T-1, 2, 3] -> [B, T-1, 6]).
       return unknown(op);
-    unify(in, out, op, "the operand's element count", "the result's element count");
+    }
     set(reshape.getResult(), result);
     return success();
   }

@@ -54,6 +54,12 @@ FUNCTIONS = {
     # x [N,2]
     "select": (lambda n: [(n, 2)],
                lambda x: np.where(x > 0, x * x, -3.0 * x).sum() + np.abs(x).mean()),
+    # x [B,T,6], y [B,T,3] (dynamic-slice.mlir): fused q, k, v slices, a strided one from T = 1
+    "qkv": (lambda b, t: [(b, t, 6), (b, t, 3)],
+            lambda x, y: (np.exp(x[:, :, 0:2]) * x[:, :, 2:4]).sum()
+            + 0.5 * (np.concatenate([x[:, :, 2:4], x[:, :, 4:6]], 2) ** 2).sum()
+            + np.sin(np.concatenate([x[:, :, 0:2], y], 2)).sum()
+            + (x[:, 1:, 0:6:3] ** 2).sum()),
 }
 
 
