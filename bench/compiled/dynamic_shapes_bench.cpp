@@ -7,11 +7,12 @@
 // Then the sequence model: the examples/charlm step over a varying sequence length at a fixed
 // batch, and over varying batch size and sequence length (eager, Static, Auto; compiles, compile
 // time, ms/step, losses), and its dynamic code against its static code at one shape.
-// Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B]
+// Usage: bench_dynamic_shapes [--epochs N] [--min B] [--max B] [--fused-qkv]
 //        bench_dynamic_shapes --profile-seq B T STEPS   (the charlm dynamic step only)
 //        bench_dynamic_shapes --profile-seq-static B T STEPS   (its static code at (B, T))
 //        (either with `--mlir FILE` after STEPS: also writes the step's optimized grad IR to FILE,
 //        input to `grad-opt --grad-lower-to-llvm` for reading the generated code)
+//        --fused-qkv anywhere: the char transformer's q, k, v as one projection and three slices
 #include "../../examples/charlm/charlm.h"
 
 #include "grad/jit.h"
@@ -109,6 +110,17 @@ int main(int argc, char **argv) {
   // One thread (eager kernels, OpenBLAS and compiled code) unless GRAD_BENCH_THREADS says.
   const char *threads = std::getenv("GRAD_BENCH_THREADS");
   grad::set_num_threads(threads ? std::atoi(threads) : 1);
+  // --fused-qkv (anywhere): the char transformer with q, k, v as one Linear(D, 3D) and three
+  // slices (charlm.h's fused_qkv); removed from argv before the other options are read.
+  bool fusedQkv = false;
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--fused-qkv")) {
+      fusedQkv = true;
+      for (int j = i; j + 1 < argc; ++j)
+        argv[j] = argv[j + 1];
+      --argc;
+      break;
+    }
   int epochs = 2;
   int64_t lo = 8, hi = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -125,6 +137,7 @@ int main(int argc, char **argv) {
     // Only the char transformer's dynamic step at (B, T) = (argv[2], argv[3]), argv[4] steps
     // after its compiles: for perf record.
     charlm::Config cfg;
+    cfg.fused_qkv = fusedQkv;
     int64_t b = std::atoll(argv[2]), t = std::atoll(argv[3]);
     grad::JitOptions options;
     options.dynamic = profileStatic ? Dynamic::Static : Dynamic::Auto;
@@ -195,6 +208,7 @@ int main(int argc, char **argv) {
   // both vary: compiles, compile time, ms/step, losses.
   {
     charlm::Config cfg;
+    cfg.fused_qkv = fusedQkv;
     std::mt19937 rng(3);
     auto batchOf = [&](int64_t b, int64_t t) {
       std::vector<int64_t> x(b * t), y(b * t);
@@ -254,10 +268,10 @@ int main(int argc, char **argv) {
       grad::JitOptions autoOptions;
       autoOptions.dynamic = Dynamic::Auto;
       runJit("Auto", autoOptions);
-      std::printf("\ncharlm training step (context %lld, d_model %lld, %lld layers), %zu steps: "
-                  "%s\n",
+      std::printf("\ncharlm training step (context %lld, d_model %lld, %lld layers%s), %zu "
+                  "steps: %s\n",
                   (long long)cfg.context, (long long)cfg.d_model, (long long)cfg.layers,
-                  data.size(), title.c_str());
+                  cfg.fused_qkv ? ", fused qkv" : "", data.size(), title.c_str());
       std::printf("(B, T) in order:");
       for (auto [b, t] : shapes)
         std::printf(" %lldx%lld", (long long)b, (long long)t);
