@@ -33,10 +33,15 @@
 // MIN: arith.cmpi sge, %{{.*}}, %c1000{{(_[0-9]+)?}} : index
 //
 // The whole pipeline: each kernel's omp.parallel runs only when its loop has more than one
-// iteration.
+// iteration (step %arg0 is the run-time tile); otherwise a plain loop runs.
 // RUN: grad-opt %s --grad-lower-to-llvm | FileCheck %s --check-prefix=LLVM
-// LLVM: %[[MANY:.*]] = llvm.icmp "sgt"
-// LLVM: omp.parallel if(%[[MANY]])
+// LLVM: %[[MANY:.*]] = llvm.icmp "sgt" %[[UB:arg[0-9]+]], %[[STEP:arg[0-9]+]] : i64
+// LLVM-NEXT: llvm.cond_br %[[MANY]], ^[[PAR:bb[0-9]+]], ^[[SERIAL:bb[0-9]+]]
+// LLVM-NEXT: ^[[PAR]]:
+// LLVM-NEXT: omp.parallel {
+// LLVM-NEXT: omp.wsloop {
+// LLVM-NEXT: omp.loop_nest (%{{.*}}) : i64 = (%{{.*}}) to (%[[UB]]) step (%[[STEP]])
+// (^SERIAL: the same loop body in a plain loop; the numpy runs above at 5 x 37 and 1 x 1 take it.)
 
 func.func @softmax(%x: tensor<?x?xf32>, %m: tensor<?x?xi1>) -> (tensor<?x?xf32>, tensor<?x1xf32>) {
   %c0 = arith.constant 0 : index

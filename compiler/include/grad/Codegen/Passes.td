@@ -119,20 +119,23 @@ def GradForkIfManyIterations : Pass<"grad-fork-if-many-iterations", "mlir::Modul
   let summary = "Give each omp.parallel an if clause: its worksharing loop has >1 iteration";
   let description = [{
     After convert-scf-to-openmp. An omp.parallel whose body is one worksharing
-    loop gets `if(%many)`, %many true when that loop has more than one
-    iteration (ub - lb > step in some dim, computed before the region). A
-    grad-parallelize split of a `?` loop whose op is small at run time is one
-    iteration, and libomp then runs it on the calling thread without waking
-    the pool. Static loops give a constant condition (folded: no change).
+    loop runs only when that loop has more than one iteration (%many: ub - lb
+    > step in some dim, computed before the region); otherwise its body runs
+    as a plain scf.for on the calling thread (a loop over one dim; other
+    regions get the if clause `omp.parallel if(%many)`, which costs libomp's
+    serialized-parallel calls). A grad-parallelize split of a `?` loop whose
+    op is small at run time is one iteration. Static loops give a constant
+    condition (folded: no change).
 
     Before:
       omp.parallel { omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n) step (%t) {...} } }
     After:
       %span = arith.subi %n, %c0 : index
       %many = arith.cmpi sgt, %span, %t : index
-      omp.parallel if(%many) { ... }
+      scf.if %many { omp.parallel { ... } } else { scf.for %i = %c0 to %n step %t {...} }
   }];
-  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::omp::OpenMPDialect"];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::omp::OpenMPDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def GradFoldMatmulTransposes : Pass<"grad-fold-matmul-transposes", "mlir::func::FuncOp"> {
