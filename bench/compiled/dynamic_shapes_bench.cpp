@@ -104,6 +104,26 @@ Result trainJit(const std::string &policy, JitOptions options, const std::vector
   return r;
 }
 
+/// Dynamic against static code in alternating rounds (each round: ms/step of one call of
+/// `staticRound`, then of `dynamicRound`), so both see the same machine load.
+struct RoundsResult {
+  double bestStatic = 1e30, bestDynamic = 1e30, medianRatio = 0;
+};
+template <typename S, typename D>
+RoundsResult alternateRounds(int rounds, S staticRound, D dynamicRound) {
+  RoundsResult result;
+  std::vector<double> ratios;
+  for (int r = 0; r < rounds; ++r) {
+    double s = staticRound(), d = dynamicRound();
+    result.bestStatic = std::min(result.bestStatic, s);
+    result.bestDynamic = std::min(result.bestDynamic, d);
+    ratios.push_back(d / s);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  result.medianRatio = ratios[rounds / 2];
+  return result;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -341,20 +361,13 @@ int main(int argc, char **argv) {
                10;
       };
       constexpr int kRounds = 9;
-      double bestStatic = 1e30, bestDynamic = 1e30;
-      std::vector<double> ratios;
-      for (int r = 0; r < kRounds; ++r) {
-        double s = round(st), d = round(dy);
-        bestStatic = std::min(bestStatic, s);
-        bestDynamic = std::min(bestDynamic, d);
-        ratios.push_back(d / s);
-      }
-      std::sort(ratios.begin(), ratios.end());
+      RoundsResult r =
+          alternateRounds(kRounds, [&] { return round(st); }, [&] { return round(dy); });
       std::printf("charlm (B, T) = (%lld, %lld): static code %.2f ms/step, dynamic code (B, T `?`) "
                   "%.2f ms/step (best of %d rounds of 10): dynamic/static %.2fx best, %.2fx "
                   "median of rounds\n",
-                  (long long)b, (long long)t, bestStatic, bestDynamic, kRounds,
-                  bestDynamic / bestStatic, ratios[kRounds / 2]);
+                  (long long)b, (long long)t, r.bestStatic, r.bestDynamic, kRounds,
+                  r.bestDynamic / r.bestStatic, r.medianRatio);
     }
     std::printf("\n");
   }
@@ -386,19 +399,12 @@ int main(int argc, char **argv) {
     };
     round(staticStep); // compiles
     round(dynamicStep);
-    constexpr int kRounds = 7;
-    double s = 1e30, d = 1e30;
-    std::vector<double> ratios;
-    for (int r = 0; r < kRounds; ++r) {
-      double rs = round(staticStep), rd = round(dynamicStep);
-      s = std::min(s, rs);
-      d = std::min(d, rd);
-      ratios.push_back(rd / rs);
-    }
-    std::sort(ratios.begin(), ratios.end());
+    RoundsResult r = alternateRounds(7, [&] { return round(staticStep); },
+                                     [&] { return round(dynamicStep); });
     std::printf("batch %lld: static code %.4f ms/step, dynamic code (batch `?`) %.4f ms/step: "
                 "dynamic/static %.2fx best, %.2fx median of rounds\n",
-                (long long)batch, s, d, d / s, ratios[kRounds / 2]);
+                (long long)batch, r.bestStatic, r.bestDynamic, r.bestDynamic / r.bestStatic,
+                r.medianRatio);
   }
   return 0;
 }
